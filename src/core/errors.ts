@@ -1,0 +1,57 @@
+/**
+ * The pipeline's error family. Whether a failure is worth retrying is a property of the error type
+ * (`transient`), not of the call site. Messages say what failed, for which ids, and what to do next.
+ */
+
+export interface ErrorIds {
+  readonly stage?: string
+  readonly table?: string
+  readonly batchId?: string
+  readonly key?: string
+}
+
+export class EtlError extends Error {
+  override readonly name: string = 'EtlError'
+  readonly transient: boolean = false
+  readonly ids: ErrorIds
+  constructor(message: string, ids: ErrorIds = {}, options?: { cause?: unknown }) {
+    super(message, options)
+    this.ids = ids
+  }
+}
+
+/** Bad configuration or arguments: fix the input and run again. */
+export class ConfigError extends EtlError {
+  override readonly name = 'ConfigError'
+}
+
+/** A source or store that did not answer: retry later. */
+export class UnavailableError extends EtlError {
+  override readonly name = 'UnavailableError'
+  override readonly transient = true
+}
+
+/** Another run committed the same batch first: not a failure, this run's work is discarded. */
+export class ConflictError extends EtlError {
+  override readonly name = 'ConflictError'
+  override readonly transient = true
+}
+
+/** Data that breaks the contract (a file whose checksum does not match, a manifest that does not parse). */
+export class DataError extends EtlError {
+  override readonly name = 'DataError'
+}
+
+/** True when retrying the failed operation can succeed without anyone changing anything. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof EtlError) return error.transient
+  const code = (error as { code?: unknown } | null)?.code
+  // Connection-level failures from node and the PostgreSQL driver.
+  return (
+    typeof code === 'string' &&
+    (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08006', '08001'].includes(
+      code,
+    ) ||
+      code.startsWith('08'))
+  )
+}

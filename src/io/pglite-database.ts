@@ -1,0 +1,91 @@
+/**
+ * Database on embedded PostgreSQL (PGlite, in this process). One connection: PGlite serialises
+ * transactions itself. COPY goes through PGlite's `/dev/blob` device, which holds one COPY's bytes in
+ * memory: fine for the embedded default's sizes; a real server streams.
+ */
+import { mkdir } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { beginSql, type Database, type SqlSession, TEXT_TYPE_OIDS, type TransactionOptions } from './database.ts'
+
+const parsers = Object.fromEntries(TEXT_TYPE_OIDS.map((oid) => [oid, (value: string) => value]))
+
+function toBlobSql(sql: string, direction: 'TO STDOUT' | 'FROM STDIN'): string {
+  const pattern = direction === 'TO STDOUT' ? /\bTO\s+STDOUT\b/i : /\bFROM\s+STDIN\b/i
+  if (!pattern.test(sql)) throw new Error(`expected a COPY … ${direction} statement`)
+  return sql.replace(pattern, direction === 'TO STDOUT' ? "TO '/dev/blob'" : "FROM '/dev/blob'")
+}
+
+async function readAll(source: Readable): Promise<Blob> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of source) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+  return new Blob(chunks)
+}
+
+type Runner = Pick<Transaction, 'query' | 'exec'>
+
+function session(runner: Runner): SqlSession {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []) {
+      const result = await runner.query<R>(sql, params as unknown[], { parsers })
+      return result.rows
+    },
+    async exec(sql: string) {
+      await runner.exec(sql)
+    },
+    async copyOut(sql: string) {
+      const result = await runner.query(toBlobSql(sql, 'TO STDOUT'), [], { parsers })
+      const bytes = result.blob ? new Uint8Array(await result.blob.arrayBuffer()) : new Uint8Array()
+      return Readable.from([Buffer.from(bytes)])
+    },
+    async copyIn(sql: string, source: Readable) {
+      await runner.query(toBlobSql(sql, 'FROM STDIN'), [], { blob: await readAll(source) })
+    },
+  }
+}
+
+export class PgliteDatabase implements Database {
+  readonly kind = 'embedded'
+  readonly description: string
+  private readonly db: PGlite
+  private readonly direct: SqlSession
+
+  private constructor(db: PGlite, description: string) {
+    this.db = db
+    this.description = description
+    this.direct = session(db)
+  }
+
+  /** Opens (creating if needed) an embedded database in a folder, or in memory when path is undefined. */
+  static async open(path: string | undefined): Promise<PgliteDatabase> {
+    if (path !== undefined) await mkdir(path, { recursive: true })
+    const db = new PGlite(path)
+    await db.waitReady
+    return new PgliteDatabase(db, path === undefined ? 'pglite:memory' : `pglite:${path}`)
+  }
+
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
+    return this.direct.query<R>(sql, params)
+  }
+  exec(sql: string): Promise<void> {
+    return this.direct.exec(sql)
+  }
+  copyOut(sql: string): Promise<Readable> {
+    return this.direct.copyOut(sql)
+  }
+  copyIn(sql: string, source: Readable): Promise<void> {
+    return this.direct.copyIn(sql, source)
+  }
+
+  transaction<T>(fn: (tx: SqlSession) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      // PGlite has already sent BEGIN; the first statement may still set the transaction's mode.
+      await tx.exec(beginSql(options).replace(/^BEGIN/, 'SET TRANSACTION'))
+      return fn(session(tx))
+    })
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.closed) await this.db.close()
+  }
+}

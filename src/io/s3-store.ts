@@ -1,0 +1,130 @@
+/** An ObjectStore on S3 (or any S3-compatible server), through the AWS SDK v3. */
+import { createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import type { ObjectStore } from './object-store.ts'
+
+export interface S3StoreOptions {
+  readonly bucket: string
+  readonly prefix: string
+  readonly endpoint?: string | undefined
+  readonly client?: S3Client
+}
+
+/** Builds the S3 client: a custom endpoint (tests, MinIO) gets path-style addressing. */
+export function makeS3Client(endpoint: string | undefined): S3Client {
+  return new S3Client(
+    endpoint === undefined
+      ? {}
+      : { endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' },
+  )
+}
+
+function isStatus(error: unknown, ...statuses: number[]): boolean {
+  const status = (error as S3ServiceException | null)?.$metadata?.httpStatusCode
+  return status !== undefined && statuses.includes(status)
+}
+
+export class S3Store implements ObjectStore {
+  readonly description: string
+  private readonly client: S3Client
+  private readonly bucket: string
+  private readonly prefix: string
+
+  constructor(options: S3StoreOptions) {
+    this.bucket = options.bucket
+    this.prefix = options.prefix === '' ? '' : `${options.prefix.replace(/\/+$/, '')}/`
+    this.client = options.client ?? makeS3Client(options.endpoint)
+    this.description = `s3://${this.bucket}/${this.prefix}`
+  }
+
+  private key(key: string): string {
+    return `${this.prefix}${key}`
+  }
+
+  async put(key: string, body: Uint8Array | string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: body }))
+  }
+
+  async putStream(key: string, body: Readable): Promise<void> {
+    // Multipart upload in 8 MiB parts: memory stays bounded whatever the object's size.
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: this.key(key), Body: body },
+      partSize: 8 * 1024 * 1024,
+      queueSize: 2,
+    })
+    await upload.done()
+  }
+
+  async createIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: body, IfNoneMatch: '*' }),
+      )
+      return true
+    } catch (error) {
+      // 412: the object exists. 409: a concurrent conditional write to the same key is in flight.
+      if (isStatus(error, 412, 409)) return false
+      throw error
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }))
+      return out.Body === undefined ? new Uint8Array() : await out.Body.transformToByteArray()
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined
+      throw error
+    }
+  }
+
+  async getStream(key: string): Promise<Readable> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }))
+    if (out.Body === undefined) return Readable.from([])
+    return out.Body as Readable
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = []
+    let token: string | undefined
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken: token }),
+      )
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined) keys.push(object.Key.slice(this.prefix.length))
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token !== undefined)
+    return keys.sort()
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }))
+  }
+
+  async toLocalFile(key: string, tmpDir: string): Promise<string> {
+    const path = join(tmpDir, ...key.split('/'))
+    await mkdir(dirname(path), { recursive: true })
+    await pipeline(await this.getStream(key), createWriteStream(path))
+    return path
+  }
+
+  async putFile(key: string, path: string): Promise<void> {
+    await this.putStream(key, createReadStream(path))
+  }
+}

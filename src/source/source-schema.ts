@@ -1,0 +1,18 @@
+/** Creates the totesys schema (sql/totesys.sql, the data contract) in a database. */
+import { readFile } from 'node:fs/promises'
+import type { SqlSession } from '../io/database.ts'
+
+const SCHEMA_FILE = new URL('../../sql/totesys.sql', import.meta.url)
+
+/** Applies the source schema; fails if the tables exist already. */
+export async function runCreateSourceSchema(db: SqlSession): Promise<void> {
+  await db.exec(await readFile(SCHEMA_FILE, 'utf8'))
+}
+
+/** True when the database already holds the totesys tables. */
+export async function hasSourceSchema(db: SqlSession): Promise<boolean> {
+  const rows = await db.query<{ present: boolean }>(
+    "SELECT to_regclass('public.sales_order') IS NOT NULL AS present",
+  )
+  return rows[0]?.present === true
+}
