@@ -1,0 +1,88 @@
+/**
+ * Reads one table's window inside the batch's snapshot transaction and streams it to the store.
+ * Returns the manifest entry and what the cursor needs; throws (the caller isolates the table).
+ */
+import { CURSOR_COLUMN, type SourceTableDef } from '../core/catalogue.ts'
+import { toPartitionedKey } from '../core/batch-id.ts'
+import type { IngestionTableEntry, TableCursor } from '../core/ingestion-manifest.ts'
+import { quoteIdent } from '../core/sql-ident.ts'
+import type { SqlSession } from '../io/database.ts'
+import { gzipWithDigest } from '../io/gzip-with-digest.ts'
+import type { ObjectStore } from '../io/object-store.ts'
+import { type ColumnRow, toObservedColumn, toSchemaFingerprint } from './observe-columns.ts'
+import { type TableRead, toEdgeArrays } from './plan-cursor.ts'
+import { COLUMNS_SQL, SET_WINDOW_SQL, windowCopySql, windowStatsSql } from './source-sql.ts'
+
+export interface TableWindowInput {
+  readonly def: SourceTableDef
+  readonly cursor: TableCursor
+  readonly lagMs: number
+  readonly batchId: string
+  readonly attempt: string
+  readonly createdAt: string
+}
+
+export interface TableWindowResult {
+  readonly entry: IngestionTableEntry
+  readonly read: TableRead
+}
+
+interface StatsRow {
+  rows: number
+  min_last_updated: string | null
+  max_last_updated: string | null
+  cutoff: string | null
+  edge: [number, string][] | string
+}
+
+/** Reads the table's current columns; throws when the cursor's columns are gone. */
+async function readColumns(tx: SqlSession, def: SourceTableDef) {
+  const rows = await tx.query<ColumnRow>(COLUMNS_SQL, [`public.${quoteIdent(def.name)}`])
+  const columns = rows.map(toObservedColumn)
+  for (const needed of [def.primaryKey, CURSOR_COLUMN]) {
+    if (!columns.some((c) => c.name === needed)) {
+      throw new Error(
+        rows.length === 0
+          ? `table ${def.name} is missing from the source`
+          : `column ${needed} of ${def.name} is missing from the source: the cursor cannot read it`,
+      )
+    }
+  }
+  return columns
+}
+
+export async function runReadTableWindow(
+  tx: SqlSession,
+  store: ObjectStore,
+  input: TableWindowInput,
+): Promise<TableWindowResult> {
+  const { def, cursor } = input
+  const columns = await readColumns(tx, def)
+  const { ids, timestamps } = toEdgeArrays(cursor.edge)
+  const lowerBound = cursor.hi === null ? '-infinity' : `${cursor.hi}`
+  // The lower bound is hi - lag, computed by the source; the settings carry it into COPY.
+  const [bound] = await tx.query<{ lower: string }>(
+    `SELECT CASE WHEN $1::text = '-infinity' THEN '-infinity'
+       ELSE ($1::timestamp - $2::int * interval '1 millisecond')::text END AS lower`,
+    [lowerBound, input.lagMs],
+  )
+  await tx.query(SET_WINDOW_SQL, [bound?.lower ?? '-infinity', ids, timestamps])
+  const [stats] = await tx.query<StatsRow>(windowStatsSql(def), [cursor.hi, input.lagMs])
+  if (!stats) throw new Error(`window query of ${def.name} returned nothing`)
+  const edge = typeof stats.edge === 'string' ? (JSON.parse(stats.edge) as [number, string][]) : stats.edge
+  const read: TableRead = { maxLastUpdated: stats.max_last_updated, cutoff: stats.cutoff, edge }
+  const base = {
+    table: def.name,
+    rows: stats.rows,
+    minLastUpdated: stats.min_last_updated,
+    maxLastUpdated: stats.max_last_updated,
+    columns,
+    schemaFingerprint: toSchemaFingerprint(columns),
+  }
+  if (stats.rows === 0) return { entry: { ...base, key: null, bytes: 0, sha256: null }, read }
+
+  const key = toPartitionedKey(def.name, input.createdAt, input.batchId, input.attempt, 'csv.gz')
+  const { stream, digest } = gzipWithDigest(await tx.copyOut(windowCopySql(def)))
+  await store.putStream(key, stream)
+  return { entry: { ...base, key, bytes: digest.bytes(), sha256: digest.sha256() }, read }
+}

@@ -1,0 +1,77 @@
+/**
+ * The SQL the extract runs against the source, built from the catalogue only. Values travel as
+ * parameters, or (for COPY, which takes no parameters) as transaction-local settings that were
+ * themselves set through parameters: nothing a user passes is ever spliced into SQL text.
+ */
+import { CURSOR_COLUMN, type SourceTableDef } from '../core/catalogue.ts'
+import { quoteIdent } from '../core/sql-ident.ts'
+import { CURSOR_TS_FORMAT } from './plan-cursor.ts'
+
+/** Transaction-local settings that carry the window into COPY. */
+export const WINDOW_SETTINGS = {
+  lowerBound: 'totesys_etl.lower_bound',
+  edgeIds: 'totesys_etl.edge_ids',
+  edgeTimestamps: 'totesys_etl.edge_ts',
+} as const
+
+/** Sets the window for the next statements of the transaction: $1 lower bound, $2 ids, $3 timestamps. */
+export const SET_WINDOW_SQL = `SELECT set_config('${WINDOW_SETTINGS.lowerBound}', $1, true),
+  set_config('${WINDOW_SETTINGS.edgeIds}', $2, true),
+  set_config('${WINDOW_SETTINGS.edgeTimestamps}', $3, true)`
+
+/**
+ * Makes every value's text form fixed regardless of the server's or role's defaults. The session's
+ * TimeZone does not touch `timestamp without time zone`, but `now()` below is read in UTC.
+ */
+export const SESSION_SQL = "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'"
+
+/** The source's clock (naive UTC) and the columns of one table, as the source has them now. */
+export const NOW_SQL = `SELECT to_char(now() AT TIME ZONE 'UTC', '${CURSOR_TS_FORMAT}') AS now`
+
+export const COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS pg_type,
+    t.typname AS type_name, t.typtype AS type_kind, NOT a.attnotnull AS nullable
+  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+  WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+  ORDER BY a.attnum`
+
+/** The rows of the window: at or after the lower bound, minus the keys already read (the edge). */
+function windowPredicate(def: SourceTableDef): string {
+  const pk = `t.${quoteIdent(def.primaryKey)}`
+  const lu = `t.${quoteIdent(CURSOR_COLUMN)}`
+  // Scalar subqueries turn each setting into an InitPlan: read and cast once, not once per row.
+  return `${lu} >= (SELECT current_setting('${WINDOW_SETTINGS.lowerBound}')::timestamp)
+    AND NOT EXISTS (
+      SELECT 1 FROM unnest(
+        (SELECT current_setting('${WINDOW_SETTINGS.edgeIds}')::int[]),
+        (SELECT current_setting('${WINDOW_SETTINGS.edgeTimestamps}')::timestamp[])
+      ) AS e(id, ts)
+      WHERE e.id = ${pk} AND e.ts = ${lu})`
+}
+
+/**
+ * One scan that sizes the window: row count, last_updated range, the cutoff `max(hi, newest) - lag`,
+ * and the keys at or after the cutoff (the next edge). $1 = previous hi (or null), $2 = lag in ms.
+ */
+export function windowStatsSql(def: SourceTableDef): string {
+  const table = quoteIdent(def.name)
+  return `WITH win AS (
+    SELECT t.${quoteIdent(def.primaryKey)} AS id, t.${quoteIdent(CURSOR_COLUMN)} AS lu
+    FROM public.${table} t WHERE ${windowPredicate(def)}
+  ), agg AS (
+    SELECT count(*)::int AS rows, min(lu) AS lo, max(lu) AS hi,
+      greatest(max(lu), $1::timestamp) - $2::int * interval '1 millisecond' AS cutoff
+    FROM win
+  )
+  SELECT agg.rows,
+    to_char(agg.lo, '${CURSOR_TS_FORMAT}') AS min_last_updated,
+    to_char(agg.hi, '${CURSOR_TS_FORMAT}') AS max_last_updated,
+    to_char(agg.cutoff, '${CURSOR_TS_FORMAT}') AS cutoff,
+    (SELECT coalesce(json_agg(json_build_array(win.id, to_char(win.lu, '${CURSOR_TS_FORMAT}')) ORDER BY win.lu, win.id), '[]'::json)
+       FROM win WHERE win.lu >= agg.cutoff) AS edge
+  FROM agg`
+}
+
+/** Streams the window's rows, every column the source has, as CSV with a header. */
+export function windowCopySql(def: SourceTableDef): string {
+  return `COPY (SELECT t.* FROM public.${quoteIdent(def.name)} t WHERE ${windowPredicate(def)}) TO STDOUT (FORMAT csv, HEADER true)`
+}
