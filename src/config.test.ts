@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { describeLocation, loadConfig } from './config.ts'
+import { parseDuration } from './core/duration.ts'
+import { ConfigError } from './core/errors.ts'
+import { redactSecrets, redactUrl } from './core/redact.ts'
+
+describe('loadConfig', () => {
+  it('defaults to embedded databases and folder stores under .data', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/x' })
+    assert.deepEqual(config.totesysDb, { kind: 'embedded', path: '/tmp/x/totesys' })
+    assert.deepEqual(config.warehouseDb, { kind: 'embedded', path: '/tmp/x/warehouse' })
+    assert.deepEqual(config.ingestionStore, { kind: 'folder', path: '/tmp/x/ingestion' })
+    assert.deepEqual(config.processedStore, { kind: 'folder', path: '/tmp/x/processed' })
+    assert.equal(config.extractLagMs, 120_000)
+    assert.equal(config.purchaseFactTable, 'fact_purchase_orders')
+  })
+
+  it('reads URLs, S3 locations and overrides (flags win over the environment)', () => {
+    const config = loadConfig(
+      {
+        TOTESYS_DB_URL: 'postgres://etl:pw@db:5432/totesys',
+        INGESTION_STORE: 's3://my-lake/ingest/v1/',
+        EXTRACT_LAG: '90s',
+        WAREHOUSE_DB_URL: 'pglite:memory',
+      },
+      { PROCESSED_STORE: 's3://my-lake', PURCHASE_FACT_TABLE: 'fact_purchase_order' },
+    )
+    assert.deepEqual(config.totesysDb, { kind: 'server', url: 'postgres://etl:pw@db:5432/totesys' })
+    assert.deepEqual(config.warehouseDb, { kind: 'embedded', path: undefined })
+    assert.deepEqual(config.ingestionStore, { kind: 's3', bucket: 'my-lake', prefix: 'ingest/v1' })
+    assert.deepEqual(config.processedStore, { kind: 's3', bucket: 'my-lake', prefix: '' })
+    assert.equal(config.extractLagMs, 90_000)
+    assert.equal(config.purchaseFactTable, 'fact_purchase_order')
+  })
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['an unknown scheme', { TOTESYS_DB_URL: 'mysql://u:hunter2@h/db' }, /TOTESYS_DB_URL must be/],
+    ['a bad bucket', { INGESTION_STORE: 's3://Bad_Bucket' }, /invalid bucket name/],
+    ['another URL scheme for a store', { PROCESSED_STORE: 'gs://x' }, /folder path or s3/],
+    ['a bad lag', { EXTRACT_LAG: 'soon' }, /EXTRACT_LAG must be a duration/],
+    [
+      'a bad fact name',
+      { PURCHASE_FACT_TABLE: 'purchases; drop table x' },
+      /PURCHASE_FACT_TABLE must be one of/,
+    ],
+    ['a bad endpoint', { S3_ENDPOINT: 'ftp://x' }, /S3_ENDPOINT must be/],
+  ]
+  for (const [name, env, message] of bad) {
+    it(`rejects ${name} with a clear ConfigError`, () => {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      )
+    })
+  }
+
+  it('never puts a password in an error message or a description', () => {
+    try {
+      loadConfig({ WAREHOUSE_DB_URL: 'mysql://etl:hunter2@db/warehouse' })
+      assert.fail('expected a ConfigError')
+    } catch (error) {
+      assert.doesNotMatch(String(error), /hunter2/)
+    }
+    const config = loadConfig({ TOTESYS_DB_URL: 'postgres://etl:hunter2@db/totesys' })
+    assert.equal(describeLocation(config.totesysDb), 'postgres://etl:***@db/totesys')
+  })
+})
+
+describe('redaction helpers', () => {
+  it('redacts URL passwords, unparsable URLs and secrets in text', () => {
+    assert.equal(redactUrl('postgres://u:p%40ss@h:5432/d'), 'postgres://u:***@h:5432/d')
+    assert.equal(redactUrl('postgres://u@h/d'), 'postgres://u@h/d')
+    assert.equal(redactUrl('not a url //user:pw@host'), 'not a url //***@host')
+    assert.equal(
+      redactSecrets('password "pw1" rejected for pw1', ['pw1', '']),
+      'password "***" rejected for ***',
+    )
+  })
+})
+
+describe('parseDuration', () => {
+  for (const [text, ms] of [
+    ['250ms', 250],
+    ['30s', 30_000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1d', 86_400_000],
+    ['5', 5000],
+  ] as const) {
+    it(`reads ${text}`, () => assert.equal(parseDuration(text, 'X'), ms))
+  }
+})

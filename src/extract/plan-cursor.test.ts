@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { INITIAL_CURSOR, maxTimestamp, toEdgeArrays, toNextCursor } from './plan-cursor.ts'
+
+const T = (s: string) => `2024-02-23 10:00:${s}`
+
+describe('toNextCursor', () => {
+  const cases: {
+    name: string
+    previous: Parameters<typeof toNextCursor>[0]
+    read: Parameters<typeof toNextCursor>[1]
+    expected: ReturnType<typeof toNextCursor>
+  }[] = [
+    {
+      name: 'first read sets hi and keeps keys at or after the cutoff',
+      previous: INITIAL_CURSOR,
+      read: {
+        maxLastUpdated: T('05.000'),
+        cutoff: T('03.000'),
+        edge: [
+          [2, T('05.000')],
+          [1, T('03.000')],
+        ],
+      },
+      expected: {
+        hi: T('05.000'),
+        edge: [
+          [1, T('03.000')],
+          [2, T('05.000')],
+        ],
+      },
+    },
+    {
+      name: 'an empty read keeps the cursor (keys stay while inside the lag of hi)',
+      previous: {
+        hi: T('05.000'),
+        edge: [
+          [1, T('03.000')],
+          [2, T('05.000')],
+        ],
+      },
+      read: { maxLastUpdated: null, cutoff: T('03.000'), edge: [] },
+      expected: {
+        hi: T('05.000'),
+        edge: [
+          [1, T('03.000')],
+          [2, T('05.000')],
+        ],
+      },
+    },
+    {
+      name: 'a newer read moves hi and drops old keys that fell out of the lag',
+      previous: {
+        hi: T('05.000'),
+        edge: [
+          [1, T('03.000')],
+          [2, T('05.000')],
+        ],
+      },
+      read: { maxLastUpdated: T('09.000'), cutoff: T('04.000'), edge: [[3, T('09.000')]] },
+      expected: {
+        hi: T('09.000'),
+        edge: [
+          [2, T('05.000')],
+          [3, T('09.000')],
+        ],
+      },
+    },
+    {
+      name: 'a late row older than hi never moves hi back',
+      previous: { hi: T('09.000'), edge: [[3, T('09.000')]] },
+      read: { maxLastUpdated: T('08.000'), cutoff: T('04.000'), edge: [[4, T('08.000')]] },
+      expected: {
+        hi: T('09.000'),
+        edge: [
+          [4, T('08.000')],
+          [3, T('09.000')],
+        ],
+      },
+    },
+    {
+      name: 'ties at the same millisecond are ordered by key and never duplicated',
+      previous: { hi: T('09.000'), edge: [[7, T('09.000')]] },
+      read: {
+        maxLastUpdated: T('09.000'),
+        cutoff: T('04.000'),
+        edge: [
+          [5, T('09.000')],
+          [7, T('09.000')],
+        ],
+      },
+      expected: {
+        hi: T('09.000'),
+        edge: [
+          [5, T('09.000')],
+          [7, T('09.000')],
+        ],
+      },
+    },
+  ]
+  for (const c of cases) {
+    it(c.name, () => assert.deepEqual(toNextCursor(c.previous, c.read), c.expected))
+  }
+})
+
+describe('maxTimestamp', () => {
+  it('treats null as none', () => {
+    assert.equal(maxTimestamp(null, null), null)
+    assert.equal(maxTimestamp(null, T('01.000')), T('01.000'))
+    assert.equal(maxTimestamp(T('02.000'), T('01.000')), T('02.000'))
+  })
+})
+
+describe('toEdgeArrays', () => {
+  it('renders PostgreSQL array literals', () => {
+    assert.deepEqual(
+      toEdgeArrays([
+        [1, T('01.000')],
+        [22, T('02.500')],
+      ]),
+      {
+        ids: '{1,22}',
+        timestamps: `{"${T('01.000')}","${T('02.500')}"}`,
+      },
+    )
+    assert.deepEqual(toEdgeArrays([]), { ids: '{}', timestamps: '{}' })
+  })
+  it('refuses anything that is not a key or a fixed-width timestamp (no SQL can ride in on a cursor)', () => {
+    assert.throws(
+      () => toEdgeArrays([[1, '2024-01-01 00:00:00.000"}\'); DROP TABLE payment; --']]),
+      /invalid timestamp/,
+    )
+    assert.throws(() => toEdgeArrays([[1.5, T('01.000')]]), /invalid key/)
+  })
+})

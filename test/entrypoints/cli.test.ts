@@ -1,0 +1,37 @@
+/** The CLI as a user runs it: help, clear errors, and no password in any output. */
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  })
+
+describe('totesys-etl CLI', () => {
+  it('lists its commands and settings in --help', () => {
+    const out = cli(['--help'])
+    assert.equal(out.status, 0)
+    assert.match(out.stdout, /extract/)
+    assert.match(out.stdout, /--totesys-db-url/)
+    assert.match(out.stdout, /INGESTION_STORE/)
+  })
+
+  it('fails clearly on a bad setting', () => {
+    const out = cli(['extract', '--extract-lag', 'soon'])
+    assert.equal(out.status, 1)
+    assert.match(out.stderr, /EXTRACT_LAG must be a duration/)
+  })
+
+  it('never prints the password of an unreachable database URL', () => {
+    const out = cli(['extract'], { TOTESYS_DB_URL: 'postgres://etl:hunter2-secret@127.0.0.1:1/totesys' })
+    assert.equal(out.status, 75, 'a connection failure is transient')
+    const all = out.stdout + out.stderr
+    assert.match(all, /cannot connect to postgres:\/\/etl:\*\*\*@127\.0\.0\.1:1\/totesys/)
+    assert.doesNotMatch(all, /hunter2/)
+  })
+})

@@ -1,0 +1,87 @@
+/** Reads an ingestion batch back for assertions: its manifest and each table's rows (CSV parsed here). */
+import { gunzipSync } from 'node:zlib'
+import type { SourceTable } from '../../src/core/catalogue.ts'
+import type { IngestionManifest } from '../../src/core/ingestion-manifest.ts'
+import { runReadIngestionManifest } from '../../src/extract/ingestion-batches.ts'
+import type { ObjectStore } from '../../src/io/object-store.ts'
+
+/** A parsed CSV field: null for an unquoted empty field (PostgreSQL's NULL), else the text. */
+export type Field = string | null
+
+/** Parses PostgreSQL CSV (quotes doubled inside quoted fields). */
+export function parseCsv(text: string): Field[][] {
+  const rows: Field[][] = []
+  let row: Field[] = []
+  let field = ''
+  let quoted = false
+  let wasQuoted = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else field += ch
+    } else if (ch === '"') {
+      quoted = true
+      wasQuoted = true
+    } else if (ch === ',' || ch === '\n') {
+      row.push(field === '' && !wasQuoted ? null : field)
+      field = ''
+      wasQuoted = false
+      if (ch === '\n') {
+        rows.push(row)
+        row = []
+      }
+    } else field += ch
+  }
+  if (field !== '' || row.length > 0) row.push(field === '' && !wasQuoted ? null : field)
+  if (row.length > 0) rows.push(row)
+  return rows
+}
+
+export interface BatchTable {
+  readonly header: string[]
+  readonly rows: Record<string, Field>[]
+}
+
+/** Every table of a batch as objects keyed by column name. */
+export async function readBatch(
+  store: ObjectStore,
+  batchId: string,
+): Promise<{
+  manifest: IngestionManifest
+  tables: Partial<Record<SourceTable, BatchTable>>
+  csv: Partial<Record<SourceTable, string>>
+}> {
+  const manifest = await runReadIngestionManifest(store, batchId)
+  const tables: Partial<Record<SourceTable, BatchTable>> = {}
+  const csv: Partial<Record<SourceTable, string>> = {}
+  for (const entry of manifest.tables) {
+    if (!entry.key) continue
+    const bytes = await store.get(entry.key)
+    if (!bytes) throw new Error(`missing ${entry.key}`)
+    const text = gunzipSync(bytes).toString('utf8')
+    csv[entry.table] = text
+    const [header = [], ...rows] = parseCsv(text)
+    tables[entry.table] = {
+      header: header.map(String),
+      rows: rows.map((r) => Object.fromEntries(header.map((h, i) => [String(h), r[i] ?? null]))),
+    }
+  }
+  return { manifest, tables, csv }
+}
+
+/** `table:pk@last_updated` for every row of every batch given: the versions the lake holds. */
+export async function versionsInLake(store: ObjectStore, batchIds: readonly string[]): Promise<string[]> {
+  const out: string[] = []
+  for (const id of batchIds) {
+    const { tables } = await readBatch(store, id)
+    for (const [table, data] of Object.entries(tables)) {
+      const pk = data.header[0]
+      for (const row of data.rows) out.push(`${table}:${row[String(pk)]}@${row.last_updated}`)
+    }
+  }
+  return out.sort()
+}

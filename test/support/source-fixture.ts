@@ -1,0 +1,27 @@
+/** A source database loaded with the real snapshot, on either kind of PostgreSQL. */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { FolderStore } from '../../src/io/folder-store.ts'
+import { runLoadSnapshot } from '../../src/source/load-snapshot.ts'
+import { runCreateSourceSchema } from '../../src/source/source-schema.ts'
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.ts'
+
+/** The snapshot in a new database of the given kind; undefined when that kind is unavailable. */
+export async function createSnapshotSource(kind: DatabaseKind): Promise<TestDatabase | undefined> {
+  const test = await createTestDatabase(kind)
+  if (!test) return undefined
+  await runCreateSourceSchema(test.db)
+  await runLoadSnapshot(test.db)
+  return test
+}
+
+/** A new empty folder store in a temporary directory. */
+export async function createTempStore(): Promise<{
+  store: FolderStore
+  dir: string
+  remove(): Promise<void>
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'etl-store-'))
+  return { store: new FolderStore(dir), dir, remove: () => rm(dir, { recursive: true, force: true }) }
+}
