@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { memoryLog } from '../log.ts'
+import { type CycleReport, runWatch, toBackoffMs } from './run-watch.ts'
+
+describe('toBackoffMs', () => {
+  for (const [failures, expected] of [
+    [1, 100],
+    [2, 200],
+    [3, 400],
+    [10, 1000],
+  ] as const) {
+    it(`waits ${expected} ms after ${failures} failures`, () =>
+      assert.equal(toBackoffMs(failures, 100, 1000), expected))
+  }
+})
+
+describe('runWatch', () => {
+  it('chains the stages, retries failures with one alert per incident, and stops on abort', async () => {
+    const log = memoryLog()
+    const controller = new AbortController()
+    const calls: string[] = []
+    const reports: CycleReport[] = []
+    let extracts = 0
+    await runWatch(
+      {
+        async extract() {
+          extracts++
+          calls.push('extract')
+          if (extracts === 2 || extracts === 3) throw new Error('source down')
+          return extracts === 1 || extracts === 4 ? `000000000${extracts}` : null
+        },
+        async transform() {
+          calls.push('transform')
+          return 1
+        },
+        async load() {
+          calls.push('load')
+          return 1
+        },
+      },
+      {
+        everyMs: 1,
+        loadEveryMs: 60_000,
+        signal: controller.signal,
+        log,
+        onCycle: (r) => {
+          reports.push(r)
+          if (reports.length === 5) controller.abort()
+        },
+      },
+    )
+    assert.deepEqual(calls, [
+      'extract',
+      'transform',
+      'load',
+      'extract',
+      'extract',
+      'extract',
+      'transform',
+      'load',
+      'extract',
+    ])
+    assert.equal(log.entries.filter((e) => e.level === 'alert').length, 1)
+    assert.ok(log.entries.some((e) => e.message === 'pipeline recovered'))
+    assert.deepEqual(
+      reports.map((r) => r.error ?? r.extracted),
+      ['0000000001', 'source down', 'source down', '0000000004', null],
+    )
+  })
+})
