@@ -50,6 +50,8 @@ export interface IngestionManifest {
   /** Tables the extract could not read this time, with the reason (their cursors did not move). */
   readonly failedTables: readonly { readonly table: SourceTable; readonly reason: string }[]
   readonly cursors: Readonly<Record<SourceTable, TableCursor>>
+  /** Set only on a batch written by `quarantine replay`: the quarantine entry ids whose rows it re-submits. */
+  readonly replayOf?: readonly string[]
 }
 
 const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/)
@@ -81,7 +83,11 @@ const manifestJson = z.object({
     }),
   ),
   failed_tables: z.array(z.object({ table, reason: z.string() })),
-  cursors: z.record(table, z.object({ hi: timestamp.nullable(), edge: z.array(z.tuple([z.number().int(), timestamp])) })),
+  cursors: z.record(
+    table,
+    z.object({ hi: timestamp.nullable(), edge: z.array(z.tuple([z.number().int(), timestamp])) }),
+  ),
+  replay_of: z.array(z.string()).optional(),
 })
 
 /** Parses a manifest read from the store; throws a ZodError naming the bad field. */
@@ -100,11 +106,17 @@ export function parseIngestionManifest(text: string): IngestionManifest {
       sha256: t.sha256,
       minLastUpdated: t.min_last_updated,
       maxLastUpdated: t.max_last_updated,
-      columns: t.columns.map((c) => ({ name: c.name, type: c.type, pgType: c.pg_type, nullable: c.nullable })),
+      columns: t.columns.map((c) => ({
+        name: c.name,
+        type: c.type,
+        pgType: c.pg_type,
+        nullable: c.nullable,
+      })),
       schemaFingerprint: t.schema_fingerprint,
     })),
     failedTables: json.failed_tables,
     cursors: json.cursors as Record<SourceTable, TableCursor>,
+    ...(json.replay_of ? { replayOf: json.replay_of } : {}),
   }
 }
 
@@ -124,11 +136,17 @@ export function toIngestionManifestJson(m: IngestionManifest): string {
         sha256: t.sha256,
         min_last_updated: t.minLastUpdated,
         max_last_updated: t.maxLastUpdated,
-        columns: t.columns.map((c) => ({ name: c.name, type: c.type, pg_type: c.pgType, nullable: c.nullable })),
+        columns: t.columns.map((c) => ({
+          name: c.name,
+          type: c.type,
+          pg_type: c.pgType,
+          nullable: c.nullable,
+        })),
         schema_fingerprint: t.schemaFingerprint,
       })),
       failed_tables: m.failedTables,
       cursors: m.cursors,
+      ...(m.replayOf ? { replay_of: m.replayOf } : {}),
     },
     null,
     1,

@@ -1,0 +1,60 @@
+/**
+ * The transform stage: every committed ingestion batch without a processed manifest, in batch order,
+ * becomes a processed batch (parquet per warehouse table + manifest). Stops at the first failing batch:
+ * later batches start from its state.
+ */
+import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
+import { DataError } from '../core/errors.ts'
+import { parseIngestionManifest } from '../core/ingestion-manifest.ts'
+import { getText } from '../io/object-store.ts'
+import { type BatchOutcome, runTransformBatch, type TransformDeps } from './transform-batch.ts'
+
+export type { BatchOutcome, TransformDeps } from './transform-batch.ts'
+
+export interface TransformResult {
+  /** The batches this run transformed (committed or lost to a concurrent run), in order. */
+  readonly batches: readonly BatchOutcome[]
+}
+
+/** Transforms every pending ingestion batch (up to `untilBatchId` inclusive). */
+export async function runTransform(
+  deps: TransformDeps,
+  input: { readonly untilBatchId?: string } = {},
+): Promise<TransformResult> {
+  const ingestionIds = batchIdsFromKeys(await deps.ingestion.list(MANIFEST_PREFIX))
+  const processedIds = new Set(batchIdsFromKeys(await deps.processed.list(MANIFEST_PREFIX)))
+  const batches: BatchOutcome[] = []
+  let previous: string | undefined
+  for (const batchId of ingestionIds) {
+    if (input.untilBatchId !== undefined && batchId > input.untilBatchId) break
+    if (processedIds.has(batchId)) {
+      previous = batchId
+      continue
+    }
+    const started = Date.now()
+    const text = await getText(deps.ingestion, manifestKey(batchId))
+    if (text === undefined) throw new DataError(`ingestion manifest ${batchId} vanished`, { batchId })
+    let manifest: ReturnType<typeof parseIngestionManifest>
+    try {
+      manifest = parseIngestionManifest(text)
+    } catch (cause) {
+      throw new DataError(
+        `ingestion manifest ${batchId} does not parse; fix or remove it`,
+        { batchId },
+        { cause },
+      )
+    }
+    const outcome = await runTransformBatch(deps, manifest, previous)
+    deps.log.info('batch transformed', {
+      stage: 'transform',
+      batchId,
+      committed: outcome.committed,
+      rows: outcome.rows,
+      quarantinedRows: outcome.quarantinedRows,
+      ms: Date.now() - started,
+    })
+    batches.push(outcome)
+    previous = batchId
+  }
+  return { batches }
+}

@@ -1,0 +1,186 @@
+/**
+ * The schema registry: the expected shape of each source table, versioned in the ingestion store as
+ * `_schemas/<table>/v<N>.json` (created from the catalogue on first use). A batch's observed columns are
+ * checked against the latest version before anything is transformed.
+ */
+import { z } from 'zod'
+import {
+  SOURCE_TABLES,
+  SOURCE_TYPES,
+  type SourceTable,
+  type SourceType,
+  sourceTable,
+} from '../core/catalogue.ts'
+import type { ObservedColumn } from '../core/ingestion-manifest.ts'
+import { getText, type ObjectStore } from '../io/object-store.ts'
+import type { SourceNeeds } from './source-needs.ts'
+
+export interface SchemaColumn {
+  readonly name: string
+  readonly type: SourceType | 'other'
+  readonly nullable: boolean
+  /** Allowed labels of an enum column. */
+  readonly values?: readonly string[]
+}
+
+export interface SchemaVersion {
+  readonly table: SourceTable
+  readonly version: number
+  readonly columns: readonly SchemaColumn[]
+  /** Source column name → the catalogue name the transform reads it as (a rename accepted by a person). */
+  readonly renames: Readonly<Record<string, string>>
+  /** Why this version exists: 'catalogue', 'compatible drift in batch N', 'accepted by schema accept'. */
+  readonly reason: string
+}
+
+const PREFIX = '_schemas/'
+
+const versionJson = z.object({
+  table: z.enum(SOURCE_TABLES),
+  version: z.number().int().positive(),
+  columns: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum([...SOURCE_TYPES, 'other']),
+      nullable: z.boolean(),
+      values: z.array(z.string()).optional(),
+    }),
+  ),
+  renames: z.record(z.string(), z.string()),
+  reason: z.string(),
+})
+
+/** The key of a schema version. */
+export function schemaKey(table: SourceTable, version: number): string {
+  return `${PREFIX}${table}/v${version}.json`
+}
+
+/** Version 1 of a table: the catalogue's shape. */
+export function catalogueSchema(table: SourceTable): SchemaVersion {
+  const columns = sourceTable(table).columns.map((c) => ({
+    name: c.name,
+    type: c.type,
+    nullable: c.nullable,
+    ...(c.values ? { values: c.values } : {}),
+  }))
+  return { table, version: 1, columns, renames: {}, reason: 'catalogue' }
+}
+
+/** The latest version of a table's schema, registering version 1 from the catalogue when none exists. */
+export async function runReadSchema(store: ObjectStore, table: SourceTable): Promise<SchemaVersion> {
+  const keys = await store.list(`${PREFIX}${table}/`)
+  const versions = keys
+    .map((k) => /\/v(\d+)\.json$/.exec(k)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b)
+  const latest = versions.at(-1)
+  if (latest === undefined) {
+    const first = catalogueSchema(table)
+    await store.createIfAbsent(schemaKey(table, 1), `${JSON.stringify(first, null, 1)}\n`)
+    return runReadSchema(store, table)
+  }
+  const text = await getText(store, schemaKey(table, latest))
+  return versionJson.parse(JSON.parse(text ?? 'null')) as SchemaVersion
+}
+
+/** Every registered version of a table, oldest first. */
+export async function runListSchemaVersions(
+  store: ObjectStore,
+  table: SourceTable,
+): Promise<SchemaVersion[]> {
+  await runReadSchema(store, table)
+  const out: SchemaVersion[] = []
+  for (const key of await store.list(`${PREFIX}${table}/`)) {
+    const text = await getText(store, key)
+    if (text) out.push(versionJson.parse(JSON.parse(text)) as SchemaVersion)
+  }
+  return out.sort((a, b) => a.version - b.version)
+}
+
+/** Registers the next version of a table's schema (conditional create; a lost race re-reads and retries). */
+export async function runRegisterSchema(
+  store: ObjectStore,
+  next: Omit<SchemaVersion, 'version'>,
+): Promise<SchemaVersion> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const latest = await runReadSchema(store, next.table)
+    const version: SchemaVersion = { ...next, version: latest.version + 1 }
+    if (
+      await store.createIfAbsent(
+        schemaKey(next.table, version.version),
+        `${JSON.stringify(version, null, 1)}\n`,
+      )
+    ) {
+      return version
+    }
+  }
+  throw new Error(`could not register a new schema version of ${next.table}: too many concurrent writers`)
+}
+
+export type SchemaCheck =
+  /** Needed columns all present with their registered types; `changes` lists compatible drift (empty = none). */
+  | {
+      readonly verdict: 'ok'
+      readonly sourceNames: ReadonlyMap<string, string>
+      readonly changes: readonly string[]
+      readonly next: Omit<SchemaVersion, 'version'> | undefined
+    }
+  /** A needed column is missing or retyped: the table's slice of the batch is quarantined. */
+  | { readonly verdict: 'blocked'; readonly problems: readonly string[] }
+
+/** Compares the observed columns of a batch with the registered schema (pure). */
+export function planSchemaCheck(
+  registered: SchemaVersion,
+  observed: readonly ObservedColumn[],
+  needs: SourceNeeds,
+  batchId: string,
+): SchemaCheck {
+  const sourceNameOf = new Map(needs.columns.map((c) => [c.name, c.name]))
+  for (const [source, target] of Object.entries(registered.renames)) sourceNameOf.set(target, source)
+  const observedByName = new Map(observed.map((c) => [c.name, c]))
+  const registeredByName = new Map(registered.columns.map((c) => [c.name, c]))
+  const problems: string[] = []
+  for (const need of needs.columns) {
+    const source = sourceNameOf.get(need.name) ?? need.name
+    const seen = observedByName.get(source)
+    const expected = registeredByName.get(source)
+    if (!seen) problems.push(`column ${source} (needed as ${need.name}) is missing`)
+    else if (expected && seen.type !== expected.type)
+      problems.push(`column ${source} changed type from ${expected.type} to ${seen.type} (${seen.pgType})`)
+  }
+  if (problems.length > 0) return { verdict: 'blocked', problems }
+  const changes: string[] = []
+  for (const c of observed) {
+    const before = registeredByName.get(c.name)
+    if (!before) changes.push(`column ${c.name} added (${c.pgType})`)
+    else if (before.type !== c.type)
+      changes.push(`column ${c.name} changed type from ${before.type} to ${c.type}`)
+    else if (before.nullable !== c.nullable)
+      changes.push(`column ${c.name} became ${c.nullable ? 'nullable' : 'NOT NULL'}`)
+  }
+  for (const c of registered.columns)
+    if (!observedByName.has(c.name)) changes.push(`column ${c.name} dropped`)
+  const next =
+    changes.length === 0
+      ? undefined
+      : {
+          table: registered.table,
+          columns: toSchemaColumns(observed, registered),
+          renames: registered.renames,
+          reason: `compatible drift in batch ${batchId}: ${changes.join('; ')}`,
+        }
+  return { verdict: 'ok', sourceNames: sourceNameOf, changes, next }
+}
+
+/** Observed columns as schema columns, keeping the allowed values the registry knew for each. */
+export function toSchemaColumns(
+  observed: readonly ObservedColumn[],
+  previous: SchemaVersion,
+): SchemaColumn[] {
+  const before = new Map(previous.columns.map((c) => [c.name, c]))
+  return observed.map((c) => {
+    const values = before.get(c.name)?.values ?? before.get(previous.renames[c.name] ?? '')?.values
+    return { name: c.name, type: c.type, nullable: c.nullable, ...(values ? { values } : {}) }
+  })
+}
