@@ -62,3 +62,28 @@ export function memoryLog(): Log & { readonly entries: LogEntry[] } {
 
 /** A logger that writes nowhere. */
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {}, alert() {} }
+
+const LEVEL_ORDER = { debug: 0, info: 1, warn: 2, error: 3, alert: 4 } as const
+
+/** A readable logger for a person at a terminal: `12:00:01 INFO  message key=value …`. */
+export function terminalLog(write: (line: string) => void, minimum: keyof typeof LEVEL_ORDER = 'info'): Log {
+  const at =
+    (level: keyof typeof LEVEL_ORDER) =>
+    (message: string, fields: LogFields = {}): void => {
+      if (LEVEL_ORDER[level] < LEVEL_ORDER[minimum]) return
+      const time = new Date().toISOString().slice(11, 19)
+      const rest = Object.entries(fields)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ')
+      write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${rest ? ` ${rest}` : ''}`)
+    }
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), alert: at('alert') }
+}
+
+/** JSON lines for machines, readable lines on a terminal. */
+export function defaultLog(options: { level?: string | undefined } = {}): Log {
+  const level = (options.level?.toLowerCase() ?? 'info') as keyof typeof LEVEL_ORDER
+  return process.stderr.isTTY
+    ? terminalLog((line) => process.stderr.write(`${line}\n`), level in LEVEL_ORDER ? level : 'info')
+    : powertoolsLog({ level: options.level })
+}

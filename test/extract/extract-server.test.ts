@@ -1,6 +1,6 @@
 /** Extract behaviours that need a second connection or a second process: the real server only. */
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
@@ -74,7 +74,7 @@ describe('extract on the real server, with other sessions and processes', () => 
         ['after-table', '6'],
         ['before-manifest', '1'],
       ] as const) {
-        const child = spawnSync(process.execPath, ['--import', 'tsx', script, source.url, dir, point, nth], {
+        const child: SpawnSyncReturns<string> = spawnSync(process.execPath, ['--import', 'tsx', script, source.url, dir, point, nth], {
           encoding: 'utf8',
         })
         assert.equal(child.signal, 'SIGKILL', child.stderr)

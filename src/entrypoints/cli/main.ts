@@ -2,11 +2,11 @@
 /** The `totesys-etl` command line: parses flags, runs one command, reports, sets the exit code. */
 import { Command } from 'commander'
 import { isTransient } from '../../core/errors.ts'
-import { errorFields, powertoolsLog } from '../../log.ts'
+import { defaultLog, errorFields } from '../../log.ts'
 import { addSettingFlags, makeCommandContext } from './command-context.ts'
 import { COMMANDS } from './commands/index.ts'
 
-const log = powertoolsLog({ level: process.env.LOG_LEVEL })
+const log = defaultLog({ level: process.env.LOG_LEVEL })
 const program = new Command('totesys-etl')
   .description('Incremental, exactly-once ETL from totesys to an S3 data lake and a star-schema warehouse')
   .showHelpAfterError()
