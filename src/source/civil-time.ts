@@ -18,12 +18,25 @@ export function toDayNumber(text: string): number {
   return era * 146097 + doe - 719468
 }
 
-/** 'YYYY-MM-DD' of a day number (civil_from_days). */
+const dayTexts = new Map<number, string>()
+
+/** 'YYYY-MM-DD' of a day number (civil_from_days), memoised: the seed formats the same few hundred days. */
 export function formatDay(day: number): string {
+  let text = dayTexts.get(day)
+  if (text === undefined) {
+    text = civilFromDays(day)
+    if (dayTexts.size < 100_000) dayTexts.set(day, text)
+  }
+  return text
+}
+
+function civilFromDays(day: number): string {
   const z = day + 719468
   const era = Math.floor(z / 146097)
   const doe = z - era * 146097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  )
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
   const mp = Math.floor((5 * doy + 2) / 153)
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1

@@ -26,7 +26,10 @@ export const LOAD_ORDER: readonly SourceTable[] = [
 ]
 
 /** Loads every table's CSV from a folder (the real snapshot by default) in one transaction. */
-export async function runLoadSnapshot(db: Database, dir: string = SNAPSHOT_DIR): Promise<Record<SourceTable, number>> {
+export async function runLoadSnapshot(
+  db: Database,
+  dir: string = SNAPSHOT_DIR,
+): Promise<Record<SourceTable, number>> {
   return db.transaction(async (tx) => {
     for (const table of LOAD_ORDER) {
       const def = sourceTable(table)
@@ -52,6 +55,23 @@ export async function resetSequences(db: Pick<Database, 'query'>): Promise<void>
     await db.query(
       `SELECT setval(pg_get_serial_sequence($1, $2), coalesce((SELECT max(${quoteIdent(def.primaryKey)}) FROM ${quoteIdent(def.name)}), 0) + 1, false)`,
       [quoteIdent(def.name), def.primaryKey],
+    )
+  }
+}
+
+/** COPYs some tables' CSVs from a snapshot folder, in the order given (the seed reuses the lookups). */
+export async function runCopySnapshotTables(
+  db: Pick<Database, 'copyIn'>,
+  tables: readonly SourceTable[],
+  dir: string = SNAPSHOT_DIR,
+): Promise<void> {
+  for (const table of tables) {
+    const columns = sourceTable(table)
+      .columns.map((c) => quoteIdent(c.name))
+      .join(', ')
+    await db.copyIn(
+      `COPY ${quoteIdent(table)} (${columns}) FROM STDIN (FORMAT csv, HEADER true)`,
+      createReadStream(`${dir}/${table}.csv`),
     )
   }
 }

@@ -13,7 +13,14 @@ export const SNAPSHOT_SIZE = { design: 324, sales_order: 6941, purchase_order: 2
  * Lookup tables keep the snapshot's rows at every scale (they are loaded from the snapshot itself): a
  * bigger business sells more, it does not grow a currency per order.
  */
-export const LOOKUP_SIZE = { address: 30, counterparty: 20, currency: 3, department: 8, staff: 20, payment_type: 4 }
+export const LOOKUP_SIZE = {
+  address: 30,
+  counterparty: 20,
+  currency: 3,
+  department: 8,
+  staff: 20,
+  payment_type: 4,
+}
 
 /** When the snapshot's lookup rows and first designs were created. */
 export const LAUNCH = '2022-11-03 14:20:49.962'

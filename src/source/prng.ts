@@ -48,7 +48,8 @@ export function randString(rng: Rng, alphabet: string, length: number): string {
 
 /** Integer cents as a decimal string ('12345' → '123.45'): money never passes through a float. */
 export function centsToText(cents: number): string {
-  if (!Number.isSafeInteger(cents) || cents < 0) throw new Error(`cents must be a non-negative safe integer: ${cents}`)
+  if (!Number.isSafeInteger(cents) || cents < 0)
+    throw new Error(`cents must be a non-negative safe integer: ${cents}`)
   const text = String(cents).padStart(3, '0')
   return `${text.slice(0, -2)}.${text.slice(-2)}`
 }

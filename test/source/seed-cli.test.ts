@@ -1,0 +1,67 @@
+/**
+ * `seed` and `simulate` as a user runs them: on a fresh server database when one is reachable (faster),
+ * else on an embedded database in a temporary folder.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
+
+const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString()
+    })
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
+  })
+}
+
+describe('totesys-etl seed and simulate', () => {
+  const dirs: string[] = []
+  let server: TestDatabase | undefined
+  after(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+    await server?.drop()
+  })
+
+  it('seeds synthetic data, refuses to seed twice, then simulates the application', async () => {
+    server = await createTestDatabase('server')
+    const dir = await mkdtemp(join(tmpdir(), 'seed-cli-'))
+    dirs.push(dir)
+    const db = server?.url ?? `pglite:${join(dir, 'totesys')}`
+    const seeded = await cli(['seed', '--db', db, '--scale', '0.01', '--seed', '2'])
+    assert.equal(seeded.status, 0, seeded.stderr)
+    assert.match(seeded.stdout, /sales_order\s+69\n/)
+    assert.match(seeded.stderr, /seed: 300 rows done/, 'plain progress lines on a pipe')
+
+    const again = await cli(['seed', '--db', db])
+    assert.equal(again.status, 1)
+    assert.match(again.stderr, /already holds rows .*--force/)
+
+    const simulated = await cli(['simulate', '--db', db, '--rate', '100', '--duration', '200ms', '--json'])
+    assert.equal(simulated.status, 0, simulated.stderr)
+    const stats = JSON.parse(simulated.stdout.trim().split('\n').at(-1) ?? '{}') as { changes: number }
+    assert.ok(stats.changes >= 1 && stats.changes <= 20)
+  })
+
+  it('rejects contradictory flags', async () => {
+    const both = await cli(['seed', '--db', 'pglite:memory', '--snapshot', '--scale', '2'])
+    assert.equal(both.status, 1)
+    assert.match(both.stderr, /--snapshot or --scale/)
+  })
+})
