@@ -31,7 +31,8 @@ export function gzipWithDigest(source: Readable): { stream: Readable; digest: St
   })
   source.on('error', (error) => tap.destroy(error))
   tap.on('error', (error) => gzip.destroy(error))
-  const gzip = createGzip({ level: 6 })
+  // Level 1: measured ~30 % faster than 6 at scale 100 for files ~17 % larger (docs/BENCHMARKS.md).
+  const gzip = createGzip({ level: 1 })
   gzip.on('error', (error) => count.destroy(error))
   const stream = source.pipe(tap).pipe(gzip).pipe(count)
   return {
