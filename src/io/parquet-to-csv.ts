@@ -1,0 +1,92 @@
+/**
+ * The load's scratch area: a temporary folder, checksums, and DuckDB turning a batch's parquet files into
+ * headerless CSV that PostgreSQL's COPY reads (NULL = unquoted empty field, '' = quoted empty field).
+ * Values keep their text form end to end: decimals are printed exactly, never via a JS number.
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { quoteIdent } from '../core/sql-ident.ts'
+
+export interface ParquetColumn {
+  readonly name: string
+  /** DuckDB's type name, e.g. INTEGER, DECIMAL(10,2), TIME. */
+  readonly type: string
+}
+
+export interface ParquetToCsv {
+  /** The scratch folder (removed by close). */
+  readonly dir: string
+  /** A fresh sub-folder of the scratch folder, for one batch. */
+  makeDir(name: string): Promise<string>
+  removeDir(path: string): Promise<void>
+  /** SHA-256 (hex) of a file's bytes. */
+  sha256(path: string): Promise<string>
+  /** The columns a parquet file holds, in order. */
+  describe(parquetPath: string): Promise<ParquetColumn[]>
+  /** Writes the named columns, in that order, as headerless CSV; returns the rows written. */
+  toCsv(parquetPath: string, columns: readonly string[], csvPath: string): Promise<number>
+  /** Streams a local file (a CSV to COPY in). */
+  open(path: string): Readable
+  close(): Promise<void>
+}
+
+const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
+// Store keys look like `table/year=2024/month=02/day=23/…`: without this DuckDB would read `year`,
+// `month` and `day` from the path (hive partitioning) instead of from the file, e.g. in dim_date.
+const readParquet = (path: string): string => `read_parquet(${literal(path)}, hive_partitioning = false)`
+
+/** Opens DuckDB in memory and a scratch folder under tmpDir (default: the OS temp folder). */
+export async function openParquetToCsv(tmpDir: string = tmpdir()): Promise<ParquetToCsv> {
+  await mkdir(tmpDir, { recursive: true })
+  const dir = await mkdtemp(join(tmpDir, 'totesys-load-'))
+  const instance = await DuckDBInstance.create(':memory:', {
+    memory_limit: '512MB',
+    threads: '2',
+    temp_directory: join(dir, 'duckdb'),
+  })
+  const connection = await instance.connect()
+  return {
+    dir,
+    async makeDir(name) {
+      const path = join(dir, name)
+      await rm(path, { recursive: true, force: true })
+      await mkdir(path, { recursive: true })
+      return path
+    },
+    async removeDir(path) {
+      await rm(path, { recursive: true, force: true })
+    },
+    async sha256(path) {
+      const hash = createHash('sha256')
+      await pipeline(createReadStream(path), hash)
+      return hash.digest('hex')
+    },
+    async describe(parquetPath) {
+      const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readParquet(parquetPath)}`)
+      return reader
+        .getRowObjectsJson()
+        .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
+    },
+    async toCsv(parquetPath, columns, csvPath) {
+      const select = columns.map(quoteIdent).join(', ')
+      const reader = await connection.runAndReadAll(
+        `COPY (SELECT ${select} FROM ${readParquet(parquetPath)}) TO ${literal(csvPath)} (FORMAT csv, HEADER false)`,
+      )
+      return Number(reader.getRowObjectsJson()[0]?.Count ?? 0)
+    },
+    open(path) {
+      return createReadStream(path)
+    },
+    async close() {
+      connection.closeSync()
+      instance.closeSync()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The SQL of one batch's merge, built from the catalogue (pure): TEMP staging tables filled by COPY, dims
+ * upserted on their key (touching only rows whose values changed), facts appended once per version.
+ */
+import { quoteIdent } from '../core/sql-ident.ts'
+import { type WarehouseTable, type WarehouseType, warehouseTable } from '../core/warehouse-catalogue.ts'
+
+const PG_TYPE: Record<WarehouseType, string> = {
+  int4: 'integer',
+  varchar: 'varchar',
+  date: 'date',
+  time: 'time',
+  numeric: 'numeric',
+  'numeric(10,2)': 'numeric(10,2)',
+  bool: 'boolean',
+}
+
+/** The TEMP staging table of a warehouse table. */
+export function toStagingTable(table: WarehouseTable): string {
+  return `stage_${table}`
+}
+
+/** Creates a staging table with the catalogue's columns, dropped at commit (or rollback). */
+export function toStagingDdl(table: WarehouseTable): string {
+  const columns = warehouseTable(table).columns.map((c) => `${quoteIdent(c.name)} ${PG_TYPE[c.type]}`)
+  return `CREATE TEMP TABLE ${quoteIdent(toStagingTable(table))} (${columns.join(', ')}) ON COMMIT DROP`
+}
+
+/** COPY of headerless CSV (the catalogue's column order) into the staging table. */
+export function toStagingCopySql(table: WarehouseTable): string {
+  const columns = warehouseTable(table).columns.map((c) => quoteIdent(c.name))
+  return `COPY ${quoteIdent(toStagingTable(table))} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`
+}
+
+/**
+ * Upserts a dimension from its staging table; returns one row `{ inserted, updated }`. Rows whose values
+ * are unchanged are not rewritten (no dead tuples, and `updated` counts real changes).
+ */
+export function toDimUpsertSql(table: WarehouseTable, physical: string): string {
+  const def = warehouseTable(table)
+  if (def.kind !== 'dim') throw new Error(`${table} is not a dimension`)
+  const columns = def.columns.map((c) => quoteIdent(c.name))
+  const values = def.columns.filter((c) => !def.key.includes(c.name)).map((c) => quoteIdent(c.name))
+  const onConflict =
+    values.length === 0
+      ? 'DO NOTHING'
+      : `DO UPDATE SET ${values.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+    WHERE (${values.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `EXCLUDED.${c}`).join(', ')})`
+  return `WITH applied AS (
+  INSERT INTO ${quoteIdent(physical)} AS t (${columns.join(', ')})
+  SELECT ${columns.join(', ')} FROM ${quoteIdent(toStagingTable(table))}
+  ON CONFLICT (${def.key.map(quoteIdent).join(', ')}) ${onConflict}
+  RETURNING (t.xmax = 0) AS inserted
+)
+SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, (count(*) FILTER (WHERE NOT inserted))::int AS updated
+FROM applied`
+}
+
+/**
+ * Appends the staged fact versions the warehouse does not hold yet (same natural id, last_updated_date
+ * and last_updated_time); returns one row `{ inserted }`. Record ids come from the table's serial.
+ */
+export function toFactAppendSql(table: WarehouseTable, physical: string): string {
+  const def = warehouseTable(table)
+  if (def.kind !== 'fact') throw new Error(`${table} is not a fact`)
+  const columns = def.columns.map((c) => quoteIdent(c.name))
+  const sameVersion = def.key.map((k) => `f.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ')
+  return `WITH applied AS (
+  INSERT INTO ${quoteIdent(physical)} (${columns.join(', ')})
+  SELECT ${columns.map((c) => `s.${c}`).join(', ')} FROM ${quoteIdent(toStagingTable(table))} AS s
+  WHERE NOT EXISTS (SELECT 1 FROM ${quoteIdent(physical)} AS f WHERE ${sameVersion})
+  RETURNING 1
+)
+SELECT count(*)::int AS inserted FROM applied`
+}
+
+const DUCKDB_FAMILY: Record<WarehouseType, RegExp> = {
+  int4: /^INTEGER$/,
+  varchar: /^VARCHAR$/,
+  date: /^DATE$/,
+  time: /^TIME$/,
+  numeric: /^DECIMAL\(\d+,\d+\)$/,
+  'numeric(10,2)': /^DECIMAL\(\d+,\d+\)$/,
+  bool: /^BOOLEAN$/,
+}
+
+/** What is wrong with a parquet file's columns for a table (names, order, types); empty when it fits. */
+export function toParquetSchemaProblems(
+  table: WarehouseTable,
+  columns: readonly { readonly name: string; readonly type: string }[],
+): string[] {
+  const expected = warehouseTable(table).columns
+  const problems: string[] = []
+  const names = columns.map((c) => c.name).join(', ')
+  if (names !== expected.map((c) => c.name).join(', ')) problems.push(`columns are (${names})`)
+  for (const column of expected) {
+    const actual = columns.find((c) => c.name === column.name)
+    if (actual && !DUCKDB_FAMILY[column.type].test(actual.type)) {
+      problems.push(`${column.name} is ${actual.type}, expected ${column.type}`)
+    }
+  }
+  return problems
+}
