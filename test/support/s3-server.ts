@@ -32,7 +32,10 @@ export async function startTestS3(): Promise<TestS3> {
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory })
   const app = server as unknown as {
     middleware: Array<(ctx: KoaContext, next: () => Promise<void>) => Promise<void>>
-    store: { existsObject(bucket: string, key: string): Promise<boolean>; putBucket(name: string): Promise<void> }
+    store: {
+      existsObject(bucket: string, key: string): Promise<boolean>
+      putBucket(name: string): Promise<void>
+    }
   }
   let lock: Promise<void> = Promise.resolve()
   const conditionalPut = async (ctx: KoaContext, next: () => Promise<void>): Promise<void> => {

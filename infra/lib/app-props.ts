@@ -1,0 +1,44 @@
+/** Reads the app's CDK context into stack props, with clear errors for a half-given network. */
+import * as logs from 'aws-cdk-lib/aws-logs'
+import type { EtlStackProps } from './etl-stack.ts'
+
+const list = (value: unknown): string[] =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : Array.isArray(value)
+      ? value.map(String)
+      : []
+
+/** The stack name and props a context describes. */
+export function appProps(context: (key: string) => unknown): { stackName: string; props: EtlStackProps } {
+  const stackName = String(context('stackName') ?? 'TotesysEtl')
+  const vpcId = context('vpcId')
+  const subnetIds = list(context('subnetIds'))
+  const securityGroupIds = list(context('securityGroupIds'))
+  if (
+    (vpcId || subnetIds.length || securityGroupIds.length) &&
+    !(vpcId && subnetIds.length && securityGroupIds.length)
+  ) {
+    throw new Error('a VPC needs all of the context values vpcId, subnetIds and securityGroupIds')
+  }
+  const days = Number(context('logRetentionDays') ?? 30)
+  if (!Object.values(logs.RetentionDays).includes(days)) {
+    throw new Error(
+      `logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, …); got ${days}`,
+    )
+  }
+  const sandbox = String(context('sandbox') ?? 'false') === 'true'
+  return {
+    stackName,
+    props: {
+      stackName,
+      description: 'totesys-etl: incremental ETL from totesys to an S3 lake and a star-schema warehouse',
+      destroyDataWithStack: sandbox,
+      logRetention: days as logs.RetentionDays,
+      ...(vpcId ? { network: { vpcId: String(vpcId), subnetIds, securityGroupIds } } : {}),
+    },
+  }
+}

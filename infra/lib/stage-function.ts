@@ -1,0 +1,174 @@
+/**
+ * One pipeline stage as a Lambda function: the thin handler under src/entrypoints/lambda/ bundled by a
+ * local esbuild (no Docker), its own role (only log writing here; the stack grants the rest), its own log
+ * group with retention, async retries into the dead-letter queue, and a metric filter counting the
+ * ERROR/CRITICAL lines it logs.
+ */
+import { fileURLToPath } from 'node:url'
+import { type CfnElement, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib'
+import type * as ec2 from 'aws-cdk-lib/aws-ec2'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import type * as sqs from 'aws-cdk-lib/aws-sqs'
+import { Construct } from 'constructs'
+import { METRIC_NAMESPACE } from '../../src/core/metric-names.ts'
+
+/** The repository root: the bundler's project root. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/** The DuckDB packages shipped as node modules (native x86_64 binary, not bundleable). */
+export const DUCKDB_MODULES = [
+  '@duckdb/node-api',
+  '@duckdb/node-bindings',
+  '@duckdb/node-bindings-linux-x64',
+] as const
+
+export type StageName = 'extract' | 'transform' | 'load'
+
+export interface StageFunctionProps {
+  readonly stage: StageName
+  readonly description: string
+  readonly architecture: lambda.Architecture
+  readonly memorySize: number
+  readonly timeout: Duration
+  /** Ships DuckDB (transform, load): the native module is copied from the local node_modules. */
+  readonly duckdb: boolean
+  readonly environment: Record<string, string>
+  readonly deadLetterQueue: sqs.IQueue
+  readonly logRetention: logs.RetentionDays
+  readonly vpc?: {
+    readonly vpc: ec2.IVpc
+    readonly subnets: ec2.ISubnet[]
+    readonly securityGroups: ec2.ISecurityGroup[]
+  }
+}
+
+/** The name of the metric counting a stage's ERROR and CRITICAL log lines. */
+export function loggedErrorsMetricName(stage: StageName): string {
+  return `${stage[0]!.toUpperCase()}${stage.slice(1)}LoggedErrors`
+}
+
+export class StageFunction extends Construct {
+  readonly fn: NodejsFunction
+  readonly logGroup: logs.LogGroup
+  readonly role: iam.Role
+
+  constructor(scope: Construct, id: string, props: StageFunctionProps) {
+    super(scope, id)
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    })
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `totesys-etl ${props.stage}: writes its own logs; the stack grants its stores and secret`,
+    })
+    // Least privilege instead of AWSLambdaBasicExecutionRole: this log group only.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:*`],
+      }),
+    )
+    const logGroupId = Stack.of(this).getLogicalId(this.logGroup.node.defaultChild as CfnElement)
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`,
+      reason: 'Log streams are created at run time; the wildcard is limited to streams of this log group.',
+    })
+
+    const loadsFiles = props.stage === 'load'
+    this.fn = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      entry: `${PROJECT_ROOT}src/entrypoints/lambda/${props.stage}.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: props.architecture,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      ephemeralStorageSize: Size.mebibytes(props.duckdb ? 2048 : 512),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'totesys-etl',
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        // DuckDB and the stages write only under /tmp, the one writable folder.
+        HOME: '/tmp',
+        DATA_DIR: '/tmp/totesys-etl',
+        ...props.environment,
+      },
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      deadLetterQueue: props.deadLetterQueue,
+      ...(props.vpc
+        ? {
+            vpc: props.vpc.vpc,
+            vpcSubnets: { subnets: props.vpc.subnets },
+            securityGroups: props.vpc.securityGroups,
+          }
+        : {}),
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node20',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // The AWS SDK is bundled (not the runtime's copy): S3 conditional writes need a known version.
+        externalModules: props.duckdb ? [...DUCKDB_MODULES] : [],
+        // `require` for the CommonJS dependencies (pg); `__bundleUrl` for modules that read files next to
+        // them: each sees import.meta.url as if it were still in src/<folder>/, so '../../sql/' is the
+        // bundle's sql/ folder (copied below), wherever the bundle runs (Lambda's /var/task, a test's temp dir).
+        banner:
+          "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url); const __bundleUrl = new URL('./src/io/bundle.mjs', import.meta.url).href;",
+        define: loadsFiles ? { 'import.meta.url': '__bundleUrl' } : {},
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...(props.duckdb
+              ? [
+                  `mkdir -p "${outputDir}/node_modules/@duckdb"`,
+                  ...DUCKDB_MODULES.map(
+                    (m) =>
+                      `test -d "${inputDir}/node_modules/${m}" || { echo "${m} is missing from node_modules: synth on linux x64 after npm ci, or npm i --no-save --os=linux --cpu=x64 ${m}" >&2; exit 1; }`,
+                  ),
+                  ...DUCKDB_MODULES.map(
+                    (m) => `cp -R "${inputDir}/node_modules/${m}" "${outputDir}/node_modules/@duckdb/"`,
+                  ),
+                ]
+              : []),
+            ...(loadsFiles
+              ? [`mkdir -p "${outputDir}/sql"`, `cp "${inputDir}/sql/warehouse.sql" "${outputDir}/sql/"`]
+              : []),
+          ],
+        },
+      },
+    })
+
+    if (props.vpc) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'Lambda needs to create and delete its network interfaces in the VPC; this AWS managed policy is exactly those EC2 ENI actions.',
+      })
+    }
+
+    new logs.MetricFilter(this, 'LoggedErrors', {
+      logGroup: this.logGroup,
+      filterPattern: logs.FilterPattern.any(
+        logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
+        logs.FilterPattern.stringValue('$.level', '=', 'CRITICAL'),
+      ),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: loggedErrorsMetricName(props.stage),
+      metricValue: '1',
+      defaultValue: 0,
+    })
+  }
+}
