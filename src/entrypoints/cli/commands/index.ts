@@ -2,9 +2,29 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../command-context.ts'
 import { registerExtract } from './extract.ts'
+import { registerInit } from './init.ts'
+import { registerLoad } from './load.ts'
+import { registerQuarantine } from './quarantine.ts'
+import { registerRun } from './run.ts'
+import { registerSchema } from './schema.ts'
+import { registerSeed } from './seed.ts'
+import { registerSimulate } from './simulate.ts'
+import { registerStart } from './start.ts'
+import { registerTransform } from './transform.ts'
+import { registerVerify } from './verify.ts'
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void
 
 export const COMMANDS: readonly RegisterCommand[] = [
+  registerStart,
+  registerRun,
   registerExtract,
+  registerSeed,
+  registerSimulate,
+  registerTransform,
+  registerInit,
+  registerLoad,
+  registerQuarantine,
+  registerSchema,
+  registerVerify,
 ]
