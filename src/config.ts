@@ -3,8 +3,8 @@
  * message; CLI flags override the environment under the same names (`--totesys-db-url` = TOTESYS_DB_URL).
  */
 import { resolve } from 'node:path'
-import { ConfigError } from './core/errors.ts'
 import { parseDuration } from './core/duration.ts'
+import { ConfigError } from './core/errors.ts'
 import { redactUrl } from './core/redact.ts'
 
 export type DbLocation =
@@ -36,8 +36,10 @@ export interface Config {
 
 /** The settings, their environment names and defaults, as `--help` shows them. */
 export const SETTINGS = {
-  TOTESYS_DB_URL: 'source database: postgres:// URL, or pglite:<dir> / pglite:memory; default embedded .data/totesys',
-  WAREHOUSE_DB_URL: 'warehouse database: postgres:// URL, or pglite:<dir> / pglite:memory; default .data/warehouse',
+  TOTESYS_DB_URL:
+    'source database: postgres:// URL, or pglite:<dir> / pglite:memory; default embedded .data/totesys',
+  WAREHOUSE_DB_URL:
+    'warehouse database: postgres:// URL, or pglite:<dir> / pglite:memory; default .data/warehouse',
   INGESTION_STORE: 'ingestion store: folder path or s3://bucket[/prefix]; default .data/ingestion',
   PROCESSED_STORE: 'processed store: folder path or s3://bucket[/prefix]; default .data/processed',
   S3_ENDPOINT: 'optional S3-compatible endpoint URL (credentials come the standard AWS ways)',
@@ -58,7 +60,9 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
   const dataDir = resolve(get('DATA_DIR') ?? '.data')
   const purchase = get('PURCHASE_FACT_TABLE') ?? 'fact_purchase_orders'
   if (!(PURCHASE_FACT_TABLES as readonly string[]).includes(purchase)) {
-    throw new ConfigError(`PURCHASE_FACT_TABLE must be one of ${PURCHASE_FACT_TABLES.join(', ')}; got '${purchase}'`)
+    throw new ConfigError(
+      `PURCHASE_FACT_TABLE must be one of ${PURCHASE_FACT_TABLES.join(', ')}; got '${purchase}'`,
+    )
   }
   const lag = get('EXTRACT_LAG') ?? '2m'
   const extractLagMs = parseDuration(lag, 'EXTRACT_LAG')
@@ -69,8 +73,16 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
   return {
     totesysDb: parseDbLocation('TOTESYS_DB_URL', get('TOTESYS_DB_URL'), resolve(dataDir, 'totesys')),
     warehouseDb: parseDbLocation('WAREHOUSE_DB_URL', get('WAREHOUSE_DB_URL'), resolve(dataDir, 'warehouse')),
-    ingestionStore: parseStoreLocation('INGESTION_STORE', get('INGESTION_STORE'), resolve(dataDir, 'ingestion')),
-    processedStore: parseStoreLocation('PROCESSED_STORE', get('PROCESSED_STORE'), resolve(dataDir, 'processed')),
+    ingestionStore: parseStoreLocation(
+      'INGESTION_STORE',
+      get('INGESTION_STORE'),
+      resolve(dataDir, 'ingestion'),
+    ),
+    processedStore: parseStoreLocation(
+      'PROCESSED_STORE',
+      get('PROCESSED_STORE'),
+      resolve(dataDir, 'processed'),
+    ),
     s3Endpoint: endpoint,
     extractLagMs,
     purchaseFactTable: purchase as PurchaseFactTable,
@@ -97,7 +109,11 @@ export function parseDbLocation(name: string, value: string | undefined, default
 }
 
 /** Parses a store setting: `s3://bucket[/prefix]` or a folder path. */
-export function parseStoreLocation(name: string, value: string | undefined, defaultPath: string): StoreLocation {
+export function parseStoreLocation(
+  name: string,
+  value: string | undefined,
+  defaultPath: string,
+): StoreLocation {
   if (value === undefined) return { kind: 'folder', path: defaultPath }
   if (value.startsWith('s3://')) {
     const rest = value.slice('s3://'.length)

@@ -25,7 +25,11 @@ export function errorFields(error: unknown): LogFields {
     cause = cause.cause
   }
   const ids = (error as { ids?: unknown }).ids
-  return { error: `${error.name}: ${error.message}`, ...(causes.length ? { causes } : {}), ...(ids ? { ids } : {}) }
+  return {
+    error: `${error.name}: ${error.message}`,
+    ...(causes.length ? { causes } : {}),
+    ...(ids ? { ids } : {}),
+  }
 }
 
 /** The production logger: Powertools for AWS Lambda, which also works outside Lambda. */
@@ -57,7 +61,14 @@ export function memoryLog(): Log & { readonly entries: LogEntry[] } {
     (message: string, fields: LogFields = {}): void => {
       entries.push({ level, message, fields })
     }
-  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), alert: at('alert') }
+  return {
+    entries,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    alert: at('alert'),
+  }
 }
 
 /** A logger that writes nowhere. */

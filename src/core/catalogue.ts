@@ -40,7 +40,12 @@ const text = (name: string, nullable = false): SourceColumn => ({ name, type: 't
 const ts = (name: string): SourceColumn => ({ name, type: 'timestamp', nullable: false })
 const money = (name: string): SourceColumn => ({ name, type: 'numeric', nullable: false })
 
-export const PAYMENT_TYPE_NAMES = ['SALES_RECEIPT', 'SALES_REFUND', 'PURCHASE_PAYMENT', 'PURCHASE_REFUND'] as const
+export const PAYMENT_TYPE_NAMES = [
+  'SALES_RECEIPT',
+  'SALES_REFUND',
+  'PURCHASE_PAYMENT',
+  'PURCHASE_REFUND',
+] as const
 export const TRANSACTION_TYPES = ['SALE', 'PURCHASE'] as const
 
 const defs: { readonly [T in SourceTable]: Omit<SourceTableDef, 'name'> } = {

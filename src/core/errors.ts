@@ -49,9 +49,17 @@ export function isTransient(error: unknown): boolean {
   // Connection-level failures from node and the PostgreSQL driver.
   return (
     typeof code === 'string' &&
-    (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08006', '08001'].includes(
-      code,
-    ) ||
+    ([
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'ENOTFOUND',
+      '57P01',
+      '57P03',
+      '08006',
+      '08001',
+    ].includes(code) ||
       code.startsWith('08'))
   )
 }

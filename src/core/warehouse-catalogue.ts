@@ -3,7 +3,15 @@
  * load's staging tables and the typed query layer (Kysely row types) all derive from this.
  */
 
-export const WAREHOUSE_TYPES = ['int4', 'varchar', 'date', 'time', 'numeric', 'numeric(10,2)', 'bool'] as const
+export const WAREHOUSE_TYPES = [
+  'int4',
+  'varchar',
+  'date',
+  'time',
+  'numeric',
+  'numeric(10,2)',
+  'bool',
+] as const
 export type WarehouseType = (typeof WAREHOUSE_TYPES)[number]
 
 export interface WarehouseColumn {

@@ -10,10 +10,15 @@ export async function runListIngestionBatches(store: ObjectStore): Promise<strin
 }
 
 /** Reads and parses one batch's manifest; a missing or malformed manifest is a DataError. */
-export async function runReadIngestionManifest(store: ObjectStore, batchId: string): Promise<IngestionManifest> {
+export async function runReadIngestionManifest(
+  store: ObjectStore,
+  batchId: string,
+): Promise<IngestionManifest> {
   const text = await getText(store, manifestKey(batchId))
   if (text === undefined) {
-    throw new DataError(`ingestion manifest of batch ${batchId} is missing from ${store.description}`, { batchId })
+    throw new DataError(`ingestion manifest of batch ${batchId} is missing from ${store.description}`, {
+      batchId,
+    })
   }
   try {
     return parseIngestionManifest(text)

@@ -18,7 +18,11 @@ const ALIASES: Readonly<Record<string, SourceType>> = { bpchar: 'varchar' }
 export function toObservedColumn(row: ColumnRow): ObservedColumn {
   const known = (SOURCE_TYPES as readonly string[]).includes(row.type_name)
   const type: SourceType | 'other' =
-    row.type_kind === 'e' ? 'enum' : known ? (row.type_name as SourceType) : (ALIASES[row.type_name] ?? 'other')
+    row.type_kind === 'e'
+      ? 'enum'
+      : known
+        ? (row.type_name as SourceType)
+        : (ALIASES[row.type_name] ?? 'other')
   return { name: row.name, type, pgType: row.pg_type, nullable: row.nullable }
 }
 

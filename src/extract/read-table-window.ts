@@ -2,8 +2,9 @@
  * Reads one table's window inside the batch's snapshot transaction and streams it to the store.
  * Returns the manifest entry and what the cursor needs; throws (the caller isolates the table).
  */
-import { CURSOR_COLUMN, type SourceTableDef } from '../core/catalogue.ts'
+
 import { toPartitionedKey } from '../core/batch-id.ts'
+import { CURSOR_COLUMN, type SourceTableDef } from '../core/catalogue.ts'
 import type { IngestionTableEntry, TableCursor } from '../core/ingestion-manifest.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import type { SqlSession } from '../io/database.ts'

@@ -95,7 +95,9 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
     { isolation: 'repeatable read', readOnly: true },
   )
 
-  const rows = Object.fromEntries(entries.map((e) => [e.table, e.rows])) as Partial<Record<SourceTable, number>>
+  const rows = Object.fromEntries(entries.map((e) => [e.table, e.rows])) as Partial<
+    Record<SourceTable, number>
+  >
   const ms = () => Math.round(performance.now() - started)
   if (entries.every((e) => e.rows === 0)) {
     log.info('extract found no changes', { stage: 'extract', ms: ms(), failedTables: failedTables.length })
@@ -115,7 +117,10 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
   if (!(await ingestion.createIfAbsent(manifestKey(batchId), toIngestionManifestJson(manifest)))) {
     // Another extract committed this batch number first; our files were never visible. Tidy them.
     await Promise.all(entries.flatMap((e) => (e.key ? [ingestion.delete(e.key)] : [])))
-    log.warn('extract lost the race to commit a batch; another run committed it', { stage: 'extract', batchId })
+    log.warn('extract lost the race to commit a batch; another run committed it', {
+      stage: 'extract',
+      batchId,
+    })
     return { batchId: null, outcome: 'lost-race', rows, failedTables, ms: ms() }
   }
   log.info('extract committed a batch', {

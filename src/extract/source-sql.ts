@@ -23,7 +23,8 @@ export const SET_WINDOW_SQL = `SELECT set_config('${WINDOW_SETTINGS.lowerBound}'
  * Makes every value's text form fixed regardless of the server's or role's defaults. The session's
  * TimeZone does not touch `timestamp without time zone`, but `now()` below is read in UTC.
  */
-export const SESSION_SQL = "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'"
+export const SESSION_SQL =
+  "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL TimeZone = 'UTC'"
 
 /** The source's clock (naive UTC) and the columns of one table, as the source has them now. */
 export const NOW_SQL = `SELECT to_char(now() AT TIME ZONE 'UTC', '${CURSOR_TS_FORMAT}') AS now`

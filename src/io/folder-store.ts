@@ -1,10 +1,22 @@
 /** An ObjectStore on a local folder. Writes go to a temporary file first, then appear atomically. */
+
+import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
+import {
+  copyFile,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { randomBytes } from 'node:crypto'
 import type { ObjectStore } from './object-store.ts'
 
 export class FolderStore implements ObjectStore {
@@ -14,7 +26,8 @@ export class FolderStore implements ObjectStore {
   }
 
   private path(key: string): string {
-    if (key.split('/').some((part) => part === '..' || part === '')) throw new Error(`invalid store key '${key}'`)
+    if (key.split('/').some((part) => part === '..' || part === ''))
+      throw new Error(`invalid store key '${key}'`)
     return join(this.root, ...key.split('/'))
   }
 

@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto'
 import { createGunzip } from 'node:zlib'
 import type { ObjectStore } from './object-store.ts'
 
-export async function runDigestObject(store: ObjectStore, key: string, options: { gunzip?: boolean } = {}): Promise<string> {
+export async function runDigestObject(
+  store: ObjectStore,
+  key: string,
+  options: { gunzip?: boolean } = {},
+): Promise<string> {
   const hash = createHash('sha256')
   const raw = await store.getStream(key)
   const stream = options.gunzip ? raw.pipe(createGunzip()) : raw

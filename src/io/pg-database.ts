@@ -5,7 +5,13 @@ import pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import { UnavailableError } from '../core/errors.ts'
 import { redactSecrets, redactUrl } from '../core/redact.ts'
-import { beginSql, type Database, type SqlSession, TEXT_TYPE_OIDS, type TransactionOptions } from './database.ts'
+import {
+  beginSql,
+  type Database,
+  type SqlSession,
+  TEXT_TYPE_OIDS,
+  type TransactionOptions,
+} from './database.ts'
 
 const textOids = new Set<number>(TEXT_TYPE_OIDS)
 const identity = (value: string): string => value

@@ -6,7 +6,13 @@
 import { mkdir } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
-import { beginSql, type Database, type SqlSession, TEXT_TYPE_OIDS, type TransactionOptions } from './database.ts'
+import {
+  beginSql,
+  type Database,
+  type SqlSession,
+  TEXT_TYPE_OIDS,
+  type TransactionOptions,
+} from './database.ts'
 
 const parsers = Object.fromEntries(TEXT_TYPE_OIDS.map((oid) => [oid, (value: string) => value]))
 

@@ -38,8 +38,12 @@ function toStageRunners(deps: PipelineDeps) {
   const tmp = deps.tmpDir === undefined ? {} : { tmpDir: deps.tmpDir }
   return {
     extract: async () =>
-      runExtract({ source: await deps.source(), ingestion: deps.ingestion, log: deps.log }, { lagMs: deps.lagMs }),
-    transform: () => runTransform({ ingestion: deps.ingestion, processed: deps.processed, log: deps.log, ...tmp }),
+      runExtract(
+        { source: await deps.source(), ingestion: deps.ingestion, log: deps.log },
+        { lagMs: deps.lagMs },
+      ),
+    transform: () =>
+      runTransform({ ingestion: deps.ingestion, processed: deps.processed, log: deps.log, ...tmp }),
     load: async () =>
       runLoad({
         warehouse: await deps.warehouse(),

@@ -23,7 +23,10 @@ export interface ServiceDeps extends PipelineDeps {
 }
 
 /** Prepares the databases, then runs until the signal aborts. */
-export async function runService(deps: ServiceDeps, options: ServiceOptions): Promise<{ simulated?: SimulateStats }> {
+export async function runService(
+  deps: ServiceDeps,
+  options: ServiceOptions,
+): Promise<{ simulated?: SimulateStats }> {
   const source = await deps.source()
   if (!(await hasSourceSchema(source))) {
     deps.log.info('seeding the source with the real snapshot (first run)', { stage: 'service' })

@@ -2,8 +2,9 @@
  * `status`: where each stage is, what is pending, how fresh the warehouse is, what is held in quarantine.
  * Reads only the stores' manifests and the warehouse's ledger; never the data files.
  */
-import { batchIdsFromKeys, MANIFEST_PREFIX } from '../core/batch-id.ts'
+
 import type { PurchaseFactTable } from '../config.ts'
+import { batchIdsFromKeys, MANIFEST_PREFIX } from '../core/batch-id.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { Database } from '../io/database.ts'
@@ -15,7 +16,11 @@ import { toFreshnessSeconds } from './freshness.ts'
 
 export interface StatusReport {
   readonly ingestion: { readonly batches: number; readonly lastBatch: string | null }
-  readonly processed: { readonly batches: number; readonly lastBatch: string | null; readonly pending: number }
+  readonly processed: {
+    readonly batches: number
+    readonly lastBatch: string | null
+    readonly pending: number
+  }
   readonly warehouse: {
     readonly batches: number
     readonly lastBatch: string | null
@@ -29,7 +34,12 @@ export interface StatusReport {
   readonly quarantine: {
     readonly entries: number
     readonly rows: number
-    readonly open: readonly { readonly id: string; readonly table: string; readonly rows: number; readonly reason: string }[]
+    readonly open: readonly {
+      readonly id: string
+      readonly table: string
+      readonly rows: number
+      readonly reason: string
+    }[]
   }
 }
 
@@ -48,8 +58,9 @@ export async function runStatus(deps: StatusDeps): Promise<StatusReport> {
   const processedSet = new Set(processed)
   const ledger = await runReadLedger(deps.warehouse).catch(() => [])
   const loaded = new Set(ledger.map((e) => e.batchId))
-  const newestChange =
-    ledger.flatMap((e) => Object.values(e.watermarks)).reduce<string | null>((a, b) => (a === null || b > a ? b : a), null)
+  const newestChange = ledger
+    .flatMap((e) => Object.values(e.watermarks))
+    .reduce<string | null>((a, b) => (a === null || b > a ? b : a), null)
   const rows: Partial<Record<WarehouseTable, number>> = {}
   for (const table of WAREHOUSE_TABLES) {
     const physical = quoteIdent(toPhysicalTable(table, deps.purchaseFactTable))

@@ -10,15 +10,18 @@ export interface StatusHistory {
   readonly events: readonly { readonly at: number; readonly level: string; readonly message: string }[]
 }
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  )
 
 const W = 560
 const H = 140
 
 /** A polyline chart of y over x, scaled to fit. */
 export function toLineChart(points: readonly (readonly [number, number])[], label: string): string {
-  if (points.length === 0) return `<p class="empty">no ${escape(label)} yet</p>`
+  if (points.length === 0) return `<p class="empty">no ${escapeHtml(label)} yet</p>`
   const xs = points.map((p) => p[0])
   const ys = points.map((p) => p[1])
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)]
@@ -26,7 +29,7 @@ export function toLineChart(points: readonly (readonly [number, number])[], labe
   const px = (x: number) => (x1 === x0 ? W / 2 : ((x - x0) / (x1 - x0)) * (W - 40) + 30)
   const py = (y: number) => H - 20 - (y / y1) * (H - 40)
   const path = points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')
-  return `<svg role="img" aria-label="${escape(label)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">
+  return `<svg role="img" aria-label="${escapeHtml(label)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">
   <line x1="30" y1="${H - 20}" x2="${W - 10}" y2="${H - 20}" stroke="#999"/>
   <text x="2" y="${py(y1) + 4}" font-size="10">${y1.toFixed(0)}</text><text x="2" y="${H - 16}" font-size="10">0</text>
   <polyline fill="none" stroke="#1f6feb" stroke-width="2" points="${path}"/></svg>`
@@ -34,16 +37,16 @@ export function toLineChart(points: readonly (readonly [number, number])[], labe
 
 /** A bar chart of values by label. */
 export function toBarChart(bars: readonly (readonly [string, number])[], label: string): string {
-  if (bars.length === 0) return `<p class="empty">no ${escape(label)} yet</p>`
+  if (bars.length === 0) return `<p class="empty">no ${escapeHtml(label)} yet</p>`
   const max = Math.max(1, ...bars.map((b) => b[1]))
   const width = (W - 40) / bars.length
   const rects = bars
     .map(([name, value], i) => {
       const h = (Math.log10(value + 1) / Math.log10(max + 1)) * (H - 40)
-      return `<rect x="${(30 + i * width).toFixed(1)}" y="${(H - 20 - h).toFixed(1)}" width="${Math.max(1, width - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#2da44e"><title>batch ${escape(name)}: ${value} rows</title></rect>`
+      return `<rect x="${(30 + i * width).toFixed(1)}" y="${(H - 20 - h).toFixed(1)}" width="${Math.max(1, width - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#2da44e"><title>batch ${escapeHtml(name)}: ${value} rows</title></rect>`
     })
     .join('')
-  return `<svg role="img" aria-label="${escape(label)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">
+  return `<svg role="img" aria-label="${escapeHtml(label)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">
   <line x1="30" y1="${H - 20}" x2="${W - 10}" y2="${H - 20}" stroke="#999"/>${rects}
   <text x="2" y="14" font-size="10">${max}</text><text x="2" y="${H - 16}" font-size="10">0</text></svg>`
 }
@@ -63,14 +66,15 @@ export function toStatusHtml(status: StatusReport, history: StatusHistory): stri
       : `<table><tr><th>entry</th><th>table</th><th>rows</th><th>reason</th></tr>${status.quarantine.open
           .map(
             (q) =>
-              `<tr><td>${escape(q.id)}</td><td>${escape(q.table)}</td><td class="num">${q.rows}</td><td>${escape(q.reason)}</td></tr>`,
+              `<tr><td>${escapeHtml(q.id)}</td><td>${escapeHtml(q.table)}</td><td class="num">${q.rows}</td><td>${escapeHtml(q.reason)}</td></tr>`,
           )
           .join('')}</table>`
   const events = history.events
     .slice(-10)
     .reverse()
     .map(
-      (e) => `<li><time>${new Date(e.at).toISOString().slice(11, 19)}</time> ${escape(e.level)} ${escape(e.message)}</li>`,
+      (e) =>
+        `<li><time>${new Date(e.at).toISOString().slice(11, 19)}</time> ${escapeHtml(e.level)} ${escapeHtml(e.message)}</li>`,
     )
     .join('')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>totesys-etl status</title>

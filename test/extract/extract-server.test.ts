@@ -74,9 +74,13 @@ describe('extract on the real server, with other sessions and processes', () => 
         ['after-table', '6'],
         ['before-manifest', '1'],
       ] as const) {
-        const child: SpawnSyncReturns<string> = spawnSync(process.execPath, ['--import', 'tsx', script, source.url, dir, point, nth], {
-          encoding: 'utf8',
-        })
+        const child: SpawnSyncReturns<string> = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', script, source.url, dir, point, nth],
+          {
+            encoding: 'utf8',
+          },
+        )
         assert.equal(child.signal, 'SIGKILL', child.stderr)
         assert.deepEqual(
           await runListIngestionBatches(store),

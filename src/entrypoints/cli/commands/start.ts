@@ -12,7 +12,9 @@ import { toPipelineDeps } from './run.ts'
 export const registerStart: RegisterCommand = (program, ctx) => {
   program
     .command('start')
-    .description('run the pipeline continuously: seed the embedded source on first use, simulate the application, watch')
+    .description(
+      'run the pipeline continuously: seed the embedded source on first use, simulate the application, watch',
+    )
     .option('--every <duration>', 'how often to extract', '5s')
     .option('--simulate-rate <n>', 'simulated application changes per second (0 = off)', '2')
     .option('--port <port>', 'status page port on localhost (0 = none)', '8080')

@@ -6,7 +6,9 @@ import type { RegisterCommand } from './index.ts'
 export const registerVerify: RegisterCommand = (program, ctx) => {
   program
     .command('verify')
-    .description('reconcile source, lake and warehouse as of the loaded watermarks (exit 1 on any difference)')
+    .description(
+      'reconcile source, lake and warehouse as of the loaded watermarks (exit 1 on any difference)',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }, command) => {
       await ctx.withDeps(command, async (deps) => {
