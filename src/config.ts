@@ -32,6 +32,10 @@ export interface Config {
   readonly purchaseFactTable: PurchaseFactTable
   /** Where embedded defaults live. */
   readonly dataDir: string
+  /** Optional URL that receives each alert as a JSON POST (locally; SNS does this in AWS). */
+  readonly alertWebhookUrl: string | undefined
+  /** Freshness (seconds from the newest loaded change to now) above which an alert fires. */
+  readonly freshnessAlertMs: number
 }
 
 /** The settings, their environment names and defaults, as `--help` shows them. */
@@ -46,6 +50,8 @@ export const SETTINGS = {
   EXTRACT_LAG: 'how far back each extract re-reads for late commits, e.g. 2m, 90s; default 2m',
   PURCHASE_FACT_TABLE: 'fact_purchase_orders (default) or fact_purchase_order',
   DATA_DIR: 'folder for the embedded defaults; default .data',
+  ALERT_WEBHOOK_URL: 'optional http(s) URL that receives every alert as a JSON POST',
+  FRESHNESS_ALERT: 'freshness above which an alert fires, e.g. 10m; default 10m',
 } as const
 export type SettingName = keyof typeof SETTINGS
 
@@ -70,6 +76,10 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
   if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) {
     throw new ConfigError(`S3_ENDPOINT must be an http(s) URL; got '${redactUrl(endpoint)}'`)
   }
+  const webhook = get('ALERT_WEBHOOK_URL')
+  if (webhook !== undefined && !/^https?:\/\//.test(webhook)) {
+    throw new ConfigError(`ALERT_WEBHOOK_URL must be an http(s) URL; got '${redactUrl(webhook)}'`)
+  }
   return {
     totesysDb: parseDbLocation('TOTESYS_DB_URL', get('TOTESYS_DB_URL'), resolve(dataDir, 'totesys')),
     warehouseDb: parseDbLocation('WAREHOUSE_DB_URL', get('WAREHOUSE_DB_URL'), resolve(dataDir, 'warehouse')),
@@ -87,6 +97,8 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
     extractLagMs,
     purchaseFactTable: purchase as PurchaseFactTable,
     dataDir,
+    alertWebhookUrl: webhook,
+    freshnessAlertMs: parseDuration(get('FRESHNESS_ALERT') ?? '10m', 'FRESHNESS_ALERT'),
   }
 }
 

@@ -41,22 +41,3 @@ export class StatusRecorder {
     return { ...log, warn: keep('warn'), error: keep('error'), alert: keep('alert') }
   }
 }
-
-/** Samples freshness and the newest loaded batches into the recorder (after each cycle). */
-export async function runRecordStatus(
-  recorder: StatusRecorder,
-  readStatus: () => Promise<import('./run-status.ts').StatusReport>,
-  readLedger: () => Promise<readonly { batchId: string; rows: Readonly<Record<string, { rows: number }>> }[]>,
-  now = Date.now(),
-): Promise<void> {
-  const status = await readStatus()
-  recorder.recordFreshness(now, status.warehouse.freshnessSeconds)
-  for (const entry of (await readLedger()).slice(-60)) {
-    recorder.recordBatch(
-      entry.batchId,
-      Object.entries(entry.rows)
-        .filter(([table]) => table !== 'dim_date')
-        .reduce((sum, [, r]) => sum + r.rows, 0),
-    )
-  }
-}

@@ -10,13 +10,16 @@ import { registerSchema } from './schema.ts'
 import { registerSeed } from './seed.ts'
 import { registerSimulate } from './simulate.ts'
 import { registerStart } from './start.ts'
+import { registerStatus } from './status.ts'
 import { registerTransform } from './transform.ts'
 import { registerVerify } from './verify.ts'
+import { registerWatch } from './watch.ts'
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerStart,
+  registerWatch,
   registerRun,
   registerExtract,
   registerSeed,
@@ -27,4 +30,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerQuarantine,
   registerSchema,
   registerVerify,
+  registerStatus,
 ]

@@ -1,0 +1,36 @@
+import { parseDuration } from '../../../core/duration.ts'
+import { toWatchStages } from '../../../service/pipeline.ts'
+import { runWatch } from '../../../service/run-watch.ts'
+import type { RegisterCommand } from './index.ts'
+import { servePipeline } from './serve-pipeline.ts'
+
+/** `totesys-etl watch`: extract on a schedule, transform and load as soon as there is work, until stopped. */
+export const registerWatch: RegisterCommand = (program, ctx) => {
+  program
+    .command('watch')
+    .description(
+      'extract on a schedule; transform and load as soon as a batch commits (Ctrl-C stops cleanly)',
+    )
+    .option('--every <duration>', 'how often to extract', '30s')
+    .option('--load-every <duration>', 'safety-net interval for load even without new batches', '5m')
+    .option('--port <port>', 'status page port on 127.0.0.1 (0 = none)', '0')
+    .action(async (options: { every: string; loadEvery: string; port: string }, command) => {
+      const everyMs = parseDuration(options.every, '--every')
+      const loadEveryMs = parseDuration(options.loadEvery, '--load-every')
+      await ctx.withDeps(command, async (deps) => {
+        const serving = servePipeline(deps, Number(options.port))
+        if (serving.statusUrl) console.error(`status page: ${serving.statusUrl}`)
+        try {
+          await runWatch(toWatchStages(serving.pipeline), {
+            everyMs,
+            loadEveryMs,
+            signal: serving.signal,
+            log: serving.pipeline.log,
+            onCycle: serving.onCycle,
+          })
+        } finally {
+          serving.close()
+        }
+      })
+    })
+}
