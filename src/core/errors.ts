@@ -45,6 +45,8 @@ export class DataError extends EtlError {
 /** True when retrying the failed operation can succeed without anyone changing anything. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof EtlError) return error.transient
+  // pg reports a connection dropped mid-statement by message only.
+  if (error instanceof Error && /Connection terminated|connection timeout/i.test(error.message)) return true
   const code = (error as { code?: unknown } | null)?.code
   // Connection-level failures from node and the PostgreSQL driver.
   return (

@@ -39,6 +39,8 @@ function clientSession(client: pg.PoolClient): SqlSession {
   }
 }
 
+const guarded = new WeakSet<pg.PoolClient>()
+
 export class PgDatabase implements Database {
   readonly kind = 'server'
   readonly description: string
@@ -61,7 +63,14 @@ export class PgDatabase implements Database {
 
   private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect()
+      const client = await this.pool.connect()
+      // A checked-out client whose connection drops emits 'error'; unheard, that would crash the process.
+      // The statement in flight fails on its own, and the failed client is released destroyed.
+      if (!guarded.has(client)) {
+        guarded.add(client)
+        client.on('error', () => {})
+      }
+      return client
     } catch (error) {
       const message = redactSecrets(String((error as Error).message ?? error), [this.password])
       throw new UnavailableError(`cannot connect to ${this.description}: ${message}`, {}, { cause: error })
