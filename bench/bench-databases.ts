@@ -1,0 +1,76 @@
+/** The bench's PostgreSQL: make sure the local server runs, and create/drop uniquely named databases. */
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { readdirSync } from 'node:fs'
+import pg from 'pg'
+
+export const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/** Starts the local cluster when `pg_isready` says it is down. */
+export function ensureServerRunning(): void {
+  try {
+    execFileSync('pg_isready', ['-h', '127.0.0.1', '-q'])
+    return
+  } catch {
+    const [version] = readdirSync('/etc/postgresql')
+    if (!version) throw new Error('PostgreSQL is not running and /etc/postgresql holds no cluster')
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], {
+      stdio: 'inherit',
+    })
+  }
+}
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Databases created by this process, so a failure still drops them all. */
+const created = new Set<string>()
+
+/** Creates an empty database named bench_<role>_<random> and returns its URL. */
+export async function createBenchDatabase(role: string): Promise<string> {
+  const name = `bench_${role}_${randomBytes(4).toString('hex')}`
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`))
+  created.add(name)
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+/** Drops one database by its URL. */
+export async function dropBenchDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1)
+  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  created.delete(name)
+}
+
+/** Drops every database this process created and has not dropped yet. */
+export async function dropAllBenchDatabases(): Promise<void> {
+  for (const name of [...created]) {
+    await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    created.delete(name)
+  }
+}
+
+/** Size of a database on disk, in MB. */
+export async function databaseSizeMb(url: string): Promise<number> {
+  const name = new URL(url).pathname.slice(1)
+  const { rows } = await withAdmin((c) =>
+    c.query<{ bytes: string }>('SELECT pg_database_size($1)::text AS bytes', [name]),
+  )
+  return Number(rows[0]?.bytes ?? 0) / 1e6
+}
+
+/** The server's version string. */
+export async function serverVersion(): Promise<string> {
+  const { rows } = await withAdmin((c) =>
+    c.query<{ v: string }>("SELECT current_setting('server_version') AS v"),
+  )
+  return rows[0]?.v ?? 'unknown'
+}

@@ -1,0 +1,28 @@
+/** In-process pipeline dependencies on the bench's databases and folders (as `run` and `watch` build them). */
+import { FolderStore } from '../src/io/folder-store.ts'
+import { PgDatabase } from '../src/io/pg-database.ts'
+import { silentLog } from '../src/log.ts'
+import type { PipelineDeps } from '../src/service/pipeline.ts'
+import type { StageConfig } from './stage-child.ts'
+
+export interface OpenPipeline {
+  readonly deps: PipelineDeps
+  close(): Promise<void>
+}
+
+/** Opens the source and warehouse once; close() ends both pools. */
+export function openPipeline(config: StageConfig): OpenPipeline {
+  const source = new PgDatabase(config.sourceUrl)
+  const warehouse = new PgDatabase(config.warehouseUrl)
+  const deps: PipelineDeps = {
+    source: async () => source,
+    warehouse: async () => warehouse,
+    ingestion: new FolderStore(config.ingestionDir),
+    processed: new FolderStore(config.processedDir),
+    log: silentLog,
+    lagMs: config.lagMs,
+    purchaseFactTable: 'fact_purchase_orders',
+    tmpDir: config.tmpDir,
+  }
+  return { deps, close: async () => Promise.all([source.close(), warehouse.close()]).then(() => undefined) }
+}
