@@ -38,6 +38,13 @@ import {
   stateTableKey,
 } from './transform-state.ts'
 
+/**
+ * DuckDB's memory_limit for a batch. Peak RSS is about this plus ~230 MB (node, DuckDB's own buffers):
+ * measured on a 3M-row first load, 256MB gave 475–552 MB RSS, 192–200MB 440 MB at ~10 % more time,
+ * 160MB 400 MB. 192MB keeps every scale under the 512 MB target (docs/BENCHMARKS.md).
+ */
+export const TRANSFORM_MEMORY_LIMIT = '192MB'
+
 export interface TransformDeps {
   readonly ingestion: ObjectStore
   readonly processed: ObjectStore
@@ -65,7 +72,7 @@ export async function runTransformBatch(
   manifest: IngestionManifest,
   previousBatchId: string | undefined,
 ): Promise<BatchOutcome> {
-  const db = await openDuckDb({ tmpDir: deps.tmpDir, memoryLimit: deps.memoryLimit ?? '256MB' })
+  const db = await openDuckDb({ tmpDir: deps.tmpDir, memoryLimit: deps.memoryLimit ?? TRANSFORM_MEMORY_LIMIT })
   try {
     return await transformIn(db, deps, manifest, previousBatchId)
   } finally {
