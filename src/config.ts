@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { parseDuration } from './core/duration.ts'
 import { ConfigError } from './core/errors.ts'
 import { redactUrl } from './core/redact.ts'
+import { type DatasetConfig, parseDatasets } from './datasets/dataset-config.ts'
 
 export type DbLocation =
   | { readonly kind: 'server'; readonly url: string }
@@ -36,6 +37,8 @@ export interface Config {
   readonly alertWebhookUrl: string | undefined
   /** Freshness (seconds from the newest loaded change to now) above which an alert fires. */
   readonly freshnessAlertMs: number
+  /** The external JSON datasets to pick up (DATASETS); empty when unset. */
+  readonly datasets: readonly DatasetConfig[]
 }
 
 /** The settings, their environment names and defaults, as `--help` shows them. */
@@ -52,6 +55,8 @@ export const SETTINGS = {
   DATA_DIR: 'folder for the embedded defaults; default .data',
   ALERT_WEBHOOK_URL: 'optional http(s) URL that receives every alert as a JSON POST',
   FRESHNESS_ALERT: 'freshness above which an alert fires, e.g. 10m; default 10m',
+  DATASETS:
+    'external JSON datasets to pick up: a JSON array (docs/OPERATIONS.md, JSON datasets); default none',
 } as const
 export type SettingName = keyof typeof SETTINGS
 
@@ -99,6 +104,7 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
     dataDir,
     alertWebhookUrl: webhook,
     freshnessAlertMs: parseDuration(get('FRESHNESS_ALERT') ?? '10m', 'FRESHNESS_ALERT'),
+    datasets: parseDatasets(get('DATASETS')),
   }
 }
 

@@ -18,6 +18,7 @@ import type { Construct } from 'constructs'
 import { PURCHASE_FACT_TABLES } from '../../src/config.ts'
 import { MANIFEST_PREFIX } from '../../src/core/batch-id.ts'
 import { DataLake } from './data-lake.ts'
+import { Extensions } from './extensions.ts'
 import { Monitoring } from './monitoring.ts'
 import { StageFunction, type StageName } from './stage-function.ts'
 
@@ -40,6 +41,8 @@ export class EtlStack extends Stack {
   readonly functions: Record<StageName, StageFunction>
   readonly monitoring: Monitoring
   readonly deadLetterQueue: sqs.Queue
+  /** The payments API, the FX job and the JSON datasets (infra/lib/extensions.ts). */
+  readonly extensions: Extensions
 
   constructor(scope: Construct, id: string, props: EtlStackProps = {}) {
     super(scope, id, props)
@@ -101,6 +104,26 @@ export class EtlStack extends Stack {
       minValue: 2,
       maxValue: 1440,
       description: 'Alarm when no extract has succeeded for this many minutes',
+    })
+
+    const datasetsConfig = param('DatasetsConfig', {
+      type: 'String',
+      default: '',
+      description:
+        'DATASETS: the JSON datasets to pick up, as JSON (docs/OPERATIONS.md, JSON datasets); empty for none',
+    })
+    const datasetsSourceBucket = param('DatasetsSourceBucket', {
+      type: 'String',
+      default: '',
+      allowedPattern: '^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+      description: "The bucket the datasets' files appear in (read-only access is granted); empty for none",
+    })
+    const datasetsEvery = param('DatasetsEveryMinutes', {
+      type: 'Number',
+      default: 15,
+      minValue: 1,
+      maxValue: 59,
+      description: 'Minutes between dataset pickups',
     })
 
     this.lake = new DataLake(this, 'Lake', { destroyWithStack: props.destroyDataWithStack ?? false })
@@ -262,6 +285,19 @@ export class EtlStack extends Stack {
       freshnessThresholdSeconds: freshnessThreshold.valueAsNumber,
       noExtractMinutes: noExtractMinutes.valueAsNumber,
       alertEmail: alertEmail.valueAsString,
+    })
+
+    this.extensions = new Extensions(this, 'Extensions', {
+      ingestion,
+      processed,
+      warehouseSecretArn: warehouseSecretArn.valueAsString,
+      deadLetterQueue: this.deadLetterQueue,
+      logRetention,
+      monitoring: this.monitoring,
+      datasetsConfig,
+      datasetsSourceBucket,
+      datasetsEveryMinutes: datasetsEvery,
+      ...(network ? { network } : {}),
     })
 
     new CfnOutput(this, 'IngestionBucketName', { value: ingestion.bucketName })

@@ -17,7 +17,12 @@ import {
   METRIC_SERVICE,
   type MetricName,
 } from '../../src/core/metric-names.ts'
-import { loggedErrorsMetricName, type StageFunction, type StageName } from './stage-function.ts'
+import {
+  type FunctionName,
+  loggedErrorsMetricName,
+  type StageFunction,
+  type StageName,
+} from './stage-function.ts'
 
 export interface MonitoringProps {
   readonly functions: Record<StageName, StageFunction>
@@ -80,65 +85,11 @@ export class Monitoring extends Construct {
     })
     subscription.cfnOptions.condition = hasEmail
 
-    const alarm = (
-      id: string,
-      description: string,
-      options: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.Metric },
-    ) => {
-      const made = options.metric.createAlarm(this, id, { alarmDescription: description, ...options })
-      made.addAlarmAction(new actions.SnsAction(this.topic))
-      made.addOkAction(new actions.SnsAction(this.topic))
-      this.alarms.push(made)
-      return made
-    }
+    const alarm = this.addAlarm.bind(this)
 
     for (const [stage, f] of Object.entries(props.functions) as [StageName, StageFunction][]) {
-      const fn = f.fn
-      const title = stage[0]!.toUpperCase() + stage.slice(1)
-      alarm(`${title}Errors`, `${stage}: invocations failed (they retry, then go to the dead-letter queue)`, {
-        metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      })
-      alarm(`${title}Throttles`, `${stage}: invocations throttled (account or reserved concurrency)`, {
-        metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      })
-      const timeoutMs = fn.timeout?.toMilliseconds() ?? 3000
-      alarm(
-        `${title}DurationNearTimeout`,
-        `${stage}: a run took over 80% of its ${timeoutMs / 1000} s timeout`,
-        {
-          metric: fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
-          threshold: Math.round(timeoutMs * 0.8),
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      )
-      alarm(
-        `${title}LoggedErrors`,
-        `${stage}: logged an ERROR or CRITICAL line (an incident, a failed table)`,
-        {
-          metric: new cloudwatch.Metric({
-            namespace: METRIC_NAMESPACE,
-            metricName: loggedErrorsMetricName(stage),
-            statistic: 'Sum',
-            period: Duration.minutes(5),
-          }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        },
-      )
+      this.addFunctionAlarms(stage, f)
     }
-
     alarm('FreshnessLag', 'The warehouse lags the extracted changes by more than the threshold', {
       metric: pipelineMetric(METRIC_NAMES.freshnessLagSeconds, 'Maximum'),
       threshold: props.freshnessThresholdSeconds,
@@ -215,5 +166,67 @@ export class Monitoring extends Construct {
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
       ],
     })
+  }
+
+  /** An alarm that notifies the topic when it fires and when it clears. */
+  addAlarm(
+    id: string,
+    description: string,
+    options: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.Metric },
+  ): cloudwatch.Alarm {
+    const made = options.metric.createAlarm(this, id, { alarmDescription: description, ...options })
+    made.addAlarmAction(new actions.SnsAction(this.topic))
+    made.addOkAction(new actions.SnsAction(this.topic))
+    this.alarms.push(made)
+    return made
+  }
+
+  /** A function's four alarms: failed and throttled invocations, a run near its timeout, logged errors. */
+  addFunctionAlarms(stage: FunctionName, f: StageFunction): void {
+    const alarm = this.addAlarm.bind(this)
+    const fn = f.fn
+    const title = stage[0]!.toUpperCase() + stage.slice(1)
+    alarm(`${title}Errors`, `${stage}: invocations failed (they retry, then go to the dead-letter queue)`, {
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    })
+    alarm(`${title}Throttles`, `${stage}: invocations throttled (account or reserved concurrency)`, {
+      metric: fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    })
+    const timeoutMs = fn.timeout?.toMilliseconds() ?? 3000
+    alarm(
+      `${title}DurationNearTimeout`,
+      `${stage}: a run took over 80% of its ${timeoutMs / 1000} s timeout`,
+      {
+        metric: fn.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: Math.round(timeoutMs * 0.8),
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    )
+    alarm(
+      `${title}LoggedErrors`,
+      `${stage}: logged an ERROR or CRITICAL line (an incident, a failed table)`,
+      {
+        metric: new cloudwatch.Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: loggedErrorsMetricName(stage),
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    )
   }
 }

@@ -27,8 +27,14 @@ export const DUCKDB_MODULES = [
 
 export type StageName = 'extract' | 'transform' | 'load'
 
+/** The extension functions (infra/lib/extensions.ts), built the same way. */
+export type ExtensionFunctionName = 'api' | 'fx' | 'datasets'
+
+/** Every function of the stack: src/entrypoints/lambda/<name>.ts. */
+export type FunctionName = StageName | ExtensionFunctionName
+
 export interface StageFunctionProps {
-  readonly stage: StageName
+  readonly stage: FunctionName
   readonly description: string
   readonly architecture: lambda.Architecture
   readonly memorySize: number
@@ -46,7 +52,7 @@ export interface StageFunctionProps {
 }
 
 /** The name of the metric counting a stage's ERROR and CRITICAL log lines. */
-export function loggedErrorsMetricName(stage: StageName): string {
+export function loggedErrorsMetricName(stage: FunctionName): string {
   return `${stage[0]!.toUpperCase()}${stage.slice(1)}LoggedErrors`
 }
 

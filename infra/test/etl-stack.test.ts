@@ -16,6 +16,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3'
 import { AwsSolutionsChecks } from 'cdk-nag'
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../../src/core/metric-names.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES } from '../../src/core/warehouse-catalogue.ts'
+import { EXTENSION_METRICS } from '../../src/extensions/extension-metrics.ts'
 import { createTestDatabase } from '../../test/support/databases.ts'
 import { GLUE_DATABASE_NAME } from '../lib/data-lake.ts'
 import { EtlStack } from '../lib/etl-stack.ts'
@@ -78,6 +79,13 @@ describe('EtlStack', () => {
   after(() => rmSync(outdir, { recursive: true, force: true }))
 
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type)
+  /** The role of the function whose description contains `text`. */
+  const roleOf = (text: string) => {
+    const [, fn] =
+      ofType('AWS::Lambda::Function').find(([, r]) => String(r.Properties.Description).includes(text)) ??
+      assert.fail(`no function described '${text}'`)
+    return (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!
+  }
   const policiesOf = (role: string) =>
     ofType('AWS::IAM::Policy')
       .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
@@ -118,8 +126,8 @@ describe('EtlStack', () => {
         ]),
       },
     })
-    // No custom-resource Lambda (what eventBridgeEnabled would add).
-    template.resourceCountIs('AWS::Lambda::Function', 3)
+    // No custom-resource Lambda (what eventBridgeEnabled would add): the 3 stages and the 3 extensions.
+    template.resourceCountIs('AWS::Lambda::Function', 6)
   })
 
   it('runs the three stages on Node.js 24, extract on arm64, DuckDB stages on x86_64, with retries into the DLQ', () => {
@@ -196,7 +204,14 @@ describe('EtlStack', () => {
         .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(`{"Ref":"${param}"}`))
         .map(([, p]) => JSON.stringify(p.Properties.Roles))
     assert.deepEqual(readers('TotesysDbSecretArn'), [JSON.stringify([{ Ref: roleId.extract }])])
-    assert.deepEqual(readers('WarehouseDbSecretArn'), [JSON.stringify([{ Ref: roleId.load }])])
+    // The load, and the extensions that read the warehouse (api, fx, datasets: see infra/test/extensions.test.ts).
+    const extensionRoles = ['the payments API', 'daily FX rates', 'new JSON dataset'].map((d) =>
+      JSON.stringify([{ Ref: roleOf(d) }]),
+    )
+    assert.deepEqual(
+      readers('WarehouseDbSecretArn').sort(),
+      [JSON.stringify([{ Ref: roleId.load }]), ...extensionRoles].sort(),
+    )
     assert.ok(policiesOf(roleId.extract).includes('secretsmanager:GetSecretValue'))
     assert.ok(!policiesOf(roleId.transform).includes('secretsmanager'))
   })
@@ -234,8 +249,9 @@ describe('EtlStack', () => {
     const [topicId, topic] = ofType('AWS::SNS::Topic')[0]!
     assert.ok(topic.Properties.KmsMasterKeyId)
     const alarms = ofType('AWS::CloudWatch::Alarm')
-    // 4 per stage (errors, throttles, duration, logged errors) + freshness, no extract, quarantine, DLQ.
-    assert.equal(alarms.length, 16)
+    // 4 per stage (errors, throttles, duration, logged errors) + freshness, no extract, quarantine, DLQ;
+    // the extensions add 4 per function and 4 of their own (api 5xx, no FX run, FX and dataset quarantine).
+    assert.equal(alarms.length, 32)
     for (const [, a] of alarms) assert.deepEqual(a.Properties.AlarmActions, [{ Ref: topicId }])
     template.hasResource('AWS::SNS::Subscription', {
       Condition: Match.anyValue(),
@@ -261,7 +277,11 @@ describe('EtlStack', () => {
     const durations = alarms
       .filter(([, a]) => a.Properties.MetricName === 'Duration')
       .map(([, a]) => a.Properties.Threshold)
-    assert.deepEqual(durations.sort(), [240000, 480000, 480000])
+    // extract, transform, load; then api (30 s), fx (5 min), datasets (10 min).
+    assert.deepEqual(
+      durations.sort((a, b) => Number(a) - Number(b)),
+      [24000, 240000, 240000, 480000, 480000, 480000],
+    )
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1)
   })
 
@@ -314,6 +334,108 @@ describe('EtlStack', () => {
         { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } },
       )
       assert.match(out, /ConfigError: unrecognised event/, stage)
+    }
+  })
+
+  it('serves the payments API through an IAM-authenticated function URL that reads only the warehouse secret', () => {
+    const role = roleOf('the payments API')
+    const [apiId] = ofType('AWS::Lambda::Function').find(([, r]) =>
+      String(r.Properties.Description).includes('the payments API'),
+    )!
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'AWS_IAM',
+      TargetFunctionArn: { 'Fn::GetAtt': [apiId, 'Arn'] },
+    })
+    const policies = policiesOf(role)
+    assert.ok(policies.includes('secretsmanager:GetSecretValue') && policies.includes('WarehouseDbSecretArn'))
+    assert.ok(!policies.includes('s3:'), 'the API touches no bucket')
+    assert.ok(!policies.includes('TotesysDbSecretArn'))
+    const env = (resources[apiId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+    assert.deepEqual(env.WAREHOUSE_DB_SECRET_ARN, { Ref: 'WarehouseDbSecretArn' })
+    assert.ok(Object.keys(template.toJSON().Outputs).some((k) => k.includes('ApiUrl')))
+  })
+
+  it('runs FX daily and the datasets on their schedule, each writing only its own prefix of the lake', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties)
+    const fnOf = (text: string) =>
+      ofType('AWS::Lambda::Function').find(([, r]) => String(r.Properties.Description).includes(text))![0]
+    const scheduleOf = (text: string) =>
+      rules
+        .filter(
+          (r) =>
+            JSON.stringify((r.Targets as { Arn: unknown }[])[0]!.Arn) ===
+            JSON.stringify({ 'Fn::GetAtt': [fnOf(text), 'Arn'] }),
+        )
+        .map((r) => r.ScheduleExpression)
+    assert.deepEqual(scheduleOf('daily FX rates'), ['cron(30 16 * * ? *)'])
+    assert.deepEqual(scheduleOf('new JSON dataset'), [
+      { 'Fn::Join': ['', ['cron(0/', { Ref: 'DatasetsEveryMinutes' }, ' * * * ? *)']] },
+    ])
+    for (const [text, prefix] of [
+      ['daily FX rates', 'ext/fx/*'],
+      ['new JSON dataset', 'ext/datasets/*'],
+    ] as const) {
+      const policies = policiesOf(roleOf(text))
+      const objects = [...policies.matchAll(/"Arn"\]\},"\/([^"]*)"/g)].map((m) => m[1])
+      assert.ok(objects.length > 0)
+      for (const object of objects) assert.equal(object, prefix, `${text} may touch only ${prefix}`)
+    }
+    const datasets = fnOf('new JSON dataset')
+    const env = (resources[datasets]!.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables
+    assert.deepEqual(env.DATASETS, { Ref: 'DatasetsConfig' })
+    // Read access to the datasets' source bucket exists only when a bucket is given.
+    const [, source] = ofType('AWS::IAM::Policy').find(([id]) => id.includes('DatasetsSourceRead'))!
+    assert.ok(source.Condition)
+    assert.match(JSON.stringify(source.Properties.PolicyDocument), /DatasetsSourceBucket/)
+    assert.doesNotMatch(JSON.stringify(source.Properties.PolicyDocument), /s3:PutObject|s3:DeleteObject/)
+  })
+
+  it('alarms on the extensions: failures, no FX run for a day, held FX answers and dataset files, API 5xx', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties)
+    const byMetric = (name: string) => alarms.find((a) => a.MetricName === name)
+    const noFx = byMetric(EXTENSION_METRICS.fxSucceeded)
+    assert.deepEqual(
+      [
+        noFx?.Namespace,
+        noFx?.Period,
+        noFx?.EvaluationPeriods,
+        noFx?.TreatMissingData,
+        noFx?.ComparisonOperator,
+      ],
+      [METRIC_NAMESPACE, 3600, 25, 'breaching', 'LessThanThreshold'],
+    )
+    assert.ok(byMetric(EXTENSION_METRICS.fxQuarantined))
+    assert.ok(byMetric(EXTENSION_METRICS.datasetQuarantined))
+    assert.ok(byMetric('Url5xxCount'))
+    for (const name of ['ApiLoggedErrors', 'FxLoggedErrors', 'DatasetsLoggedErrors'])
+      assert.ok(byMetric(name), name)
+    const errors = alarms.filter((a) => a.MetricName === 'Errors').length
+    assert.equal(errors, 6, 'an errors alarm per function')
+  })
+
+  it('ships the extension bundles: DuckDB for fx and datasets, and each refuses a foreign event', () => {
+    const assetOf = (text: string) => {
+      const [, fn] = ofType('AWS::Lambda::Function').find(([, r]) =>
+        String(r.Properties.Description).includes(text),
+      )!
+      return join(outdir, fn.Metadata!['aws:asset:path']!)
+    }
+    for (const text of ['daily FX rates', 'new JSON dataset'])
+      assert.ok(existsSync(join(assetOf(text), 'node_modules/@duckdb/node-bindings-linux-x64')), text)
+    assert.ok(!existsSync(join(assetOf('the payments API'), 'node_modules')))
+    for (const text of ['the payments API', 'daily FX rates', 'new JSON dataset']) {
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { handler } = await import(${JSON.stringify(pathToFileURL(join(assetOf(text), 'index.mjs')).href)});
+           await handler({ action: 'drop' }).then(() => process.exit(3), (e) => { console.log(e.name + ': ' + e.message); })`,
+        ],
+        { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } },
+      )
+      assert.match(out, /ConfigError: unrecognised event/, text)
     }
   })
 
@@ -370,7 +492,11 @@ describe('EtlStack in a VPC', () => {
     app.synth()
     const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
     const inVpc = functions.filter((f) => f.Properties.VpcConfig).map((f) => f.Properties.VpcConfig)
-    assert.equal(inVpc.length, 2, 'extract and load join the VPC; transform needs no database')
+    assert.equal(
+      inVpc.length,
+      5,
+      'extract, load and the three extensions join the VPC; transform needs no database',
+    )
     for (const config of inVpc)
       assert.deepEqual(config, { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1'] })
   })

@@ -15,21 +15,51 @@ const PG_TYPE: Record<WarehouseType, string> = {
   bool: 'boolean',
 }
 
+/** A table as the merge builders see it: the catalogue's tables and the extension tables alike. */
+export interface MergeTable {
+  readonly name: string
+  /** dim: upsert on the key; fact: append the rows whose key (a version) is not there yet. */
+  readonly kind: 'dim' | 'fact'
+  readonly key: readonly string[]
+  readonly columns: readonly { readonly name: string; readonly pgType: string }[]
+}
+
+/** A catalogue table as a MergeTable. */
+export function toMergeTable(table: WarehouseTable): MergeTable {
+  const def = warehouseTable(table)
+  return {
+    name: def.name,
+    kind: def.kind,
+    key: def.key,
+    columns: def.columns.map((c) => ({ name: c.name, pgType: PG_TYPE[c.type] })),
+  }
+}
+
 /** The TEMP staging table of a warehouse table. */
-export function toStagingTable(table: WarehouseTable): string {
+export function toStagingTable(table: string): string {
   return `stage_${table}`
 }
 
 /** Creates a staging table with the catalogue's columns, dropped at commit (or rollback). */
 export function toStagingDdl(table: WarehouseTable): string {
-  const columns = warehouseTable(table).columns.map((c) => `${quoteIdent(c.name)} ${PG_TYPE[c.type]}`)
-  return `CREATE TEMP TABLE ${quoteIdent(toStagingTable(table))} (${columns.join(', ')}) ON COMMIT DROP`
+  return toStagingDdlOf(toMergeTable(table))
+}
+
+/** Creates a staging table with a MergeTable's columns, dropped at commit (or rollback). */
+export function toStagingDdlOf(def: MergeTable): string {
+  const columns = def.columns.map((c) => `${quoteIdent(c.name)} ${c.pgType}`)
+  return `CREATE TEMP TABLE ${quoteIdent(toStagingTable(def.name))} (${columns.join(', ')}) ON COMMIT DROP`
 }
 
 /** COPY of headerless CSV (the catalogue's column order) into the staging table. */
 export function toStagingCopySql(table: WarehouseTable): string {
-  const columns = warehouseTable(table).columns.map((c) => quoteIdent(c.name))
-  return `COPY ${quoteIdent(toStagingTable(table))} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`
+  return toStagingCopySqlOf(toMergeTable(table))
+}
+
+/** COPY of headerless CSV (the MergeTable's column order) into its staging table. */
+export function toStagingCopySqlOf(def: MergeTable): string {
+  const columns = def.columns.map((c) => quoteIdent(c.name))
+  return `COPY ${quoteIdent(toStagingTable(def.name))} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`
 }
 
 /**
@@ -37,8 +67,12 @@ export function toStagingCopySql(table: WarehouseTable): string {
  * are unchanged are not rewritten (no dead tuples, and `updated` counts real changes).
  */
 export function toDimUpsertSql(table: WarehouseTable, physical: string): string {
-  const def = warehouseTable(table)
-  if (def.kind !== 'dim') throw new Error(`${table} is not a dimension`)
+  return toUpsertSqlOf(toMergeTable(table), physical)
+}
+
+/** toDimUpsertSql for any MergeTable of kind dim. */
+export function toUpsertSqlOf(def: MergeTable, physical: string): string {
+  if (def.kind !== 'dim') throw new Error(`${def.name} is not a dimension`)
   const columns = def.columns.map((c) => quoteIdent(c.name))
   const values = def.columns.filter((c) => !def.key.includes(c.name)).map((c) => quoteIdent(c.name))
   const onConflict =
@@ -48,7 +82,7 @@ export function toDimUpsertSql(table: WarehouseTable, physical: string): string 
     WHERE (${values.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${values.map((c) => `EXCLUDED.${c}`).join(', ')})`
   return `WITH applied AS (
   INSERT INTO ${quoteIdent(physical)} AS t (${columns.join(', ')})
-  SELECT ${columns.join(', ')} FROM ${quoteIdent(toStagingTable(table))}
+  SELECT ${columns.join(', ')} FROM ${quoteIdent(toStagingTable(def.name))}
   ON CONFLICT (${def.key.map(quoteIdent).join(', ')}) ${onConflict}
   RETURNING (t.xmax = 0) AS inserted
 )
@@ -61,13 +95,17 @@ FROM applied`
  * and last_updated_time); returns one row `{ inserted }`. Record ids come from the table's serial.
  */
 export function toFactAppendSql(table: WarehouseTable, physical: string): string {
-  const def = warehouseTable(table)
-  if (def.kind !== 'fact') throw new Error(`${table} is not a fact`)
+  return toAppendSqlOf(toMergeTable(table), physical)
+}
+
+/** toFactAppendSql for any MergeTable of kind fact (its key identifies a version). */
+export function toAppendSqlOf(def: MergeTable, physical: string): string {
+  if (def.kind !== 'fact') throw new Error(`${def.name} is not a fact`)
   const columns = def.columns.map((c) => quoteIdent(c.name))
   const sameVersion = def.key.map((k) => `f.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ')
   return `WITH applied AS (
   INSERT INTO ${quoteIdent(physical)} (${columns.join(', ')})
-  SELECT ${columns.map((c) => `s.${c}`).join(', ')} FROM ${quoteIdent(toStagingTable(table))} AS s
+  SELECT ${columns.map((c) => `s.${c}`).join(', ')} FROM ${quoteIdent(toStagingTable(def.name))} AS s
   WHERE NOT EXISTS (SELECT 1 FROM ${quoteIdent(physical)} AS f WHERE ${sameVersion})
   RETURNING 1
 )
@@ -89,13 +127,25 @@ export function toParquetSchemaProblems(
   table: WarehouseTable,
   columns: readonly { readonly name: string; readonly type: string }[],
 ): string[] {
-  const expected = warehouseTable(table).columns
+  const expected = warehouseTable(table).columns.map((c) => ({
+    name: c.name,
+    type: c.type,
+    pattern: DUCKDB_FAMILY[c.type],
+  }))
+  return toParquetProblemsOf(expected, columns)
+}
+
+/** toParquetSchemaProblems against any expected columns (name, type to report, DuckDB type pattern). */
+export function toParquetProblemsOf(
+  expected: readonly { readonly name: string; readonly type: string; readonly pattern: RegExp }[],
+  columns: readonly { readonly name: string; readonly type: string }[],
+): string[] {
   const problems: string[] = []
   const names = columns.map((c) => c.name).join(', ')
   if (names !== expected.map((c) => c.name).join(', ')) problems.push(`columns are (${names})`)
   for (const column of expected) {
     const actual = columns.find((c) => c.name === column.name)
-    if (actual && !DUCKDB_FAMILY[column.type].test(actual.type)) {
+    if (actual && !column.pattern.test(actual.type)) {
       problems.push(`${column.name} is ${actual.type}, expected ${column.type}`)
     }
   }

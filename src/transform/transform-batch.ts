@@ -72,7 +72,10 @@ export async function runTransformBatch(
   manifest: IngestionManifest,
   previousBatchId: string | undefined,
 ): Promise<BatchOutcome> {
-  const db = await openDuckDb({ tmpDir: deps.tmpDir, memoryLimit: deps.memoryLimit ?? TRANSFORM_MEMORY_LIMIT })
+  const db = await openDuckDb({
+    tmpDir: deps.tmpDir,
+    memoryLimit: deps.memoryLimit ?? TRANSFORM_MEMORY_LIMIT,
+  })
   try {
     return await transformIn(db, deps, manifest, previousBatchId)
   } finally {

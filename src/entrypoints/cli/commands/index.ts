@@ -1,7 +1,10 @@
 /** Every CLI command, registered in the order `--help` lists them. Each file adds one command. */
 import type { Command } from 'commander'
 import type { CommandContext } from '../command-context.ts'
+import { registerApi } from './api.ts'
+import { registerDatasets } from './datasets.ts'
 import { registerExtract } from './extract.ts'
+import { registerFx } from './fx.ts'
 import { registerInit } from './init.ts'
 import { registerLoad } from './load.ts'
 import { registerQuarantine } from './quarantine.ts'
@@ -31,4 +34,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerSchema,
   registerVerify,
   registerStatus,
+  registerApi,
+  registerFx,
+  registerDatasets,
 ]

@@ -1,0 +1,189 @@
+/**
+ * Picks up the new files of a dataset's external source, each exactly once. What was taken is tracked by
+ * (key, ETag) in a ledger object, `ext/datasets/<name>/_ledger.json`, which is only a cache of the batch
+ * manifests: before planning, every manifest newer than the ledger is folded into it, so a crash between
+ * a manifest's commit and the ledger's update cannot take a file twice, and two runs that race lose only
+ * the manifest create (the loser deletes its files). A file that cannot be a dataset file (not UTF-8, not
+ * JSON, not an array, too large) is held whole in quarantine and counts as taken.
+ */
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import { parseBatchId, toBatchId } from '../core/batch-id.ts'
+import { runCommitStreamBatch } from '../extensions/run-commit-stream-batch.ts'
+import {
+  streamBatchIds,
+  streamDataKey,
+  streamManifestKey,
+  streamManifestPrefix,
+  streamPrefix,
+} from '../extensions/stream-keys.ts'
+import { parseStreamIngestionManifest, type StreamIngestionManifest } from '../extensions/stream-manifest.ts'
+import {
+  runWriteStreamQuarantine,
+  streamQuarantineDataKey,
+  streamQuarantineKey,
+} from '../extensions/stream-quarantine.ts'
+import type { ExternalSource } from '../io/external-source.ts'
+import { getText, type ObjectStore } from '../io/object-store.ts'
+import type { Log } from '../log.ts'
+import type { DatasetConfig } from './dataset-config.ts'
+import { isDatasetFile, planFileRecords } from './dataset-schema.ts'
+import { datasetStream, runResolveDatasetSchema } from './run-dataset-schema.ts'
+
+export interface PickupDeps {
+  readonly ingestion: ObjectStore
+  readonly source: ExternalSource
+  readonly log: Log
+  readonly now?: () => number
+}
+
+export interface PickupResult {
+  /** The landed batch, or null when no new file was found (or another run committed first). */
+  readonly batchId: string | null
+  readonly files: number
+  readonly heldFiles: number
+  /** New files left for the next run (over max_files_per_run). */
+  readonly waiting: number
+}
+
+const ledgerJson = z.object({
+  through_batch_id: z.string().nullable(),
+  taken: z.array(z.tuple([z.string(), z.string()])),
+})
+
+interface Ledger {
+  readonly throughBatchId: string | null
+  readonly taken: Set<string>
+}
+
+const ledgerKey = (name: string) => `${streamPrefix(datasetStream(name))}_ledger.json`
+const takenId = (key: string, etag: string | null) => `${key}\n${etag ?? ''}`
+
+/** The ledger brought up to date with every committed manifest (and saved when that changed it). */
+export async function runReadPickupLedger(store: ObjectStore, name: string): Promise<Ledger> {
+  const stream = datasetStream(name)
+  const text = await getText(store, ledgerKey(name))
+  const saved =
+    text === undefined ? { through_batch_id: null, taken: [] } : ledgerJson.parse(JSON.parse(text))
+  const taken = new Set(saved.taken.map(([k, e]) => takenId(k, e)))
+  let through = saved.through_batch_id
+  const newer = streamBatchIds(stream, await store.list(streamManifestPrefix(stream))).filter(
+    (id) => through === null || id > through,
+  )
+  for (const batchId of newer) {
+    const manifest = parseStreamIngestionManifest(
+      (await getText(store, streamManifestKey(stream, batchId))) ?? '',
+    )
+    for (const f of manifest.files) taken.add(takenId(f.source, f.sourceEtag))
+    for (const h of manifest.heldFiles) taken.add(takenId(h.source, h.sourceEtag))
+    through = batchId
+  }
+  if (newer.length > 0) await runWriteLedger(store, name, { throughBatchId: through, taken })
+  return { throughBatchId: through, taken }
+}
+
+async function runWriteLedger(store: ObjectStore, name: string, ledger: Ledger): Promise<void> {
+  const taken = [...ledger.taken].sort().map((id) => id.split('\n') as [string, string])
+  // Rewriting it with an older view is harmless: the next reader folds the newer manifests in again.
+  await store.put(ledgerKey(name), `${JSON.stringify({ through_batch_id: ledger.throughBatchId, taken })}\n`)
+}
+
+/** Lands the dataset's new files as one batch. */
+export async function runDatasetPickup(deps: PickupDeps, config: DatasetConfig): Promise<PickupResult> {
+  const stream = datasetStream(config.name)
+  const schema = await runResolveDatasetSchema(deps.ingestion, config)
+  const ledger = await runReadPickupLedger(deps.ingestion, config.name)
+  const fresh = (await deps.source.list()).filter(
+    (o) => isDatasetFile(o.key) && !ledger.taken.has(takenId(o.key, o.etag)),
+  )
+  const chosen = fresh.slice(0, config.maxFilesPerRun)
+  if (chosen.length === 0) return { batchId: null, files: 0, heldFiles: 0, waiting: 0 }
+  const held: { entryId: string; reason: string; source: string }[] = []
+  const now = deps.now ?? Date.now
+  // The id right after the newest manifest folded in: if another run commits it first, this one loses.
+  const planned = toBatchId(
+    ledger.throughBatchId === null ? 1 : (parseBatchId(ledger.throughBatchId) ?? 0) + 1,
+  )
+  const batch = await runCommitStreamBatch(
+    deps.ingestion,
+    stream,
+    now(),
+    async (writer) => {
+      const files: StreamIngestionManifest['files'][number][] = []
+      const heldFiles: StreamIngestionManifest['heldFiles'][number][] = []
+      for (const [index, object] of chosen.entries()) {
+        const ext = /\.(jsonl|ndjson)$/i.test(object.key) ? 'jsonl' : 'json'
+        const bytes = object.bytes > config.maxFileBytes ? undefined : await deps.source.read(object.key)
+        const sha256 = bytes ? createHash('sha256').update(bytes).digest('hex') : ''
+        const check = bytes
+          ? planFileRecords(object.key, bytes)
+          : {
+              ok: false as const,
+              reason: `the file has ${object.bytes} bytes, over max_file_bytes ${config.maxFileBytes}`,
+            }
+        if (!check.ok) {
+          const entryId = `${writer.batchId}-${writer.attempt}-file-${index + 1}`
+          const dataKey = bytes
+            ? streamQuarantineDataKey(stream, writer.batchId, entryId, `held.${ext}`)
+            : null
+          if (bytes && dataKey) {
+            await deps.ingestion.put(dataKey, bytes)
+            writer.wrote(dataKey)
+          }
+          await runWriteStreamQuarantine(deps.ingestion, {
+            id: entryId,
+            stream,
+            batchId: writer.batchId,
+            level: 'file',
+            reason: check.reason,
+            reasons: [{ reason: check.reason, records: 0 }],
+            records: 0,
+            source: object.key,
+            dataKey,
+            sample: [],
+          })
+          writer.wrote(streamQuarantineKey(stream, writer.batchId, entryId))
+          heldFiles.push({ source: object.key, sourceEtag: object.etag, entryId })
+          held.push({ entryId, reason: check.reason, source: object.key })
+          continue
+        }
+        const key = streamDataKey(
+          stream,
+          'files',
+          writer.createdAt,
+          writer.batchId,
+          `${writer.attempt}-${index + 1}`,
+          ext,
+        )
+        await deps.ingestion.put(key, bytes!)
+        writer.wrote(key)
+        files.push({ key, source: object.key, sourceEtag: object.etag, bytes: object.bytes, sha256 })
+      }
+      return { files, heldFiles, meta: { dataset: config.name, schema } }
+    },
+    planned,
+  )
+  for (const h of held) {
+    deps.log.alert('dataset file quarantined', { stage: 'datasets', dataset: config.name, ...h })
+  }
+  deps.log.info('dataset files landed', {
+    stage: 'datasets',
+    dataset: config.name,
+    batchId: batch.manifest.batchId,
+    committed: batch.committed,
+    files: batch.manifest.files.length,
+    heldFiles: batch.manifest.heldFiles.length,
+    waiting: fresh.length - chosen.length,
+  })
+  if (!batch.committed) return { batchId: null, files: 0, heldFiles: 0, waiting: fresh.length }
+  // Record what was taken now; a crash before this line is repaired by the next read's fold.
+  for (const f of batch.manifest.files) ledger.taken.add(takenId(f.source, f.sourceEtag))
+  for (const h of batch.manifest.heldFiles) ledger.taken.add(takenId(h.source, h.sourceEtag))
+  await runWriteLedger(deps.ingestion, config.name, { throughBatchId: planned, taken: ledger.taken })
+  return {
+    batchId: batch.manifest.batchId,
+    files: batch.manifest.files.length,
+    heldFiles: batch.manifest.heldFiles.length,
+    waiting: fresh.length - chosen.length,
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * A read-only view of a bucket or folder someone else writes to (the JSON datasets' sources): list the
+ * objects with a version tag, read one. On S3 the tag is the object's ETag; on a folder it is size and
+ * modification time, which change whenever the file is rewritten.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import type { StoreLocation } from '../config.ts'
+import { makeS3Client } from './s3-store.ts'
+
+export interface ExternalObject {
+  /** Relative to the source's root (bucket prefix or folder). */
+  readonly key: string
+  readonly etag: string
+  readonly bytes: number
+}
+
+export interface ExternalSource {
+  readonly description: string
+  /** Every object, sorted by key. */
+  list(): Promise<ExternalObject[]>
+  /** An object's bytes; throws when it is gone. */
+  read(key: string): Promise<Uint8Array>
+}
+
+/** Opens the source a location names. */
+export function openExternalSource(location: StoreLocation, s3Endpoint?: string): ExternalSource {
+  return location.kind === 'folder'
+    ? folderSource(location.path)
+    : s3Source(location.bucket, location.prefix, makeS3Client(s3Endpoint))
+}
+
+function folderSource(root: string): ExternalSource {
+  return {
+    description: root,
+    async list() {
+      const out: ExternalObject[] = []
+      const walk = async (dir: string): Promise<void> => {
+        let entries: import('node:fs').Dirent[]
+        try {
+          entries = await readdir(dir, { withFileTypes: true })
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+          throw error
+        }
+        for (const entry of entries) {
+          const full = join(dir, entry.name)
+          if (entry.isDirectory()) await walk(full)
+          else if (entry.isFile()) {
+            const s = await stat(full)
+            out.push({
+              key: relative(root, full).split(sep).join('/'),
+              etag: `${s.size}-${Math.trunc(s.mtimeMs)}`,
+              bytes: s.size,
+            })
+          }
+        }
+      }
+      await walk(root)
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    },
+    async read(key) {
+      if (key.split('/').some((part) => part === '..' || part === '')) throw new Error(`invalid key '${key}'`)
+      return readFile(join(root, ...key.split('/')))
+    },
+  }
+}
+
+function s3Source(bucket: string, prefix: string, client: S3Client): ExternalSource {
+  const root = prefix === '' ? '' : `${prefix.replace(/\/+$/, '')}/`
+  return {
+    description: `s3://${bucket}/${root}`,
+    async list() {
+      const out: ExternalObject[] = []
+      let token: string | undefined
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: root, ContinuationToken: token }),
+        )
+        for (const o of page.Contents ?? []) {
+          if (!o.Key || o.Key.endsWith('/')) continue
+          out.push({
+            key: o.Key.slice(root.length),
+            etag: (o.ETag ?? '').replaceAll('"', ''),
+            bytes: o.Size ?? 0,
+          })
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined
+      } while (token)
+      return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    },
+    async read(key) {
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${root}${key}` }))
+      if (!object.Body) throw new Error(`s3://${bucket}/${root}${key} has no body`)
+      return object.Body.transformToByteArray()
+    },
+  }
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { describe, it } from 'node:test'
+import { FX_RATE_TABLE } from '../core/extension-catalogue.ts'
+import { toAddColumnsDdl, toExtensionMergeTable, toExtensionTableDdl } from './extension-ddl.ts'
+import { toAppendSqlOf, toUpsertSqlOf } from './plan-merge.ts'
+
+/** SQL without comments, quotes, IF NOT EXISTS and layout: what a statement says, not how. */
+const normalise = (sql: string) =>
+  sql
+    .replace(/--.*$/gm, '')
+    .replaceAll('"', '')
+    .replace(/IF NOT EXISTS /g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),])\s*/g, '$1')
+    .trim()
+
+describe('extension-ddl', () => {
+  it('creates fact_fx_rate exactly as sql/extensions.sql documents it', () => {
+    const documented = readFileSync(new URL('../../sql/extensions.sql', import.meta.url), 'utf8')
+    const statement = /CREATE TABLE fact_fx_rate \([^;]*\);/.exec(documented.replace(/--.*$/gm, ''))?.[0]
+    assert.ok(statement, 'sql/extensions.sql documents fact_fx_rate')
+    assert.equal(`${normalise(toExtensionTableDdl(FX_RATE_TABLE))};`, normalise(statement))
+  })
+
+  it('merges upsert tables like dims and append tables like facts, through the shared builders', () => {
+    const fx = toExtensionMergeTable(FX_RATE_TABLE)
+    assert.equal(fx.kind, 'dim')
+    const upsert = toUpsertSqlOf(fx, 'fact_fx_rate')
+    assert.match(
+      upsert,
+      /ON CONFLICT \("date_id", "base_currency_id", "quote_currency_id"\) DO UPDATE SET "rate" = EXCLUDED."rate"/,
+    )
+    const events = toExtensionMergeTable({
+      name: 'dataset_events',
+      load: 'append',
+      key: ['_source_key', '_record'],
+      columns: [
+        { name: 'id', type: 'bigint', nullable: false },
+        { name: 'note', type: 'text', nullable: true },
+        { name: '_source_key', type: 'text', nullable: false },
+        { name: '_record', type: 'integer', nullable: false },
+      ],
+    })
+    assert.match(
+      toAppendSqlOf(events, 'dataset_events'),
+      /WHERE NOT EXISTS \(SELECT 1 FROM "dataset_events" AS f WHERE f."_source_key" = s."_source_key" AND f."_record" = s."_record"\)/,
+    )
+    assert.throws(() => toAppendSqlOf(fx, 'fact_fx_rate'), /not a fact/)
+    assert.deepEqual(
+      toAddColumnsDdl({
+        ...FX_RATE_TABLE,
+        columns: [...FX_RATE_TABLE.columns, { name: 'note', type: 'text', nullable: true }],
+      }),
+      ['ALTER TABLE "fact_fx_rate" ADD COLUMN IF NOT EXISTS "note" text'],
+    )
+  })
+})

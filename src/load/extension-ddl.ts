@@ -1,0 +1,52 @@
+/**
+ * The DDL of the extension tables and of the stream ledger, derived from their declarations (pure), and
+ * the extension tables as the shared merge builders see them.
+ */
+import type { ExtensionTable } from '../core/extension-catalogue.ts'
+import { quoteIdent } from '../core/sql-ident.ts'
+import type { MergeTable } from './plan-merge.ts'
+
+/** The ledger of loaded extension batches: one row per (stream, batch), next to etl.load_ledger. */
+export const STREAM_LEDGER_DDL = `
+CREATE SCHEMA IF NOT EXISTS etl;
+CREATE TABLE IF NOT EXISTS etl.stream_ledger (
+  stream            text NOT NULL,
+  batch_id          text NOT NULL,
+  loaded_at         timestamptz NOT NULL DEFAULT now(),
+  source_created_at timestamp NOT NULL,
+  rows              jsonb NOT NULL,
+  PRIMARY KEY (stream, batch_id)
+);
+`
+
+/** CREATE TABLE IF NOT EXISTS for an extension table: its columns, primary key and foreign keys. */
+export function toExtensionTableDdl(table: ExtensionTable): string {
+  const columns = table.columns.map(
+    (c) =>
+      `  ${quoteIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}${
+        c.references
+          ? ` REFERENCES ${quoteIdent(c.references.table)} (${quoteIdent(c.references.column)})`
+          : ''
+      }`,
+  )
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (\n${columns.join(',\n')},\n  PRIMARY KEY (${table.key.map(quoteIdent).join(', ')})\n)`
+}
+
+/** ADD COLUMN IF NOT EXISTS for the nullable columns: a later schema version's additions reach an existing table. */
+export function toAddColumnsDdl(table: ExtensionTable): string[] {
+  return table.columns
+    .filter((c) => c.nullable)
+    .map(
+      (c) => `ALTER TABLE ${quoteIdent(table.name)} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${c.type}`,
+    )
+}
+
+/** An extension table for the merge builders: upsert tables merge like dims, append tables like facts. */
+export function toExtensionMergeTable(table: ExtensionTable): MergeTable {
+  return {
+    name: table.name,
+    kind: table.load === 'upsert' ? 'dim' : 'fact',
+    key: table.key,
+    columns: table.columns.map((c) => ({ name: c.name, pgType: c.type })),
+  }
+}
