@@ -15,21 +15,10 @@ import { memoryLog } from '../../src/log.ts'
 import { SNAPSHOT_DIR } from '../../src/source/load-snapshot.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
 import { writeIngestionBatch } from '../support/ingestion-fixture.ts'
+import { SNAPSHOT_COUNTS } from '../support/snapshot-counts.ts'
 import { processedManifest, type Stores, tempStores } from './support.ts'
 
-const COUNTS = {
-  address: 30,
-  counterparty: 20,
-  currency: 3,
-  department: 8,
-  design: 324,
-  payment: 9899,
-  payment_type: 4,
-  purchase_order: 2958,
-  sales_order: 6941,
-  staff: 20,
-  transaction: 9899,
-} as const
+const COUNTS = SNAPSHOT_COUNTS
 
 const csv = (t: string) => `read_csv_auto(${sqlString(join(SNAPSHOT_DIR, `${t}.csv`))}, header = true)`
 /** The raw text split by position: a different path from the models' TIMESTAMP → DATE/TIME casts. */

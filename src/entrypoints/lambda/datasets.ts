@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { EtlError } from '../../core/errors.ts'
 import { type DatasetOutcome, runDatasets } from '../../datasets/run-datasets.ts'
 import { EXTENSION_METRICS, powertoolsCounts } from '../../extensions/extension-metrics.ts'
-import { openExternalSource } from '../../io/external-source.ts'
+import { toDatasetDeps } from '../dataset-deps.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { parseStageEvent } from './parse-event.ts'
@@ -24,14 +24,7 @@ export function makeDatasetsHandler(
     if (!only.success) parseStageEvent(event)
     const deps = await getDeps()
     const outcomes = await runDatasets(
-      {
-        warehouse: await deps.warehouse(),
-        ingestion: deps.ingestion,
-        processed: deps.processed,
-        log: deps.log,
-        openSource: (location) => openExternalSource(location, deps.config.s3Endpoint),
-        tmpDir: deps.config.dataDir,
-      },
+      await toDatasetDeps(deps),
       deps.config.datasets,
       only.success ? only.data.only : undefined,
     )

@@ -2,7 +2,7 @@ import { EtlError } from '../../../core/errors.ts'
 import { datasetStream } from '../../../datasets/run-dataset-schema.ts'
 import { runDatasets } from '../../../datasets/run-datasets.ts'
 import { runListStreamQuarantine } from '../../../extensions/stream-quarantine.ts'
-import { openExternalSource } from '../../../io/external-source.ts'
+import { toDatasetDeps } from '../../dataset-deps.ts'
 import type { RegisterCommand } from './index.ts'
 
 /** `totesys-etl datasets run | quarantine`: the external JSON datasets configured in DATASETS. */
@@ -21,18 +21,7 @@ export const registerDatasets: RegisterCommand = (program, ctx) => {
           console.log('no dataset is configured: set DATASETS (docs/OPERATIONS.md, JSON datasets)')
           return
         }
-        const outcomes = await runDatasets(
-          {
-            warehouse: await deps.warehouse(),
-            ingestion: deps.ingestion,
-            processed: deps.processed,
-            log: deps.log,
-            openSource: (location) => openExternalSource(location, deps.config.s3Endpoint),
-            tmpDir: deps.config.dataDir,
-          },
-          deps.config.datasets,
-          options.only,
-        )
+        const outcomes = await runDatasets(await toDatasetDeps(deps), deps.config.datasets, options.only)
         if (options.json) console.log(JSON.stringify(outcomes))
         else
           for (const o of outcomes) {
