@@ -13,7 +13,7 @@ import { planSeed } from './plan-seed.ts'
 import { type CopyBatch, planSeedCopies, seedRowCount } from './seed-copies.ts'
 import { noProgress, type Progress } from './seed-progress.ts'
 import { hasSourceSchema, runCreateSourceSchema } from './source-schema.ts'
-import { runWithoutForeignKeys } from './without-foreign-keys.ts'
+import { runWithoutForeignKeys } from '../io/without-foreign-keys.ts'
 
 export type SeedSource =
   | { readonly kind: 'snapshot' }

@@ -1,0 +1,94 @@
+/**
+ * Bulk fact appends (foreign keys dropped and re-created in the batch's transaction) give the same
+ * warehouse as row-by-row checks, keep every key, and still refuse a fact whose dimension is missing.
+ */
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { DataError } from '../../src/core/errors.ts'
+import type { Database } from '../../src/io/database.ts'
+import { FolderStore } from '../../src/io/folder-store.ts'
+import { runInitWarehouse } from '../../src/load/run-init.ts'
+import { runLoad } from '../../src/load/run-load.ts'
+import { runResetWarehouse } from '../../src/load/run-reset-warehouse.ts'
+import { memoryLog } from '../../src/log.ts'
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
+import { aDimStaff, aFactSalesOrder, writeProcessedBatch } from '../support/processed-fixture.ts'
+import { writeSequence } from './load-fixtures.ts'
+import { readWarehouseState } from './warehouse-state.ts'
+
+const foreignKeys = async (db: Database) =>
+  (
+    await db.query<{ k: string }>(
+      `SELECT c.relname || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid) AS k
+       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype = 'f' ORDER BY 1`,
+    )
+  ).map((r) => r.k)
+
+for (const kind of DATABASE_KINDS) {
+  describe(`bulk fact appends on ${kind} PostgreSQL`, () => {
+    let test: TestDatabase | undefined
+    let dir: string
+    before(async () => {
+      test = await createTestDatabase(kind)
+      dir = await mkdtemp(join(tmpdir(), 'bulk-load-'))
+    })
+    after(async () => {
+      await test?.drop()
+      await rm(dir, { recursive: true, force: true })
+    })
+    const reset = async (db: Database) => {
+      await runResetWarehouse(db)
+      await runInitWarehouse(db, { purchaseFactTable: 'fact_purchase_orders' })
+    }
+    const load = (db: Database, store: FolderStore, bulkFactRows: number) =>
+      runLoad({
+        warehouse: db,
+        processed: store,
+        log: memoryLog(),
+        purchaseFactTable: 'fact_purchase_orders',
+        bulkFactRows,
+      })
+
+    it('loads the same warehouse as row-by-row checks and keeps every foreign key', async (t) => {
+      if (!test) return t.skip('no PostgreSQL server reachable')
+      const store = new FolderStore(join(dir, 'sequence'))
+      await writeSequence(store)
+      await reset(test.db)
+      const keys = await foreignKeys(test.db)
+      await load(test.db, store, Number.MAX_SAFE_INTEGER)
+      const checked = await readWarehouseState(test.db)
+      await reset(test.db)
+      await load(test.db, store, 1)
+      assert.deepEqual(await readWarehouseState(test.db), checked)
+      assert.deepEqual(await foreignKeys(test.db), keys)
+      assert.ok(keys.length >= 20, 'the warehouse has its foreign keys')
+    })
+
+    it('still refuses a fact whose dimension key is missing, and rolls the batch back with its keys', async (t) => {
+      if (!test) return t.skip('no PostgreSQL server reachable')
+      const store = new FolderStore(join(dir, 'broken'))
+      await writeSequence(store, 1)
+      await writeProcessedBatch(store, {
+        batchId: '0000000002',
+        tables: {
+          dim_staff: [aDimStaff({ staff_id: 5 })],
+          fact_sales_order: [aFactSalesOrder({ sales_order_id: 9, sales_staff_id: 77 })],
+        },
+      })
+      await reset(test.db)
+      const keys = await foreignKeys(test.db)
+      await load(test.db, store, Number.MAX_SAFE_INTEGER).catch(() => {})
+      const afterFirst = await readWarehouseState(test.db)
+      await assert.rejects(load(test.db, store, 1), (error: unknown) => {
+        assert.ok(error instanceof DataError)
+        assert.match(error.message, /batch 0000000002: checking the foreign keys of fact_sales_order failed/)
+        return true
+      })
+      assert.deepEqual(await readWarehouseState(test.db), afterFirst)
+      assert.deepEqual(await foreignKeys(test.db), keys)
+    })
+  })
+}
