@@ -7,13 +7,13 @@ import { SOURCE_TABLES, type SourceTable, sourceTable } from '../core/catalogue.
 import { ConfigError } from '../core/errors.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import type { Database, SqlSession } from '../io/database.ts'
+import { runWithoutForeignKeys } from '../io/without-foreign-keys.ts'
 import type { Log } from '../log.ts'
 import { resetSequences, runCopySnapshotTables, runLoadSnapshot } from './load-snapshot.ts'
 import { planSeed } from './plan-seed.ts'
 import { type CopyBatch, planSeedCopies, seedRowCount } from './seed-copies.ts'
 import { noProgress, type Progress } from './seed-progress.ts'
 import { hasSourceSchema, runCreateSourceSchema } from './source-schema.ts'
-import { runWithoutForeignKeys } from '../io/without-foreign-keys.ts'
 
 export type SeedSource =
   | { readonly kind: 'snapshot' }
