@@ -54,7 +54,27 @@ export interface IngestionManifest {
   readonly replayOf?: readonly string[]
 }
 
-const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/)
+/** A naive UTC timestamp as the stores' JSON holds it. */
+export const naiveTimestampJson = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/)
+const timestamp = naiveTimestampJson
+
+/** An observed column as the stores' JSON holds it (snake_case). */
+export const observedColumnJson = z.object({
+  name: z.string(),
+  type: z.enum([...SOURCE_TYPES, 'other']),
+  pg_type: z.string(),
+  nullable: z.boolean(),
+})
+
+/** An observed column from its JSON form. */
+export function fromObservedColumnJson(c: z.infer<typeof observedColumnJson>): ObservedColumn {
+  return { name: c.name, type: c.type, pgType: c.pg_type, nullable: c.nullable }
+}
+
+/** An observed column in its JSON form. */
+export function toObservedColumnJson(c: ObservedColumn): z.infer<typeof observedColumnJson> {
+  return { name: c.name, type: c.type, pg_type: c.pgType, nullable: c.nullable }
+}
 const table = z.enum(SOURCE_TABLES)
 
 const manifestJson = z.object({
@@ -71,14 +91,7 @@ const manifestJson = z.object({
       sha256: z.string().nullable(),
       min_last_updated: timestamp.nullable(),
       max_last_updated: timestamp.nullable(),
-      columns: z.array(
-        z.object({
-          name: z.string(),
-          type: z.enum([...SOURCE_TYPES, 'other']),
-          pg_type: z.string(),
-          nullable: z.boolean(),
-        }),
-      ),
+      columns: z.array(observedColumnJson),
       schema_fingerprint: z.string(),
     }),
   ),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { SOURCE_TABLES, type SourceTable } from './catalogue.ts'
+import { naiveTimestampJson } from './ingestion-manifest.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from './warehouse-catalogue.ts'
 
 export const PROCESSED_FORMAT = 'totesys-etl.processed/1'
@@ -30,7 +31,7 @@ export interface ProcessedManifest {
   readonly quarantined: readonly string[]
 }
 
-const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/)
+const timestamp = naiveTimestampJson
 
 const manifestJson = z.object({
   format: z.literal(PROCESSED_FORMAT),

@@ -4,6 +4,7 @@
  * exists only once its manifest does. Stored as snake_case JSON, parsed at the edge.
  */
 import { z } from 'zod'
+import { naiveTimestampJson } from '../core/ingestion-manifest.ts'
 
 export const STREAM_INGESTION_FORMAT = 'totesys-etl.stream-ingestion/1'
 export const STREAM_PROCESSED_FORMAT = 'totesys-etl.stream-processed/1'
@@ -56,7 +57,7 @@ export interface StreamProcessedManifest {
   readonly meta: Readonly<Record<string, unknown>>
 }
 
-const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/)
+const timestamp = naiveTimestampJson
 const batchId = z.string().regex(/^\d{10}$/)
 
 const ingestionJson = z.object({

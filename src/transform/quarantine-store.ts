@@ -5,8 +5,14 @@
  * is held). `<entry-id>.replayed.json` marks an entry a replay batch re-submitted.
  */
 import { z } from 'zod'
-import { SOURCE_TABLES, SOURCE_TYPES, type SourceTable } from '../core/catalogue.ts'
-import type { ObservedColumn } from '../core/ingestion-manifest.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+import {
+  fromObservedColumnJson,
+  naiveTimestampJson,
+  type ObservedColumn,
+  observedColumnJson,
+  toObservedColumnJson,
+} from '../core/ingestion-manifest.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 
 export const QUARANTINE_PREFIX = '_quarantine/'
@@ -33,7 +39,7 @@ export interface QuarantineEntry {
   readonly sample: readonly Readonly<Record<string, string | null>>[]
 }
 
-const timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/)
+const timestamp = naiveTimestampJson
 const entryJson = z.object({
   id: z.string(),
   batch_id: z.string(),
@@ -45,14 +51,7 @@ const entryJson = z.object({
   data_key: z.string(),
   bytes: z.number().int().nonnegative(),
   sha256: z.string().nullable(),
-  columns: z.array(
-    z.object({
-      name: z.string(),
-      type: z.enum([...SOURCE_TYPES, 'other']),
-      pg_type: z.string(),
-      nullable: z.boolean(),
-    }),
-  ),
+  columns: z.array(observedColumnJson),
   schema_fingerprint: z.string(),
   min_last_updated: timestamp.nullable(),
   max_last_updated: timestamp.nullable(),
@@ -86,7 +85,7 @@ export async function runWriteQuarantineEntry(store: ObjectStore, e: QuarantineE
     data_key: e.dataKey,
     bytes: e.bytes,
     sha256: e.sha256,
-    columns: e.columns.map((c) => ({ name: c.name, type: c.type, pg_type: c.pgType, nullable: c.nullable })),
+    columns: e.columns.map(toObservedColumnJson),
     schema_fingerprint: e.schemaFingerprint,
     min_last_updated: e.minLastUpdated,
     max_last_updated: e.maxLastUpdated,
@@ -109,7 +108,7 @@ export function parseQuarantineEntry(text: string): QuarantineEntry {
     dataKey: j.data_key,
     bytes: j.bytes,
     sha256: j.sha256,
-    columns: j.columns.map((c) => ({ name: c.name, type: c.type, pgType: c.pg_type, nullable: c.nullable })),
+    columns: j.columns.map(fromObservedColumnJson),
     schemaFingerprint: j.schema_fingerprint,
     minLastUpdated: j.min_last_updated,
     maxLastUpdated: j.max_last_updated,
