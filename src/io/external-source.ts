@@ -3,11 +3,12 @@
  * objects with a version tag, read one. On S3 the tag is the object's ETag; on a folder it is size and
  * modification time, which change whenever the file is rewritten.
  */
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import type { StoreLocation } from '../config.ts'
 import { makeS3Client } from './s3-store.ts'
+import { runWalkFiles } from './walk-files.ts'
 
 export interface ExternalObject {
   /** Relative to the source's root (bucket prefix or folder). */
@@ -36,28 +37,14 @@ function folderSource(root: string): ExternalSource {
     description: root,
     async list() {
       const out: ExternalObject[] = []
-      const walk = async (dir: string): Promise<void> => {
-        let entries: import('node:fs').Dirent[]
-        try {
-          entries = await readdir(dir, { withFileTypes: true })
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-          throw error
-        }
-        for (const entry of entries) {
-          const full = join(dir, entry.name)
-          if (entry.isDirectory()) await walk(full)
-          else if (entry.isFile()) {
-            const s = await stat(full)
-            out.push({
-              key: relative(root, full).split(sep).join('/'),
-              etag: `${s.size}-${Math.trunc(s.mtimeMs)}`,
-              bytes: s.size,
-            })
-          }
-        }
+      for (const full of await runWalkFiles(root)) {
+        const s = await stat(full)
+        out.push({
+          key: relative(root, full).split(sep).join('/'),
+          etag: `${s.size}-${Math.trunc(s.mtimeMs)}`,
+          bytes: s.size,
+        })
       }
-      await walk(root)
       return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     },
     async read(key) {

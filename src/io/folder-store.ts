@@ -2,22 +2,12 @@
 
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import {
-  copyFile,
-  link,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-  writeFile,
-} from 'node:fs/promises'
+import { copyFile, link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ObjectStore } from './object-store.ts'
+import { runWalkFiles } from './walk-files.ts'
 
 export class FolderStore implements ObjectStore {
   readonly description: string
@@ -87,24 +77,12 @@ export class FolderStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const out: string[] = []
-    const walk = async (dir: string): Promise<void> => {
-      let entries: import('node:fs').Dirent[]
-      try {
-        entries = await readdir(dir, { withFileTypes: true })
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-        throw error
-      }
-      for (const entry of entries) {
-        const full = join(dir, entry.name)
-        if (entry.isDirectory()) await walk(full)
-        else if (!entry.name.endsWith('.tmp')) out.push(relative(this.root, full).split(sep).join('/'))
-      }
-    }
     // Walk only the folder the prefix names, then filter on the rest of it.
     const slash = prefix.lastIndexOf('/')
-    await walk(slash < 0 ? this.root : join(this.root, prefix.slice(0, slash)))
+    const files = await runWalkFiles(slash < 0 ? this.root : join(this.root, prefix.slice(0, slash)))
+    const out = files
+      .filter((f) => !f.endsWith('.tmp'))
+      .map((f) => relative(this.root, f).split(sep).join('/'))
     return out.filter((key) => key.startsWith(prefix)).sort()
   }
 
