@@ -39,11 +39,13 @@ import {
 } from './transform-state.ts'
 
 /**
- * DuckDB's memory_limit for a batch. Peak RSS is about this plus ~230 MB (node, DuckDB's own buffers):
- * measured on a 3M-row first load, 256MB gave 475–552 MB RSS, 192–200MB 440 MB at ~10 % more time,
- * 160MB 400 MB. 192MB keeps every scale under the 512 MB target (docs/BENCHMARKS.md).
+ * DuckDB's memory_limit for a batch; it spills to disk past it. Peak RSS is about this plus ~250 MB that
+ * DuckDB allocates outside its buffer pool (parquet writers, allocator slack) and grows with batch size.
+ * Measured on a 3M-row first load (docs/BENCHMARKS.md): 192MB → ~490 MB RSS, 128MB → ~440, 96MB →
+ * 370–420, 64MB → 320–370 but 64MB with one thread runs out of memory sorting a fact table. 96MB works
+ * with one or two threads at about the same speed.
  */
-export const TRANSFORM_MEMORY_LIMIT = '192MB'
+export const TRANSFORM_MEMORY_LIMIT = '96MB'
 
 export interface TransformDeps {
   readonly ingestion: ObjectStore

@@ -108,6 +108,20 @@ describe('schema drift and quarantine', () => {
       newVersion: false,
     },
     {
+      name: 'a money value too large for numeric(10,2)',
+      columns: undefined,
+      bad: aSalesOrder({ sales_order_id: '2', unit_price: '123456789.00' }),
+      reason: 'invalid numeric(10,2) in unit_price',
+      newVersion: false,
+    },
+    {
+      name: 'a money value in exponent form',
+      columns: undefined,
+      bad: aSalesOrder({ sales_order_id: '2', unit_price: '1e2' }),
+      reason: 'invalid numeric(10,2) in unit_price',
+      newVersion: false,
+    },
+    {
       name: 'a staff member that exists nowhere',
       columns: undefined,
       bad: aSalesOrder({ sales_order_id: '2', staff_id: '77' }),
@@ -145,6 +159,30 @@ describe('schema drift and quarantine', () => {
       }
     })
   }
+
+  it('money with zeros past the second decimal is exact, so it flows unchanged', async () => {
+    const s = await tempStores()
+    try {
+      await writeIngestionBatch(s.ingestion, {
+        tables: {
+          ...aLookupBatch(),
+          sales_order: [
+            aSalesOrder({ unit_price: '1.500' }),
+            aSalesOrder({ sales_order_id: '2', unit_price: '-3' }),
+          ],
+        },
+      })
+      const result = await runTransform({ ...s, log: memoryLog() })
+      assert.equal(result.batches[0]?.quarantinedRows, 0)
+      const rows = await processedRows(s.processed, '0000000001', 'fact_sales_order')
+      assert.deepEqual(
+        rows.map((r) => String(r.unit_price)),
+        ['1.50', '-3.00'],
+      )
+    } finally {
+      await s.cleanup()
+    }
+  })
 
   it('an unknown currency code is quarantined (never guessed), and facts on it too', async () => {
     const s = await tempStores()
