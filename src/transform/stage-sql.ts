@@ -96,9 +96,12 @@ export function toReferenceCheckSql(needs: SourceNeeds, sourceNames: ReadonlyMap
     const v = quoteIdent(sourceNames.get(c.name) ?? c.name)
     const refKey = quoteIdent(sourceNeeds(c.references).primaryKey)
     return [
+      // NOT IN, not a correlated NOT EXISTS: with the cast inside the correlation DuckDB plans a cross
+      // product against the parquet-backed state (10 s for 300k rows instead of 0.1 s). The value
+      // passed the integer check (_reason IS NULL) and keys are never NULL, so NOT IN is exact.
       `UPDATE ${raw} SET _reason = ${sqlString(`${c.name} not found in ${c.references}`)}
 WHERE _reason IS NULL AND ${v} IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(`cur_${c.references}`)} r WHERE r.${refKey} = TRY_CAST(${raw}.${v} AS INTEGER))`,
+  AND TRY_CAST(${v} AS INTEGER) NOT IN (SELECT ${refKey} FROM ${quoteIdent(`cur_${c.references}`)})`,
     ]
   })
 }
@@ -119,21 +122,26 @@ export function toSourceViewSql(
 }
 
 /**
- * CREATE TABLE cur_<table>: the previous state (`prev_<table>`) overlaid with this batch's good rows,
- * keeping per key the version with the latest last_updated (this batch wins a tie). A replayed old
- * version therefore never overwrites a newer one.
+ * The state of a lookup table after this batch: the previous state (`prev_<table>`) overlaid with this
+ * batch's good rows, keeping per key the version with the latest last_updated (this batch wins a tie).
+ * A replayed old version therefore never overwrites a newer one. Written as anti-joins keyed on the
+ * batch, so the previous state streams through once: the work and memory follow the batch, not the
+ * table (a window over state ∪ batch re-sorted all 990k transactions for a 1k-change batch).
  */
-export function toCurrentStateSql(needs: SourceNeeds): string {
+export function toNextStateSql(needs: SourceNeeds): string {
   const pk = quoteIdent(needs.primaryKey)
-  return `CREATE OR REPLACE TABLE ${quoteIdent(`cur_${needs.table}`)} AS
-SELECT * EXCLUDE (_src, _rank) FROM (
-  SELECT *, row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC, _src DESC) AS _rank
-  FROM (
-    SELECT *, 0 AS _src FROM ${quoteIdent(`prev_${needs.table}`)}
-    UNION ALL BY NAME
-    SELECT *, 1 AS _src FROM ${quoteIdent(`src_${needs.table}`)}
-  )
-) WHERE _rank = 1`
+  const prev = quoteIdent(`prev_${needs.table}`)
+  return `WITH batch AS (
+  SELECT * EXCLUDE (_rank) FROM (
+    SELECT *, row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC) AS _rank
+    FROM ${quoteIdent(`src_${needs.table}`)}
+  ) WHERE _rank = 1
+)
+SELECT p.* FROM ${prev} p
+WHERE NOT EXISTS (SELECT 1 FROM batch b WHERE b.${pk} = p.${pk} AND b.last_updated >= p.last_updated)
+UNION ALL BY NAME
+SELECT b.* FROM batch b
+WHERE NOT EXISTS (SELECT 1 FROM ${prev} p WHERE p.${pk} = b.${pk} AND p.last_updated > b.last_updated)`
 }
 
 /** The DuckDB type of a warehouse column: plain `numeric` money keeps the source's exact (10,2). */

@@ -24,7 +24,7 @@ import { type QuarantineEntry, runWriteQuarantineEntry, toQuarantineEntryId } fr
 import { planSchemaCheck, runReadSchema, runRegisterSchema } from './schema-registry.ts'
 import { SOURCE_NEEDS, type SourceNeeds } from './source-needs.ts'
 import {
-  toCurrentStateSql,
+  toNextStateSql,
   toReferenceCheckSql,
   toSourceViewSql,
   toStageRawSql,
@@ -103,6 +103,7 @@ async function transformIn(
   const quarantined: string[] = []
   let quarantinedRows = 0
   const watermarks: Partial<Record<SourceTable, string>> = {}
+  const statePaths = new Map<SourceTable, string>()
   for (const needs of SOURCE_NEEDS) {
     const entry = duplicateReplay
       ? undefined
@@ -117,7 +118,8 @@ async function transformIn(
       }
     }
     await db.run(toSourceViewSql(needs, sourceNames))
-    if (needs.kind === 'lookup') await loadState(db, deps.processed, needs, previousBatchId)
+    if (needs.kind === 'lookup')
+      statePaths.set(needs.table, await loadState(db, deps.processed, needs, previousBatchId, !!sourceNames))
     if (sourceNames) {
       const [w] = await db.rows<{ w: string | null }>(
         `SELECT strftime(max(last_updated), ${TIMESTAMP_FORMAT}) AS w FROM ${quoteIdent(`src_${needs.table}`)}`,
@@ -153,14 +155,7 @@ async function transformIn(
     tables.push({ table, key, rows: rows[table], sha256: (await db.fileDigest(path)).sha256 })
   }
 
-  for (const needs of SOURCE_NEEDS) {
-    if (needs.kind !== 'lookup') continue
-    const path = `${db.workDir}/state-${needs.table}.parquet`
-    await db.run(
-      `COPY (SELECT * FROM ${quoteIdent(`cur_${needs.table}`)} ORDER BY ${quoteIdent(needs.primaryKey)}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`,
-    )
-    await deps.processed.putFile(stateTableKey(batchId, needs.table), path)
-  }
+  for (const [table, path] of statePaths) await deps.processed.putFile(stateTableKey(batchId, table), path)
   const replayed = [...new Set([...previous.replayed, ...replayOf])].sort()
   await runWriteStateMeta(deps.processed, batchId, { dateLo: range.lo, dateHi: range.hi, replayed })
 
@@ -334,29 +329,45 @@ async function writeHeldRows(
   return held
 }
 
-/** prev_<table> from the previous batch's state (or empty), then cur_<table> = prev overlaid with this batch. */
+/**
+ * The lookup table's state after this batch, as a parquet file (returned; uploaded with the batch), and
+ * cur_<table> as a view over it. prev_<table> is a view over the previous batch's file: nothing
+ * proportional to the table is held in DuckDB's memory. A table this batch did not touch keeps its file.
+ */
 async function loadState(
   db: DuckDb,
   processed: ObjectStore,
   needs: SourceNeeds,
   previousBatchId: string | undefined,
-): Promise<void> {
+  changed: boolean,
+): Promise<string> {
   const prev = quoteIdent(`prev_${needs.table}`)
+  const cur = quoteIdent(`cur_${needs.table}`)
+  let prevPath: string | undefined
   if (previousBatchId === undefined) {
-    await db.run(`CREATE TABLE ${prev} AS SELECT * FROM ${quoteIdent(`src_${needs.table}`)} LIMIT 0`)
+    await db.run(`CREATE VIEW ${prev} AS SELECT * FROM ${quoteIdent(`src_${needs.table}`)} LIMIT 0`)
   } else {
     const key = stateTableKey(previousBatchId, needs.table)
-    const path = await processed.toLocalFile(key, db.workDir).catch((cause: unknown) => {
+    prevPath = await processed.toLocalFile(key, db.workDir).catch((cause: unknown) => {
       throw new DataError(
         `the transform state ${key} is missing`,
         { batchId: previousBatchId, key },
         { cause },
       )
     })
-    await db.run(`CREATE TABLE ${prev} AS SELECT * FROM read_parquet(${sqlString(path)})`)
+    await db.run(`CREATE VIEW ${prev} AS SELECT * FROM ${readParquet(prevPath)}`)
   }
-  await db.run(toCurrentStateSql(needs))
+  if (prevPath !== undefined && !changed) {
+    await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${prev}`)
+    return prevPath
+  }
+  const next = `${db.workDir}/state-${needs.table}.parquet`
+  await db.run(`COPY (${toNextStateSql(needs)}) TO ${sqlString(next)} (FORMAT parquet, COMPRESSION zstd)`)
+  await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${readParquet(next)}`)
+  return next
 }
+
+const readParquet = (path: string): string => `read_parquet(${sqlString(path)}, hive_partitioning = false)`
 
 /** Materialises a model as out_<table>; returns its row count. */
 async function materialise(db: DuckDb, model: Model): Promise<number> {

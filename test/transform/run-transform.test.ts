@@ -6,11 +6,13 @@ import { runListQuarantine } from '../../src/transform/quarantine-store.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
 import {
   aCounterparty,
+  aDepartment,
   aLookupBatch,
   anAddress,
   aPayment,
   aPurchaseOrder,
   aSalesOrder,
+  aStaff,
   catalogueColumns,
   toCopyCsv,
   writeIngestionBatch,
@@ -23,6 +25,43 @@ describe('runTransform on small batches', () => {
     s = await tempStores()
   })
   after(() => s.cleanup())
+
+  it('lookup state keeps the latest version per key across batches: older loses, a tie goes to the newer batch', async () => {
+    const stores = await tempStores()
+    try {
+      await writeIngestionBatch(stores.ingestion, {
+        tables: { ...aLookupBatch(), staff: [aStaff(), aStaff({ staff_id: '2', first_name: 'Two' })] },
+      })
+      await writeIngestionBatch(stores.ingestion, {
+        tables: {
+          staff: [
+            aStaff({ first_name: 'Replayed', last_updated: '2024-01-01 00:00:00' }),
+            aStaff({ staff_id: '2', first_name: 'Tie' }),
+            aStaff({ staff_id: '3', first_name: 'First', last_updated: '2024-02-21 09:00:00' }),
+            aStaff({ staff_id: '3', first_name: 'Second', last_updated: '2024-02-22 09:00:00' }),
+          ],
+        },
+      })
+      // Batch 3 touches only the department, so dim_staff re-emits every staff member from the state.
+      await writeIngestionBatch(stores.ingestion, {
+        tables: {
+          department: [aDepartment({ department_name: 'Renamed', last_updated: '2024-02-23 09:00:00' })],
+        },
+      })
+      await runTransform({ ...stores, log: memoryLog() })
+      const staff = await processedRows(stores.processed, '0000000003', 'dim_staff', 'staff_id')
+      assert.deepEqual(
+        staff.map((r) => [r.staff_id, r.first_name, r.department_name]),
+        [
+          [1, 'Jeremie', 'Renamed'],
+          [2, 'Tie', 'Renamed'],
+          [3, 'Second', 'Renamed'],
+        ],
+      )
+    } finally {
+      await stores.cleanup()
+    }
+  })
 
   it('keeps "" as an empty string and an unquoted empty field as NULL', async () => {
     const stores = await tempStores()
