@@ -1,6 +1,9 @@
 /** The CLI as a user runs it: help, clear errors, and no password in any output. */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
@@ -33,5 +36,34 @@ describe('totesys-etl CLI', () => {
     const all = out.stdout + out.stderr
     assert.match(all, /cannot connect to postgres:\/\/etl:\*\*\*@127\.0\.0\.1:1\/totesys/)
     assert.doesNotMatch(all, /hunter2/)
+  })
+
+  it('sweep --dry-run --json reports both stores and deletes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'etl-cli-sweep-'))
+    try {
+      const orphan = join(dir, 'i/staff/year=2024/month=02/day=23/0000000001-dead0001.csv.gz')
+      mkdirSync(dirname(orphan), { recursive: true })
+      writeFileSync(orphan, 'x')
+      const out = cli(['sweep', '--dry-run', '--json'], {
+        INGESTION_STORE: join(dir, 'i'),
+        PROCESSED_STORE: join(dir, 'p'),
+      })
+      assert.equal(out.status, 0, out.stderr)
+      const result = JSON.parse(out.stdout) as {
+        dryRun: boolean
+        stores: { store: string; uncommitted: number }[]
+      }
+      assert.equal(result.dryRun, true)
+      assert.deepEqual(
+        result.stores.map((s) => [s.store, s.uncommitted]),
+        [
+          ['ingestion', 1],
+          ['processed', 0],
+        ],
+      )
+      assert.ok(existsSync(orphan))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

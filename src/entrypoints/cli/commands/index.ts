@@ -14,6 +14,7 @@ import { registerSeed } from './seed.ts'
 import { registerSimulate } from './simulate.ts'
 import { registerStart } from './start.ts'
 import { registerStatus } from './status.ts'
+import { registerSweep } from './sweep.ts'
 import { registerTransform } from './transform.ts'
 import { registerVerify } from './verify.ts'
 import { registerWatch } from './watch.ts'
@@ -33,6 +34,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerQuarantine,
   registerSchema,
   registerVerify,
+  registerSweep,
   registerStatus,
   registerApi,
   registerFx,
