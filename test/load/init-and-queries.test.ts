@@ -21,7 +21,7 @@ const CONTRACT = new URL('../../sql/warehouse.sql', import.meta.url)
 
 async function indexesOf(db: Database): Promise<string[]> {
   const rows = await db.query<{ name: string }>(
-    "SELECT indexname AS name FROM pg_indexes WHERE indexname LIKE '%version_idx' ORDER BY 1",
+    "SELECT indexname AS name FROM pg_indexes WHERE indexname LIKE '%version_idx' OR indexname LIKE '%date_idx' ORDER BY 1",
   )
   return rows.map((row) => row.name)
 }
@@ -36,12 +36,13 @@ for (const kind of DATABASE_KINDS) {
       await test?.drop()
     })
 
-    it('creates the warehouse, a version index per fact and the ledger; a second run creates nothing', async (t) => {
+    it('creates the warehouse, a version index per fact, the payment date index of the API and the ledger; a second run creates nothing', async (t) => {
       if (!test) return t.skip('no PostgreSQL server reachable')
       await runResetWarehouse(test.db)
       const first = await runInitWarehouse(test.db, { purchaseFactTable: 'fact_purchase_orders' })
       assert.deepEqual([...first.createdTables].sort(), [...WAREHOUSE_TABLES].sort())
       assert.deepEqual(await indexesOf(test.db), [
+        'fact_payment_date_idx',
         'fact_payment_version_idx',
         'fact_purchase_orders_version_idx',
         'fact_sales_order_version_idx',
