@@ -40,6 +40,8 @@ export class EtlStack extends Stack {
   readonly lake: DataLake
   readonly functions: Record<StageName, StageFunction>
   readonly monitoring: Monitoring
+  /** The weekly sweep of orphan data files (see docs/OPERATIONS.md, "Orphan files"). */
+  readonly sweep: StageFunction
   readonly deadLetterQueue: sqs.Queue
   /** The payments API, the FX job and the JSON datasets (infra/lib/extensions.ts). */
   readonly extensions: Extensions
@@ -279,6 +281,42 @@ export class EtlStack extends Stack {
       targets: [target(load)],
     })
 
+    // Maintenance: a weekly sweep deletes data files that only a crashed or losing attempt wrote. It reads
+    // manifests and deletes; it never writes an object.
+    const sweep = new StageFunction(this, 'Sweep', {
+      ...common,
+      stage: 'sweep',
+      description: 'totesys-etl: weekly deletion of orphan data files that no committed manifest names',
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.minutes(10),
+      duckdb: false,
+      environment: { ...stores },
+    })
+    for (const bucket of [ingestion, processed]) {
+      bucket.grantRead(sweep.fn)
+      bucket.grantDelete(sweep.fn)
+    }
+    for (const finding of [
+      ...read,
+      'Action::s3:DeleteObject*',
+      objects(ingestion, '*'),
+      objects(processed, '*'),
+    ]) {
+      Validations.of(sweep.role).acknowledge({
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason: finding.startsWith('Action::')
+          ? 'The grouped S3 read and delete actions of the CDK grants, limited to the two pipeline buckets.'
+          : 'Orphan files have keys made at run time (<table>/year=/month=/day=/<batch>-<attempt>), so objects are granted by bucket.',
+      })
+    }
+    new events.Rule(this, 'SweepWeekly', {
+      description: 'Wakes the sweep of orphan data files every Sunday at 03:00 UTC',
+      schedule: events.Schedule.expression('cron(0 3 ? * SUN *)'),
+      targets: [target(sweep)],
+    })
+    this.sweep = sweep
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: this.functions,
       deadLetterQueue: this.deadLetterQueue,
@@ -286,6 +324,8 @@ export class EtlStack extends Stack {
       noExtractMinutes: noExtractMinutes.valueAsNumber,
       alertEmail: alertEmail.valueAsString,
     })
+
+    this.monitoring.addFunctionAlarms('sweep', sweep)
 
     this.extensions = new Extensions(this, 'Extensions', {
       ingestion,
@@ -305,7 +345,7 @@ export class EtlStack extends Stack {
     new CfnOutput(this, 'AlertTopicArn', { value: this.monitoring.topic.topicArn })
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl })
     new CfnOutput(this, 'GlueDatabaseName', { value: this.lake.database.ref })
-    for (const [stage, f] of Object.entries(this.functions)) {
+    for (const [stage, f] of Object.entries({ ...this.functions, sweep })) {
       new CfnOutput(this, `${stage[0]!.toUpperCase()}${stage.slice(1)}FunctionName`, {
         value: f.fn.functionName,
       })

@@ -30,8 +30,11 @@ export type StageName = 'extract' | 'transform' | 'load'
 /** The extension functions (infra/lib/extensions.ts), built the same way. */
 export type ExtensionFunctionName = 'api' | 'fx' | 'datasets'
 
+/** Maintenance functions: the weekly sweep of orphan data files. */
+export type MaintenanceFunctionName = 'sweep'
+
 /** Every function of the stack: src/entrypoints/lambda/<name>.ts. */
-export type FunctionName = StageName | ExtensionFunctionName
+export type FunctionName = StageName | ExtensionFunctionName | MaintenanceFunctionName
 
 export interface StageFunctionProps {
   readonly stage: FunctionName

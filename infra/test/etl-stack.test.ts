@@ -126,8 +126,8 @@ describe('EtlStack', () => {
         ]),
       },
     })
-    // No custom-resource Lambda (what eventBridgeEnabled would add): the 3 stages and the 3 extensions.
-    template.resourceCountIs('AWS::Lambda::Function', 6)
+    // No custom-resource Lambda (what eventBridgeEnabled would add): the 3 stages, the 3 extensions, the sweep.
+    template.resourceCountIs('AWS::Lambda::Function', 7)
   })
 
   it('runs the three stages on Node.js 24, extract on arm64, DuckDB stages on x86_64, with retries into the DLQ', () => {
@@ -250,8 +250,9 @@ describe('EtlStack', () => {
     assert.ok(topic.Properties.KmsMasterKeyId)
     const alarms = ofType('AWS::CloudWatch::Alarm')
     // 4 per stage (errors, throttles, duration, logged errors) + freshness, no extract, quarantine, DLQ;
-    // the extensions add 4 per function and 4 of their own (api 5xx, no FX run, FX and dataset quarantine).
-    assert.equal(alarms.length, 32)
+    // the extensions add 4 per function and 4 of their own (api 5xx, no FX run, FX and dataset quarantine);
+    // the sweep 4 more.
+    assert.equal(alarms.length, 36)
     for (const [, a] of alarms) assert.deepEqual(a.Properties.AlarmActions, [{ Ref: topicId }])
     template.hasResource('AWS::SNS::Subscription', {
       Condition: Match.anyValue(),
@@ -277,10 +278,10 @@ describe('EtlStack', () => {
     const durations = alarms
       .filter(([, a]) => a.Properties.MetricName === 'Duration')
       .map(([, a]) => a.Properties.Threshold)
-    // extract, transform, load; then api (30 s), fx (5 min), datasets (10 min).
+    // 80 % of the timeouts: extract, transform, load; api (30 s), fx (5 min), datasets and sweep (10 min).
     assert.deepEqual(
       durations.sort((a, b) => Number(a) - Number(b)),
-      [24000, 240000, 240000, 480000, 480000, 480000],
+      [24000, 240000, 240000, 480000, 480000, 480000, 480000],
     )
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1)
   })
@@ -391,6 +392,31 @@ describe('EtlStack', () => {
     assert.doesNotMatch(JSON.stringify(source.Properties.PolicyDocument), /s3:PutObject|s3:DeleteObject/)
   })
 
+  it('sweeps orphan files weekly with a role that reads and deletes in both buckets and writes nothing', () => {
+    const [sweepId, sweepFn] =
+      ofType('AWS::Lambda::Function').find(([, r]) =>
+        String(r.Properties.Description).includes('orphan data files'),
+      ) ?? assert.fail('no sweep function')
+    const schedules = ofType('AWS::Events::Rule')
+      .map(([, r]) => r.Properties)
+      .filter(
+        (r) =>
+          JSON.stringify((r.Targets as { Arn: unknown }[])[0]!.Arn) ===
+          JSON.stringify({ 'Fn::GetAtt': [sweepId, 'Arn'] }),
+      )
+      .map((r) => r.ScheduleExpression)
+    assert.deepEqual(schedules, ['cron(0 3 ? * SUN *)'])
+    const policies = policiesOf(roleOf('orphan data files'))
+    assert.ok(policies.includes(ingestionId) && policies.includes(processedId))
+    assert.ok(policies.includes('s3:DeleteObject'))
+    assert.ok(!policies.includes('s3:PutObject'), 'the sweep writes no object')
+    assert.ok(!policies.includes('secretsmanager'), 'the sweep reads no secret')
+    const env = (sweepFn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+    assert.ok(env.INGESTION_STORE && env.PROCESSED_STORE)
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([id]) => id)
+    assert.ok(alarms.some((id) => id.includes('SweepErrors')))
+  })
+
   it('alarms on the extensions: failures, no FX run for a day, held FX answers and dataset files, API 5xx', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties)
     const byMetric = (name: string) => alarms.find((a) => a.MetricName === name)
@@ -411,10 +437,10 @@ describe('EtlStack', () => {
     for (const name of ['ApiLoggedErrors', 'FxLoggedErrors', 'DatasetsLoggedErrors'])
       assert.ok(byMetric(name), name)
     const errors = alarms.filter((a) => a.MetricName === 'Errors').length
-    assert.equal(errors, 6, 'an errors alarm per function')
+    assert.equal(errors, 7, 'an errors alarm per function')
   })
 
-  it('ships the extension bundles: DuckDB for fx and datasets, and each refuses a foreign event', () => {
+  it('ships the extension and sweep bundles: DuckDB for fx and datasets, and each refuses a foreign event', () => {
     const assetOf = (text: string) => {
       const [, fn] = ofType('AWS::Lambda::Function').find(([, r]) =>
         String(r.Properties.Description).includes(text),
@@ -423,8 +449,9 @@ describe('EtlStack', () => {
     }
     for (const text of ['daily FX rates', 'new JSON dataset'])
       assert.ok(existsSync(join(assetOf(text), 'node_modules/@duckdb/node-bindings-linux-x64')), text)
-    assert.ok(!existsSync(join(assetOf('the payments API'), 'node_modules')))
-    for (const text of ['the payments API', 'daily FX rates', 'new JSON dataset']) {
+    for (const text of ['the payments API', 'orphan data files'])
+      assert.ok(!existsSync(join(assetOf(text), 'node_modules')), text)
+    for (const text of ['the payments API', 'daily FX rates', 'new JSON dataset', 'orphan data files']) {
       const out = execFileSync(
         process.execPath,
         [

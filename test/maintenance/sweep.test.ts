@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { lambdaDeps } from '../../src/entrypoints/lambda/lambda-deps.ts'
+import { makeSweepHandler } from '../../src/entrypoints/lambda/sweep.ts'
 import { FolderStore } from '../../src/io/folder-store.ts'
 import type { ObjectStore } from '../../src/io/object-store.ts'
 import { S3Store } from '../../src/io/s3-store.ts'
@@ -11,6 +13,7 @@ import { planSweep } from '../../src/maintenance/plan-sweep.ts'
 import { runSweep } from '../../src/maintenance/run-sweep.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
 import { aLookupBatch, aSalesOrder, writeIngestionBatch } from '../support/ingestion-fixture.ts'
+import { lambdaEvent } from '../support/lambda-events.ts'
 import { startTestS3, type TestS3 } from '../support/s3-server.ts'
 
 const DAY = 'year=2024/month=02/day=23'
@@ -114,6 +117,31 @@ describe('runSweep', () => {
       )
     })
   }
+
+  it('runs as the Lambda handler: the weekly schedule deletes, { dryRun: true } lists, other events are refused', async () => {
+    await s3.createBucket('lambda-ingestion')
+    await s3.createBucket('lambda-processed')
+    const env = {
+      INGESTION_STORE: 's3://lambda-ingestion',
+      PROCESSED_STORE: 's3://lambda-processed',
+      S3_ENDPOINT: s3.endpoint,
+      DATA_DIR: join(dir, 'lambda'),
+    }
+    const handler = makeSweepHandler(lambdaDeps(env, [], { log: memoryLog() }))
+    const ingestion = new S3Store({ bucket: 'lambda-ingestion', prefix: '', endpoint: s3.endpoint })
+    await writeIngestionBatch(ingestion, { tables: { ...aLookupBatch() } })
+    const orphan = `staff/${DAY}/0000000001-dead0001.csv.gz`
+    await ingestion.put(orphan, 'x')
+
+    const listed = await handler({ dryRun: true })
+    assert.deepEqual(listed.stores[0]?.orphans, [orphan])
+    assert.ok(await ingestion.get(orphan))
+    await assert.rejects(handler({ dryRun: 'yes' }), /event/i)
+    const swept = await handler(lambdaEvent('scheduled-event.json'))
+    assert.equal(swept.dryRun, false)
+    assert.deepEqual(swept.stores[0]?.orphans, [orphan])
+    assert.equal(await ingestion.get(orphan), undefined)
+  })
 
   it('a manifest that does not parse stops the sweep of that store, deleting nothing', async () => {
     const stores = {

@@ -1,0 +1,23 @@
+/**
+ * The sweep function: on its weekly schedule (or `{}`) deletes the orphan data files of both stores, as
+ * `totesys-etl sweep` does. `{ "dryRun": true }` only lists them.
+ */
+import { z } from 'zod'
+import { runSweep, type SweepResult } from '../../maintenance/run-sweep.ts'
+import type { Deps } from '../make-deps.ts'
+import { lambdaDeps } from './lambda-deps.ts'
+import { parseStageEvent } from './parse-event.ts'
+
+const dryRunEvent = z.object({ dryRun: z.boolean() }).strict()
+
+/** A handler over the given dependencies (tests build their own). */
+export function makeSweepHandler(getDeps: () => Promise<Deps>) {
+  return async (event: unknown): Promise<SweepResult> => {
+    const asked = dryRunEvent.safeParse(event)
+    if (!asked.success) parseStageEvent(event) // anything but a schedule, {} or { dryRun } is refused
+    const deps = await getDeps()
+    return runSweep(deps, { dryRun: asked.success && asked.data.dryRun })
+  }
+}
+
+export const handler = makeSweepHandler(lambdaDeps(process.env, []))
