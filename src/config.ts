@@ -29,6 +29,8 @@ export interface Config {
   readonly s3Endpoint: string | undefined
   /** How far back each extract re-reads to catch rows committed late with an older `last_updated`. */
   readonly extractLagMs: number
+  /** The most rows one ingestion batch holds; a larger backlog becomes several batches. */
+  readonly extractBatchRows: number
   /** The warehouse's name for the purchase fact (the brief's plural or the ERD's singular). */
   readonly purchaseFactTable: PurchaseFactTable
   /** Where embedded defaults live. */
@@ -51,6 +53,8 @@ export const SETTINGS = {
   PROCESSED_STORE: 'processed store: folder path or s3://bucket[/prefix]; default .data/processed',
   S3_ENDPOINT: 'optional S3-compatible endpoint URL (credentials come the standard AWS ways)',
   EXTRACT_LAG: 'how far back each extract re-reads for late commits, e.g. 2m, 90s; default 2m',
+  EXTRACT_BATCH_ROWS:
+    'most rows per ingestion batch; a larger backlog becomes several batches; default 100000',
   PURCHASE_FACT_TABLE: 'fact_purchase_orders (default) or fact_purchase_order',
   DATA_DIR: 'folder for the embedded defaults; default .data',
   ALERT_WEBHOOK_URL: 'optional http(s) URL that receives every alert as a JSON POST',
@@ -77,6 +81,10 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
   }
   const lag = get('EXTRACT_LAG') ?? '2m'
   const extractLagMs = parseDuration(lag, 'EXTRACT_LAG')
+  const batchRows = get('EXTRACT_BATCH_ROWS') ?? '100000'
+  if (!/^\d+$/.test(batchRows) || Number(batchRows) < 1) {
+    throw new ConfigError(`EXTRACT_BATCH_ROWS must be a positive whole number; got '${batchRows}'`)
+  }
   const endpoint = get('S3_ENDPOINT')
   if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) {
     throw new ConfigError(`S3_ENDPOINT must be an http(s) URL; got '${redactUrl(endpoint)}'`)
@@ -100,6 +108,7 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
     ),
     s3Endpoint: endpoint,
     extractLagMs,
+    extractBatchRows: Number(batchRows),
     purchaseFactTable: purchase as PurchaseFactTable,
     dataDir,
     alertWebhookUrl: webhook,

@@ -21,6 +21,8 @@ export interface TableWindowInput {
   readonly batchId: string
   readonly attempt: string
   readonly createdAt: string
+  /** The most rows to read: the window's oldest first (0 reads nothing and leaves the cursor as it was). */
+  readonly rowLimit: number
 }
 
 export interface TableWindowResult {
@@ -67,7 +69,7 @@ export async function runReadTableWindow(
        ELSE ($1::timestamp - $2::int * interval '1 millisecond')::text END AS lower`,
     [lowerBound, input.lagMs],
   )
-  await tx.query(SET_WINDOW_SQL, [bound?.lower ?? '-infinity', ids, timestamps])
+  await tx.query(SET_WINDOW_SQL, [bound?.lower ?? '-infinity', ids, timestamps, input.rowLimit])
   const [stats] = await tx.query<StatsRow>(windowStatsSql(def), [cursor.hi, input.lagMs])
   if (!stats) throw new Error(`window query of ${def.name} returned nothing`)
   const edge = typeof stats.edge === 'string' ? (JSON.parse(stats.edge) as [number, string][]) : stats.edge

@@ -12,12 +12,17 @@ export const WINDOW_SETTINGS = {
   lowerBound: 'totesys_etl.lower_bound',
   edgeIds: 'totesys_etl.edge_ids',
   edgeTimestamps: 'totesys_etl.edge_ts',
+  rowLimit: 'totesys_etl.row_limit',
 } as const
 
-/** Sets the window for the next statements of the transaction: $1 lower bound, $2 ids, $3 timestamps. */
+/**
+ * Sets the window for the next statements of the transaction: $1 lower bound, $2 ids, $3 timestamps,
+ * $4 the most rows to read (the batch's remaining row budget).
+ */
 export const SET_WINDOW_SQL = `SELECT set_config('${WINDOW_SETTINGS.lowerBound}', $1, true),
   set_config('${WINDOW_SETTINGS.edgeIds}', $2, true),
-  set_config('${WINDOW_SETTINGS.edgeTimestamps}', $3, true)`
+  set_config('${WINDOW_SETTINGS.edgeTimestamps}', $3, true),
+  set_config('${WINDOW_SETTINGS.rowLimit}', $4::bigint::text, true)`
 
 /**
  * Makes every value's text form fixed regardless of the server's or role's defaults. The session's
@@ -50,14 +55,25 @@ function windowPredicate(def: SourceTableDef): string {
 }
 
 /**
+ * The window in (last_updated, pk) order, cut at the row limit: a prefix in time, so the rows it leaves
+ * out all come at or after the last one it keeps, and the cursor (hi, edge) after it covers them. The
+ * order is total (pk is unique), so the sizing query and the COPY below select the same rows.
+ */
+function windowSelect(def: SourceTableDef, columns: string): string {
+  const pk = `t.${quoteIdent(def.primaryKey)}`
+  const lu = `t.${quoteIdent(CURSOR_COLUMN)}`
+  return `SELECT ${columns} FROM public.${quoteIdent(def.name)} t WHERE ${windowPredicate(def)}
+    ORDER BY ${lu}, ${pk}
+    LIMIT (SELECT current_setting('${WINDOW_SETTINGS.rowLimit}')::bigint)`
+}
+
+/**
  * One scan that sizes the window: row count, last_updated range, the cutoff `max(hi, newest) - lag`,
  * and the keys at or after the cutoff (the next edge). $1 = previous hi (or null), $2 = lag in ms.
  */
 export function windowStatsSql(def: SourceTableDef): string {
-  const table = quoteIdent(def.name)
-  return `WITH win AS (
-    SELECT t.${quoteIdent(def.primaryKey)} AS id, t.${quoteIdent(CURSOR_COLUMN)} AS lu
-    FROM public.${table} t WHERE ${windowPredicate(def)}
+  const keys = `t.${quoteIdent(def.primaryKey)} AS id, t.${quoteIdent(CURSOR_COLUMN)} AS lu`
+  return `WITH win AS (${windowSelect(def, keys)}
   ), agg AS (
     SELECT count(*)::int AS rows, min(lu) AS lo, max(lu) AS hi,
       greatest(max(lu), $1::timestamp) - $2::int * interval '1 millisecond' AS cutoff
@@ -72,7 +88,7 @@ export function windowStatsSql(def: SourceTableDef): string {
   FROM agg`
 }
 
-/** Streams the window's rows, every column the source has, as CSV with a header. */
+/** Streams the window's rows (the same as the sizing query's), every column the source has, as CSV. */
 export function windowCopySql(def: SourceTableDef): string {
-  return `COPY (SELECT t.* FROM public.${quoteIdent(def.name)} t WHERE ${windowPredicate(def)}) TO STDOUT (FORMAT csv, HEADER true)`
+  return `COPY (${windowSelect(def, 't.*')}) TO STDOUT (FORMAT csv, HEADER true)`
 }

@@ -15,6 +15,8 @@ export interface PipelineDeps {
   readonly processed: ObjectStore
   readonly log: Log
   readonly lagMs: number
+  /** The most rows per ingestion batch (EXTRACT_BATCH_ROWS); default DEFAULT_BATCH_ROWS. */
+  readonly batchRows?: number
   readonly purchaseFactTable: PurchaseFactTable
   readonly tmpDir?: string
 }
@@ -40,7 +42,7 @@ function toStageRunners(deps: PipelineDeps) {
     extract: async () =>
       runExtract(
         { source: await deps.source(), ingestion: deps.ingestion, log: deps.log },
-        { lagMs: deps.lagMs },
+        { lagMs: deps.lagMs, ...(deps.batchRows === undefined ? {} : { maxBatchRows: deps.batchRows }) },
       ),
     transform: () =>
       runTransform({ ingestion: deps.ingestion, processed: deps.processed, log: deps.log, ...tmp }),

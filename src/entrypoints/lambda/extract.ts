@@ -1,4 +1,8 @@
-/** The extract function: woken by the EventBridge schedule, runs one extract, as `totesys-etl extract` does. */
+/**
+ * The extract function: woken by the EventBridge schedule, extracts as `totesys-etl extract` does. A
+ * backlog larger than EXTRACT_BATCH_ROWS becomes several batches; it starts no new one after half of
+ * the invocation's remaining time, and the next schedule carries on.
+ */
 import { METRIC_NAMES } from '../../core/metric-names.ts'
 import { type ExtractResult, runExtract } from '../../extract/run-extract.ts'
 import type { Deps } from '../make-deps.ts'
@@ -8,13 +12,17 @@ import { parseStageEvent } from './parse-event.ts'
 
 /** A handler over the given dependencies (tests build their own). */
 export function makeExtractHandler(getDeps: () => Promise<Deps>, emit: EmitMetrics) {
-  return async (event: unknown): Promise<ExtractResult> => {
+  return async (event: unknown, context?: { getRemainingTimeInMillis(): number }): Promise<ExtractResult> => {
     const woke = parseStageEvent(event)
     const deps = await getDeps()
     deps.log.debug('extract woke', { stage: 'extract', event: woke.kind })
     const result = await runExtract(
       { source: await deps.source(), ingestion: deps.ingestion, log: deps.log },
-      { lagMs: deps.config.extractLagMs },
+      {
+        lagMs: deps.config.extractLagMs,
+        maxBatchRows: deps.config.extractBatchRows,
+        ...(context ? { untilMs: Date.now() + context.getRemainingTimeInMillis() / 2 } : {}),
+      },
     )
     emit({
       [METRIC_NAMES.extractSucceeded]: result.failedTables.length === 0 ? 1 : 0,

@@ -11,6 +11,7 @@ export function toPipelineDeps(deps: Deps) {
     processed: deps.processed,
     log: deps.log,
     lagMs: deps.config.extractLagMs,
+    batchRows: deps.config.extractBatchRows,
     purchaseFactTable: deps.config.purchaseFactTable,
   }
 }
