@@ -13,6 +13,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.ingestionStore, { kind: 'folder', path: '/tmp/x/ingestion' })
     assert.deepEqual(config.processedStore, { kind: 'folder', path: '/tmp/x/processed' })
     assert.equal(config.extractLagMs, 120_000)
+    assert.equal(config.extractBatchRows, 250_000)
     assert.equal(config.purchaseFactTable, 'fact_purchase_orders')
   })
 
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
         TOTESYS_DB_URL: 'postgres://etl:pw@db:5432/totesys',
         INGESTION_STORE: 's3://my-lake/ingest/v1/',
         EXTRACT_LAG: '90s',
+        EXTRACT_BATCH_ROWS: '5000',
         WAREHOUSE_DB_URL: 'pglite:memory',
       },
       { PROCESSED_STORE: 's3://my-lake', PURCHASE_FACT_TABLE: 'fact_purchase_order' },
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.ingestionStore, { kind: 's3', bucket: 'my-lake', prefix: 'ingest/v1' })
     assert.deepEqual(config.processedStore, { kind: 's3', bucket: 'my-lake', prefix: '' })
     assert.equal(config.extractLagMs, 90_000)
+    assert.equal(config.extractBatchRows, 5000)
     assert.equal(config.purchaseFactTable, 'fact_purchase_order')
   })
 
@@ -39,6 +42,8 @@ describe('loadConfig', () => {
     ['a bad bucket', { INGESTION_STORE: 's3://Bad_Bucket' }, /invalid bucket name/],
     ['another URL scheme for a store', { PROCESSED_STORE: 'gs://x' }, /folder path or s3/],
     ['a bad lag', { EXTRACT_LAG: 'soon' }, /EXTRACT_LAG must be a duration/],
+    ['a zero batch size', { EXTRACT_BATCH_ROWS: '0' }, /EXTRACT_BATCH_ROWS must be a positive whole number/],
+    ['a fractional batch size', { EXTRACT_BATCH_ROWS: '1.5' }, /EXTRACT_BATCH_ROWS must be a positive/],
     [
       'a bad fact name',
       { PURCHASE_FACT_TABLE: 'purchases; drop table x' },

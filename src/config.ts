@@ -54,7 +54,7 @@ export const SETTINGS = {
   S3_ENDPOINT: 'optional S3-compatible endpoint URL (credentials come the standard AWS ways)',
   EXTRACT_LAG: 'how far back each extract re-reads for late commits, e.g. 2m, 90s; default 2m',
   EXTRACT_BATCH_ROWS:
-    'most rows per ingestion batch; a larger backlog becomes several batches; default 100000',
+    'most rows per ingestion batch; a larger backlog becomes several batches; default 250000',
   PURCHASE_FACT_TABLE: 'fact_purchase_orders (default) or fact_purchase_order',
   DATA_DIR: 'folder for the embedded defaults; default .data',
   ALERT_WEBHOOK_URL: 'optional http(s) URL that receives every alert as a JSON POST',
@@ -81,7 +81,7 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
   }
   const lag = get('EXTRACT_LAG') ?? '2m'
   const extractLagMs = parseDuration(lag, 'EXTRACT_LAG')
-  const batchRows = get('EXTRACT_BATCH_ROWS') ?? '100000'
+  const batchRows = get('EXTRACT_BATCH_ROWS') ?? '250000'
   if (!/^\d+$/.test(batchRows) || Number(batchRows) < 1) {
     throw new ConfigError(`EXTRACT_BATCH_ROWS must be a positive whole number; got '${batchRows}'`)
   }

@@ -42,8 +42,12 @@ export interface ExtractInput {
   readonly untilMs?: number
 }
 
-/** Rows per batch unless EXTRACT_BATCH_ROWS says otherwise: keeps a transform under ~260 MB (BENCHMARKS.md). */
-export const DEFAULT_BATCH_ROWS = 100_000
+/**
+ * Rows per batch unless EXTRACT_BATCH_ROWS says otherwise. At scale 100 (3M rows, docs/BENCHMARKS.md):
+ * 100k → 31 batches, transform 340 MB, first load ~62 s; 250k → 13 batches, 380 MB, ~45 s; one batch
+ * → ~490 MB, ~31 s, and a transaction, a file and a DuckDB working set as large as the backlog.
+ */
+export const DEFAULT_BATCH_ROWS = 250_000
 
 export interface ExtractResult {
   /** The last batch this run committed, or null. */

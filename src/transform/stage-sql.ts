@@ -141,7 +141,10 @@ SELECT p.* FROM ${prev} p
 WHERE NOT EXISTS (SELECT 1 FROM batch b WHERE b.${pk} = p.${pk} AND b.last_updated >= p.last_updated)
 UNION ALL BY NAME
 SELECT b.* FROM batch b
-WHERE NOT EXISTS (SELECT 1 FROM ${prev} p WHERE p.${pk} = b.${pk} AND p.last_updated > b.last_updated)`
+WHERE b.${pk} NOT IN (
+  -- An inner join, so DuckDB hashes the batch (the smaller side) and streams the state past it.
+  SELECT b2.${pk} FROM ${prev} p JOIN batch b2 ON b2.${pk} = p.${pk} AND p.last_updated > b2.last_updated
+)`
 }
 
 /** The DuckDB type of a warehouse column: plain `numeric` money keeps the source's exact (10,2). */

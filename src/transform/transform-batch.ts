@@ -39,13 +39,13 @@ import {
 } from './transform-state.ts'
 
 /**
- * DuckDB's memory_limit for a batch; it spills to disk past it. Peak RSS is about this plus ~250 MB that
- * DuckDB allocates outside its buffer pool (parquet writers, allocator slack) and grows with batch size.
- * Measured on a 3M-row first load (docs/BENCHMARKS.md): 192MB → ~490 MB RSS, 128MB → ~440, 96MB →
- * 370–420, 64MB → 320–370 but 64MB with one thread runs out of memory sorting a fact table. 96MB works
- * with one or two threads at about the same speed.
+ * DuckDB's memory_limit for a batch; it spills to disk past it, except what it cannot spill: the batch's
+ * raw tables stay in memory, and the hash tables of the state's anti-joins need room beside them. Batches
+ * are bounded by the extract (EXTRACT_BATCH_ROWS, default 250k rows). Measured (docs/BENCHMARKS.md): at
+ * 96MB a 490k-row batch over a 500k-row state ran out of memory; at 192MB the same 3M rows in 500k-row
+ * batches peaked at 434 MB RSS, in 250k-row batches at 380 MB.
  */
-export const TRANSFORM_MEMORY_LIMIT = '96MB'
+export const TRANSFORM_MEMORY_LIMIT = '192MB'
 
 export interface TransformDeps {
   readonly ingestion: ObjectStore
