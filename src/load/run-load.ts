@@ -48,7 +48,7 @@ export interface LoadDeps {
   /** Test hook called inside each batch's transaction; throwing simulates a crash at that point. */
   readonly faults?: (point: LoadFaultPoint, batchId: string) => void | Promise<void>
   /**
-   * A fact table whose batch brings at least this many rows, and at least as many as it holds, is
+   * A fact table whose batch brings at least this many rows, and at least a quarter of what it holds, is
    * appended with its foreign keys dropped and re-created (validated) in the same transaction: one
    * set-based check instead of one per row (first loads, rebuilds). Default 50,000.
    */
@@ -191,6 +191,13 @@ async function runLoadBatch(
 
 type Counts = Map<WarehouseTable, { rows: number; inserted: number; updated: number }>
 
+/**
+ * A batch bringing at least 1/4 of the rows a fact table holds appends in bulk: re-validating the whole
+ * table's keys in one pass beats checking that many rows one by one (a first load cut into batches of
+ * 250k rows: every fact chunk but the last few of the largest table).
+ */
+const BULK_SHARE_DIVISOR = 4
+
 /** The physical fact tables this batch is big enough to append in bulk (see LoadDeps.bulkFactRows). */
 async function runPickBulkFactTables(tx: SqlSession, counts: Counts, deps: LoadDeps): Promise<string[]> {
   const threshold = deps.bulkFactRows ?? 50_000
@@ -203,7 +210,7 @@ async function runPickBulkFactTables(tx: SqlSession, counts: Counts, deps: LoadD
       'SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = to_regclass($1)',
       [quoteIdent(physical)],
     )
-    if (count.rows >= (size?.n ?? 0)) bulk.push(physical)
+    if (count.rows * BULK_SHARE_DIVISOR >= (size?.n ?? 0)) bulk.push(physical)
   }
   return bulk
 }
