@@ -101,6 +101,18 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(idle.outcome, 'no-changes')
     })
 
+    it('a deadline stops it after the batch in hand, saying more is waiting; the next run carries on', async (t) => {
+      if (!source) return t.skip('no PostgreSQL server reachable')
+      const ingestion = await createTempStore()
+      stores.push(ingestion)
+      const deps = { source: source.db, ingestion: ingestion.store, log: memoryLog() }
+      const first = await runExtract(deps, { lagMs: LAG_MS, maxBatchRows: 10_000, untilMs: Date.now() })
+      assert.deepEqual([first.batches, first.more], [['0000000001'], true])
+      const rest = await runExtract(deps, { lagMs: LAG_MS, maxBatchRows: 10_000 })
+      assert.equal(rest.batches[0], '0000000002')
+      assert.equal(rest.more, false)
+    })
+
     it('a crash between two bounded batches keeps the committed ones; the rerun carries on, losing and repeating nothing', async (t) => {
       if (!source) return t.skip('no PostgreSQL server reachable')
       const ingestion = await createTempStore()
