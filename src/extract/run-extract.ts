@@ -114,7 +114,7 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
       const entries: IngestionTableEntry[] = []
       const cursors = {} as Record<SourceTable, TableCursor>
       const failedTables: { table: SourceTable; reason: string }[] = []
-      const unfinished = new Set<SourceTable>()
+      let more = false
       let budget = input.maxBatchRows ?? DEFAULT_BATCH_ROWS
       for (const table of SOURCE_READ_ORDER) {
         const cursor = previous?.cursors[table] ?? INITIAL_CURSOR
@@ -122,9 +122,8 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
         // Once the budget is spent, every later table waits for the next batch (read with limit 0: an
         // empty entry, the cursor unchanged). Tables come in SOURCE_READ_ORDER, so a table is read only
         // when every table it points at was read to the end of this snapshot: no row arrives before
-        // what it points at.
-        const waits = budget <= 0
-        const rowLimit = waits ? 0 : budget
+        // what it points at. A read that fills its limit may have left rows behind.
+        const rowLimit = Math.max(budget, 0)
         // A savepoint per table: one table's failure (a dropped column, say) leaves the others readable.
         await tx.exec('SAVEPOINT table_read')
         try {
@@ -141,7 +140,7 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
           entries.push(result.entry)
           cursors[table] = toNextCursor(cursor, result.read)
           budget -= result.entry.rows
-          if (waits || result.entry.rows === rowLimit) unfinished.add(table)
+          if (result.entry.rows === rowLimit) more = true
         } catch (error) {
           await tx.exec('ROLLBACK TO SAVEPOINT table_read')
           failedTables.push({ table, reason: error instanceof Error ? error.message : String(error) })
@@ -154,7 +153,7 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
         }
         await deps.faults?.('after-table')
       }
-      return { createdAt, entries, cursors, failedTables, more: unfinished.size > 0 }
+      return { createdAt, entries, cursors, failedTables, more }
     },
     { isolation: 'repeatable read', readOnly: true },
   )

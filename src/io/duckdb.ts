@@ -76,3 +76,13 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
 export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`
 }
+
+/**
+ * read_parquet over files this process chose. Store keys look like `table/year=2024/month=02/day=23/…`:
+ * without `hive_partitioning = false` DuckDB would read `year`, `month` and `day` from the path instead of
+ * from the file (dim_date has columns of those names).
+ */
+export function readParquetSql(paths: string | readonly string[]): string {
+  const files = typeof paths === 'string' ? sqlString(paths) : `[${paths.map(sqlString).join(', ')}]`
+  return `read_parquet(${files}, hive_partitioning = false)`
+}

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { quoteIdent } from '../core/sql-ident.ts'
+import { readParquetSql, sqlString } from './duckdb.ts'
 
 export interface ParquetColumn {
   readonly name: string
@@ -35,11 +36,6 @@ export interface ParquetToCsv {
   open(path: string): Readable
   close(): Promise<void>
 }
-
-const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
-// Store keys look like `table/year=2024/month=02/day=23/…`: without this DuckDB would read `year`,
-// `month` and `day` from the path (hive partitioning) instead of from the file, e.g. in dim_date.
-const readParquet = (path: string): string => `read_parquet(${literal(path)}, hive_partitioning = false)`
 
 /** Opens DuckDB in memory and a scratch folder under tmpDir (default: the OS temp folder). */
 export async function openParquetToCsv(tmpDir: string = tmpdir()): Promise<ParquetToCsv> {
@@ -71,7 +67,7 @@ export async function openParquetToCsv(tmpDir: string = tmpdir()): Promise<Parqu
       return hash.digest('hex')
     },
     async describe(parquetPath) {
-      const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readParquet(parquetPath)}`)
+      const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readParquetSql(parquetPath)}`)
       return reader
         .getRowObjectsJson()
         .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
@@ -79,7 +75,7 @@ export async function openParquetToCsv(tmpDir: string = tmpdir()): Promise<Parqu
     async toCsv(parquetPath, columns, csvPath) {
       const select = columns.map(quoteIdent).join(', ')
       const reader = await connection.runAndReadAll(
-        `COPY (SELECT ${select} FROM ${readParquet(parquetPath)}) TO ${literal(csvPath)} (FORMAT csv, HEADER false)`,
+        `COPY (SELECT ${select} FROM ${readParquetSql(parquetPath)}) TO ${sqlString(csvPath)} (FORMAT csv, HEADER false)`,
       )
       return Number(reader.getRowObjectsJson()[0]?.Count ?? 0)
     },

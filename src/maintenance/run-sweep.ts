@@ -3,7 +3,7 @@
  * batches are only counted. A manifest that does not parse stops the sweep of that store: without it
  * we cannot tell which files the batch holds, so nothing there is deleted.
  */
-import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
+import { batchIdsFromKeys, manifestKey } from '../core/batch-id.ts'
 import { SOURCE_TABLES } from '../core/catalogue.ts'
 import { DataError } from '../core/errors.ts'
 import { parseIngestionManifest } from '../core/ingestion-manifest.ts'
@@ -54,8 +54,9 @@ async function sweepStore(
   tables: readonly string[],
   dryRun: boolean,
 ): Promise<StoreSweep> {
+  const keys = await store.list('')
   const committed: CommittedBatch[] = []
-  for (const batchId of batchIdsFromKeys(await store.list(MANIFEST_PREFIX))) {
+  for (const batchId of batchIdsFromKeys(keys)) {
     const text = await getText(store, manifestKey(batchId))
     try {
       committed.push({ batchId, keys: keysOf(text ?? '').filter((k): k is string => k !== null) })
@@ -67,7 +68,7 @@ async function sweepStore(
       )
     }
   }
-  const plan = planSweep(await store.list(''), committed, tables)
+  const plan = planSweep(keys, committed, tables)
   if (!dryRun) for (const key of plan.orphans) await store.delete(key)
   deps.log.info(dryRun ? 'sweep (dry run): orphan files found' : 'sweep: orphan files deleted', {
     stage: 'sweep',

@@ -11,8 +11,8 @@ import type { Model } from './models/model.ts'
 import { duckTypeOf, type NeededColumn, type SourceNeeds, sourceNeeds } from './source-needs.ts'
 
 /**
- * DuckDB's CSV reader pins a 32 MB buffer per file by default (16 × its 2 MB line limit). 4 MB still
- * holds any line the source can produce and lets the transform run inside a ~100 MB memory_limit.
+ * DuckDB's CSV reader pins a 32 MB buffer per file by default (16 × its 2 MB line limit), out of the
+ * transform's memory_limit. 4 MB still holds any line the source can produce.
  */
 const CSV_BUFFER_BYTES = 4 * 1024 * 1024
 

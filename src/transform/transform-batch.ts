@@ -14,7 +14,7 @@ import {
 } from '../core/processed-manifest.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
-import { type DuckDb, openDuckDb, sqlString } from '../io/duckdb.ts'
+import { type DuckDb, openDuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 import { isoCurrencyNames } from './currency-names.ts'
@@ -119,7 +119,10 @@ async function transformIn(
     }
     await db.run(toSourceViewSql(needs, sourceNames))
     if (needs.kind === 'lookup')
-      statePaths.set(needs.table, await loadState(db, deps.processed, needs, previousBatchId, !!sourceNames))
+      statePaths.set(
+        needs.table,
+        await advanceState(db, deps.processed, needs, previousBatchId, !!sourceNames),
+      )
     if (sourceNames) {
       const [w] = await db.rows<{ w: string | null }>(
         `SELECT strftime(max(last_updated), ${TIMESTAMP_FORMAT}) AS w FROM ${quoteIdent(`src_${needs.table}`)}`,
@@ -334,7 +337,7 @@ async function writeHeldRows(
  * cur_<table> as a view over it. prev_<table> is a view over the previous batch's file: nothing
  * proportional to the table is held in DuckDB's memory. A table this batch did not touch keeps its file.
  */
-async function loadState(
+async function advanceState(
   db: DuckDb,
   processed: ObjectStore,
   needs: SourceNeeds,
@@ -355,7 +358,7 @@ async function loadState(
         { cause },
       )
     })
-    await db.run(`CREATE VIEW ${prev} AS SELECT * FROM ${readParquet(prevPath)}`)
+    await db.run(`CREATE VIEW ${prev} AS SELECT * FROM ${readParquetSql(prevPath)}`)
   }
   if (prevPath !== undefined && !changed) {
     await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${prev}`)
@@ -363,11 +366,9 @@ async function loadState(
   }
   const next = `${db.workDir}/state-${needs.table}.parquet`
   await db.run(`COPY (${toNextStateSql(needs)}) TO ${sqlString(next)} (FORMAT parquet, COMPRESSION zstd)`)
-  await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${readParquet(next)}`)
+  await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${readParquetSql(next)}`)
   return next
 }
-
-const readParquet = (path: string): string => `read_parquet(${sqlString(path)}, hive_partitioning = false)`
 
 /** Materialises a model as out_<table>; returns its row count. */
 async function materialise(db: DuckDb, model: Model): Promise<number> {

@@ -6,7 +6,7 @@ import { type ProcessedManifest, parseProcessedManifest } from '../core/processe
 import { quoteIdent } from '../core/sql-ident.ts'
 import { type WarehouseTable, warehouseTable } from '../core/warehouse-catalogue.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from '../extract/ingestion-batches.ts'
-import { openDuckDb, sqlString } from '../io/duckdb.ts'
+import { openDuckDb, readParquetSql } from '../io/duckdb.ts'
 import { runDigestObject } from '../io/object-digest.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import { type KeyCount, toRowKey } from '../load/verify-warehouse.ts'
@@ -81,7 +81,7 @@ export async function runReadLakeFactKeys(
       (c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`,
     )
     const rows = await duck.rows<Record<string, string>>(
-      `SELECT ${columns.join(', ')}, count(*)::INTEGER AS n FROM read_parquet([${files.map(sqlString).join(', ')}])
+      `SELECT ${columns.join(', ')}, count(*)::INTEGER AS n FROM ${readParquetSql(files)}
        GROUP BY ALL`,
     )
     return rows.map((row) => ({ key: toRowKey(table, row), count: Number(row.n) }))
