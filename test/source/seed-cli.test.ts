@@ -31,6 +31,11 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
   })
 }
 
+/** A run's whole output, for an assertion's message: a failure in CI must say what the command printed. */
+function shown(run: { status: number | null; stdout: string; stderr: string }): string {
+  return `exit ${run.status}\n--- stdout\n${run.stdout.slice(-3000)}\n--- stderr\n${run.stderr.slice(-3000)}`
+}
+
 describe('totesys-etl seed and simulate', () => {
   const dirs: string[] = []
   let server: TestDatabase | undefined
@@ -45,18 +50,18 @@ describe('totesys-etl seed and simulate', () => {
     dirs.push(dir)
     const db = server?.url ?? `pglite:${join(dir, 'totesys')}`
     const seeded = await cli(['seed', '--db', db, '--scale', '0.01', '--seed', '2'])
-    assert.equal(seeded.status, 0, seeded.stderr)
-    assert.match(seeded.stdout, /sales_order\s+69\n/)
-    assert.match(seeded.stderr, /seed: 300 rows done/, 'plain progress lines on a pipe')
+    assert.equal(seeded.status, 0, shown(seeded))
+    assert.match(seeded.stdout, /sales_order\s+69\n/, shown(seeded))
+    assert.match(seeded.stderr, /seed: 300 rows done/, `plain progress lines on a pipe; ${shown(seeded)}`)
 
     const again = await cli(['seed', '--db', db])
-    assert.equal(again.status, 1)
-    assert.match(again.stderr, /already holds rows .*--force/)
+    assert.equal(again.status, 1, shown(again))
+    assert.match(again.stderr, /already holds rows .*--force/, shown(again))
 
     const simulated = await cli(['simulate', '--db', db, '--rate', '100', '--duration', '200ms', '--json'])
-    assert.equal(simulated.status, 0, simulated.stderr)
+    assert.equal(simulated.status, 0, shown(simulated))
     const stats = JSON.parse(simulated.stdout.trim().split('\n').at(-1) ?? '{}') as { changes: number }
-    assert.ok(stats.changes >= 1 && stats.changes <= 20)
+    assert.ok(stats.changes >= 1 && stats.changes <= 20, shown(simulated))
   })
 
   it('rejects contradictory flags', async () => {
