@@ -73,8 +73,11 @@ function problemBranches(table: string, column: NeededColumn, sourceName: string
   return out
 }
 
-/** CREATE TABLE raw_<table>: the file's rows as text plus `_reason`, the first problem found (NULL = good). */
-export function toStageRawSql(
+/**
+ * The file's rows as text plus `_reason`, the first problem a row check finds (NULL = none): a SELECT the
+ * transform writes to a scratch parquet file, so the batch never sits in DuckDB's memory as a table.
+ */
+export function toRowCheckedSql(
   needs: SourceNeeds,
   path: string,
   observed: readonly ObservedColumn[],
@@ -84,26 +87,38 @@ export function toStageRawSql(
     problemBranches(needs.table, c, sourceNames.get(c.name) ?? c.name),
   )
   const reason = branches.length ? `CASE ${branches.join(' ')} END` : 'CAST(NULL AS VARCHAR)'
-  return `CREATE OR REPLACE TABLE ${quoteIdent(`raw_${needs.table}`)} AS
-SELECT *, ${reason} AS _reason FROM ${toReadCsvSql(path, observed)}`
+  return `SELECT *, ${reason} AS _reason FROM ${toReadCsvSql(path, observed)}`
 }
 
-/** UPDATEs that mark good rows whose key exists in no current state (`cur_<ref>`), one per reference. */
-export function toReferenceCheckSql(needs: SourceNeeds, sourceNames: ReadonlyMap<string, string>): string[] {
-  const raw = quoteIdent(`raw_${needs.table}`)
-  return needs.columns.flatMap((c) => {
+/**
+ * The rows of `checked` (a relation with `_reason`) with their references checked: a good row whose key
+ * exists in no current state (`cur_<ref>`) gets `<column> not found in <ref>`, in column order, after
+ * every row check. Undefined when the table references nothing.
+ *
+ * Each state is first joined with this batch's distinct keys (an inner join, so DuckDB hashes the batch,
+ * the smaller side, and streams the state past it); a plain `NOT IN (SELECT key FROM cur_<ref>)` would
+ * hash the whole state, whose size follows the source, not the batch. NOT IN, not a correlated NOT
+ * EXISTS: with the cast inside the correlation DuckDB plans a cross product against the parquet-backed
+ * state. The value passed its integer check and keys are never NULL, so NOT IN is exact.
+ */
+export function toReferenceCheckedSql(
+  needs: SourceNeeds,
+  checked: string,
+  sourceNames: ReadonlyMap<string, string>,
+): string | undefined {
+  const rel = quoteIdent(checked)
+  const branches = needs.columns.flatMap((c) => {
     if (!c.references) return []
-    const v = quoteIdent(sourceNames.get(c.name) ?? c.name)
+    const key = `TRY_CAST(${quoteIdent(sourceNames.get(c.name) ?? c.name)} AS INTEGER)`
     const refKey = quoteIdent(sourceNeeds(c.references).primaryKey)
+    const found = `SELECT s.${refKey} FROM ${quoteIdent(`cur_${c.references}`)} s
+      JOIN (SELECT DISTINCT ${key} AS k FROM ${rel} WHERE _reason IS NULL) b ON b.k = s.${refKey}`
     return [
-      // NOT IN, not a correlated NOT EXISTS: with the cast inside the correlation DuckDB plans a cross
-      // product against the parquet-backed state (10 s for 300k rows instead of 0.1 s). The value
-      // passed the integer check (_reason IS NULL) and keys are never NULL, so NOT IN is exact.
-      `UPDATE ${raw} SET _reason = ${sqlString(`${c.name} not found in ${c.references}`)}
-WHERE _reason IS NULL AND ${v} IS NOT NULL
-  AND TRY_CAST(${v} AS INTEGER) NOT IN (SELECT ${refKey} FROM ${quoteIdent(`cur_${c.references}`)})`,
+      `WHEN ${key} IS NOT NULL AND ${key} NOT IN (${found}) THEN ${sqlString(`${c.name} not found in ${c.references}`)}`,
     ]
   })
+  if (branches.length === 0) return undefined
+  return `SELECT * REPLACE (CASE WHEN _reason IS NOT NULL THEN _reason ${branches.join(' ')} END AS _reason) FROM ${rel}`
 }
 
 /** CREATE VIEW src_<table>: the good rows with the needed columns under catalogue names and types. */
@@ -122,28 +137,36 @@ export function toSourceViewSql(
 }
 
 /**
+ * This batch's latest version of each key of a lookup table (a batch may hold several versions of a
+ * row); the transform writes it to a scratch file that toNextStateSql reads as `batch_<table>`.
+ */
+export function toBatchLatestSql(needs: SourceNeeds): string {
+  const pk = quoteIdent(needs.primaryKey)
+  return `SELECT * EXCLUDE (_rank) FROM (
+  SELECT *, row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC) AS _rank
+  FROM ${quoteIdent(`src_${needs.table}`)}
+) WHERE _rank = 1`
+}
+
+/**
  * The state of a lookup table after this batch: the previous state (`prev_<table>`) overlaid with this
- * batch's good rows, keeping per key the version with the latest last_updated (this batch wins a tie).
- * A replayed old version therefore never overwrites a newer one. Written as anti-joins keyed on the
- * batch, so the previous state streams through once: the work and memory follow the batch, not the
- * table (a window over state ∪ batch re-sorted all 990k transactions for a 1k-change batch).
+ * batch's latest rows (`batch_<table>`), keeping per key the version with the latest last_updated (this
+ * batch wins a tie). A replayed old version therefore never overwrites a newer one. Written as
+ * anti-joins keyed on the batch, so the previous state streams through once: the work and memory follow
+ * the batch, not the table (a window over state ∪ batch re-sorted all 990k transactions for a 1k-change
+ * batch).
  */
 export function toNextStateSql(needs: SourceNeeds): string {
   const pk = quoteIdent(needs.primaryKey)
   const prev = quoteIdent(`prev_${needs.table}`)
-  return `WITH batch AS (
-  SELECT * EXCLUDE (_rank) FROM (
-    SELECT *, row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC) AS _rank
-    FROM ${quoteIdent(`src_${needs.table}`)}
-  ) WHERE _rank = 1
-)
-SELECT p.* FROM ${prev} p
-WHERE NOT EXISTS (SELECT 1 FROM batch b WHERE b.${pk} = p.${pk} AND b.last_updated >= p.last_updated)
+  const batch = quoteIdent(`batch_${needs.table}`)
+  return `SELECT p.* FROM ${prev} p
+WHERE NOT EXISTS (SELECT 1 FROM ${batch} b WHERE b.${pk} = p.${pk} AND b.last_updated >= p.last_updated)
 UNION ALL BY NAME
-SELECT b.* FROM batch b
+SELECT b.* FROM ${batch} b
 WHERE b.${pk} NOT IN (
   -- An inner join, so DuckDB hashes the batch (the smaller side) and streams the state past it.
-  SELECT b2.${pk} FROM ${prev} p JOIN batch b2 ON b2.${pk} = p.${pk} AND p.last_updated > b2.last_updated
+  SELECT b2.${pk} FROM ${prev} p JOIN ${batch} b2 ON b2.${pk} = p.${pk} AND p.last_updated > b2.last_updated
 )`
 }
 

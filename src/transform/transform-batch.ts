@@ -24,10 +24,11 @@ import { type QuarantineEntry, runWriteQuarantineEntry, toQuarantineEntryId } fr
 import { planSchemaCheck, runReadSchema, runRegisterSchema } from './schema-registry.ts'
 import { SOURCE_NEEDS, type SourceNeeds } from './source-needs.ts'
 import {
+  toBatchLatestSql,
   toNextStateSql,
-  toReferenceCheckSql,
+  toReferenceCheckedSql,
+  toRowCheckedSql,
   toSourceViewSql,
-  toStageRawSql,
   toTypedModelSql,
 } from './stage-sql.ts'
 import {
@@ -39,13 +40,13 @@ import {
 } from './transform-state.ts'
 
 /**
- * DuckDB's memory_limit for a batch; it spills to disk past it, except what it cannot spill: the batch's
- * raw tables stay in memory, and the hash tables of the state's anti-joins need room beside them. Batches
- * are bounded by the extract (EXTRACT_BATCH_ROWS, default 250k rows). Measured (docs/BENCHMARKS.md): at
- * 96MB a 490k-row batch over a 500k-row state ran out of memory; at 192MB the same 3M rows in 500k-row
- * batches peaked at 434 MB RSS, in 250k-row batches at 380 MB.
+ * DuckDB's memory_limit for a batch. Nothing proportional to the batch is held as a table: every step
+ * streams from file to file (CSV → checked parquet → model parquet), so DuckDB's pool only holds operator
+ * state (hash tables keyed on the batch, dimension sorts), which spills past the limit. Measured
+ * (docs/BENCHMARKS.md, Finding 5): 3M rows in 250k-row batches peak at ~250 MB RSS with 64MB; 48MB ran
+ * out of memory in a reference check.
  */
-export const TRANSFORM_MEMORY_LIMIT = '192MB'
+export const TRANSFORM_MEMORY_LIMIT = '64MB'
 
 export interface TransformDeps {
   readonly ingestion: ObjectStore
@@ -53,7 +54,7 @@ export interface TransformDeps {
   readonly log: Log
   /** Parent folder for DuckDB's scratch and spill files. */
   readonly tmpDir?: string
-  /** DuckDB memory_limit; default 256MB. */
+  /** DuckDB memory_limit; default TRANSFORM_MEMORY_LIMIT. */
   readonly memoryLimit?: string
 }
 
@@ -132,14 +133,14 @@ async function transformIn(
   }
 
   const rows = Object.fromEntries(WAREHOUSE_TABLES.map((t) => [t, 0])) as Record<WarehouseTable, number>
-  for (const model of FACT_MODELS) rows[model.table] = await materialise(db, model)
+  for (const model of FACT_MODELS) rows[model.table] = await writeModel(db, model)
   const span = await factDateSpan(db)
   const range = planDateRange(previous, span)
   await db.run('CREATE TABLE date_span (lo DATE, hi DATE)')
   if (range.emit)
     await db.run('INSERT INTO date_span VALUES (CAST($1 AS DATE), CAST($2 AS DATE))', [range.lo, range.hi])
-  rows.dim_date = await materialise(db, dimDate)
-  for (const model of DIM_MODELS) rows[model.table] = await materialise(db, model)
+  rows.dim_date = await writeModel(db, dimDate)
+  for (const model of DIM_MODELS) rows[model.table] = await writeModel(db, model)
 
   const attempt = newAttemptId()
   const tables: ProcessedTableEntry[] = []
@@ -148,11 +149,7 @@ async function transformIn(
       tables.push({ table, key: null, rows: 0, sha256: null })
       continue
     }
-    const path = `${db.workDir}/${table}.parquet`
-    const order = WAREHOUSE_CATALOGUE[table].key.map(quoteIdent).join(', ')
-    await db.run(
-      `COPY (SELECT * FROM ${quoteIdent(`out_${table}`)} ORDER BY ${order}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`,
-    )
+    const path = modelPath(db, table)
     const key = toPartitionedKey(table, manifest.createdAt, batchId, attempt, 'parquet')
     await deps.processed.putFile(key, path)
     tables.push({ table, key, rows: rows[table], sha256: (await db.fileDigest(path)).sha256 })
@@ -251,8 +248,7 @@ async function stageTable(
     }
   }
   const path = await deps.ingestion.toLocalFile(entry.key ?? '', db.workDir)
-  await db.run(toStageRawSql(needs, path, entry.columns, check.sourceNames))
-  for (const sql of toReferenceCheckSql(needs, check.sourceNames)) await db.run(sql)
+  await stageRaw(db, needs, path, entry, check.sourceNames)
   const raw = quoteIdent(`raw_${table}`)
   const [counts] = await db.rows<{ total: number; bad: number }>(
     `SELECT CAST(count(*) AS INTEGER) AS total, CAST(count(_reason) AS INTEGER) AS bad FROM ${raw}`,
@@ -364,20 +360,75 @@ async function advanceState(
     await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${prev}`)
     return prevPath
   }
+  const batchPath = `${db.workDir}/batch-${needs.table}.parquet`
+  await db.run(`COPY (${toBatchLatestSql(needs)}) TO ${sqlString(batchPath)} (${SCRATCH_PARQUET})`)
+  await db.run(
+    `CREATE VIEW ${quoteIdent(`batch_${needs.table}`)} AS SELECT * FROM ${readParquetSql(batchPath)}`,
+  )
   const next = `${db.workDir}/state-${needs.table}.parquet`
-  await db.run(`COPY (${toNextStateSql(needs)}) TO ${sqlString(next)} (FORMAT parquet, COMPRESSION zstd)`)
+  await db.run(`COPY (${toNextStateSql(needs)}) TO ${sqlString(next)} (${KEPT_PARQUET})`)
   await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${readParquetSql(next)}`)
   return next
 }
 
-/** Materialises a model as out_<table>; returns its row count. */
-async function materialise(db: DuckDb, model: Model): Promise<number> {
-  await db.run(`CREATE TABLE ${quoteIdent(`out_${model.table}`)} AS ${toTypedModelSql(model)}`)
-  const [n] = await db.rows<{ n: number }>(
-    `SELECT CAST(count(*) AS INTEGER) AS n FROM ${quoteIdent(`out_${model.table}`)}`,
+/**
+ * Writes a model straight to its parquet file and creates out_<table> as a view over it; returns its row
+ * count. Nothing proportional to the batch stays in DuckDB's memory (a dimension's sort spills to disk
+ * past the memory limit).
+ */
+async function writeModel(db: DuckDb, model: Model): Promise<number> {
+  const path = modelPath(db, model.table)
+  // Dimensions are sorted by key (one row per key, easy to scan by id); facts, the bulk of a batch, are
+  // not: the sort held ~25 MB more per 250k rows and neither the load nor the warehouse needs the order.
+  const order = model.table.startsWith('fact_')
+    ? ''
+    : ` ORDER BY ${WAREHOUSE_CATALOGUE[model.table].key.map(quoteIdent).join(', ')}`
+  const rows = await db.run(
+    `COPY (${toTypedModelSql(model)}${order}) TO ${sqlString(path)} (${KEPT_PARQUET})`,
   )
-  return n?.n ?? 0
+  await db.run(`CREATE VIEW ${quoteIdent(`out_${model.table}`)} AS SELECT * FROM ${readParquetSql(path)}`)
+  return rows
 }
+
+function modelPath(db: DuckDb, table: WarehouseTable): string {
+  return `${db.workDir}/${table}.parquet`
+}
+
+/**
+ * raw_<table>: the batch file's rows as text with `_reason`, the first problem found, as a view over a
+ * scratch parquet file (row checks, then reference checks in a second pass when the table has any).
+ */
+async function stageRaw(
+  db: DuckDb,
+  needs: SourceNeeds,
+  csvPath: string,
+  entry: IngestionTableEntry,
+  sourceNames: ReadonlyMap<string, string>,
+): Promise<void> {
+  const table = needs.table
+  const rowChecked = toRowCheckedSql(needs, csvPath, entry.columns, sourceNames)
+  const checkedView = `checked_${table}`
+  const referenceChecked = toReferenceCheckedSql(needs, checkedView, sourceNames)
+  const rawPath = `${db.workDir}/raw-${table}.parquet`
+  if (referenceChecked === undefined) {
+    await db.run(`COPY (${rowChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
+  } else {
+    const checkedPath = `${db.workDir}/checked-${table}.parquet`
+    await db.run(`COPY (${rowChecked}) TO ${sqlString(checkedPath)} (${SCRATCH_PARQUET})`)
+    await db.run(`CREATE VIEW ${quoteIdent(checkedView)} AS SELECT * FROM ${readParquetSql(checkedPath)}`)
+    await db.run(`COPY (${referenceChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
+  }
+  await db.run(`CREATE VIEW ${quoteIdent(`raw_${table}`)} AS SELECT * FROM ${readParquetSql(rawPath)}`)
+}
+
+/**
+ * DuckDB's parquet writer holds whole row groups in memory (outside memory_limit, several per thread):
+ * 16k-row groups instead of the default 122,880 kept a 250k-row staging pass of text columns within a
+ * 64MB limit. Files kept (models, state) use zstd; scratch files, read once or twice, snappy.
+ */
+const ROW_GROUP_ROWS = 16_384
+const KEPT_PARQUET = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`
+const SCRATCH_PARQUET = `FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`
 
 /** The earliest and latest date any fact row of this batch references. */
 async function factDateSpan(db: DuckDb): Promise<{ lo: string | null; hi: string | null }> {

@@ -128,6 +128,20 @@ describe('schema drift and quarantine', () => {
       reason: 'staff_id not found in staff',
       newVersion: false,
     },
+    {
+      name: 'a bad value and an unknown reference in one row (the value check comes first)',
+      columns: undefined,
+      bad: aSalesOrder({ sales_order_id: '2', staff_id: '77', units_sold: 'many' }),
+      reason: 'invalid integer in units_sold',
+      newVersion: false,
+    },
+    {
+      name: 'two unknown references in one row (the first in column order is reported)',
+      columns: undefined,
+      bad: aSalesOrder({ sales_order_id: '2', staff_id: '77', currency_id: '78' }),
+      reason: 'staff_id not found in staff',
+      newVersion: false,
+    },
   ]
   for (const c of rowCases) {
     it(`${c.name}: that row is quarantined with its reason, the rest flows`, async () => {
