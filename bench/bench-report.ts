@@ -4,9 +4,13 @@ import type { BenchResults, LoadFigures } from './bench-results.ts'
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–')
 const k = (n: number) => Math.round(n).toLocaleString('en-US')
-const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`
-const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
-  [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n')
+/** A markdown table with padded columns, so the entry reads as a table in plain text too. */
+function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [head, ...rows].map((r) => r.map(String))
+  const widths = head.map((_, j) => Math.max(3, ...cells.map((r) => (r[j] ?? '').length)))
+  const line = (r: readonly string[]) => `| ${widths.map((w, j) => (r[j] ?? '').padEnd(w)).join(' | ')} |`
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n')
+}
 
 function stagesTable(load: LoadFigures): string {
   return table(
