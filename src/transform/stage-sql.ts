@@ -142,10 +142,9 @@ export function toSourceViewSql(
  */
 export function toBatchLatestSql(needs: SourceNeeds): string {
   const pk = quoteIdent(needs.primaryKey)
-  return `SELECT * EXCLUDE (_rank) FROM (
-  SELECT *, row_number() OVER (PARTITION BY ${pk} ORDER BY last_updated DESC) AS _rank
-  FROM ${quoteIdent(`src_${needs.table}`)}
-) WHERE _rank = 1`
+  // DISTINCT ON, not row_number() OVER (PARTITION BY key): the window ran out of memory at 64MB on a
+  // 1M-row batch, DISTINCT ON spills (a tie keeps either copy of what is then the same version).
+  return `SELECT DISTINCT ON (${pk}) * FROM ${quoteIdent(`src_${needs.table}`)} ORDER BY ${pk}, last_updated DESC`
 }
 
 /**

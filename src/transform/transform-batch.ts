@@ -40,13 +40,16 @@ import {
 } from './transform-state.ts'
 
 /**
- * DuckDB's memory_limit for a batch. Nothing proportional to the batch is held as a table: every step
- * streams from file to file (CSV → checked parquet → model parquet), so DuckDB's pool only holds operator
- * state (hash tables keyed on the batch, dimension sorts), which spills past the limit. Measured
- * (docs/BENCHMARKS.md, Finding 5): 3M rows in 250k-row batches peak at ~250 MB RSS with 64MB; 48MB ran
- * out of memory in a reference check.
+ * DuckDB's memory_limit for a batch: 64MB per started 250k rows (the extract's default bound). Nothing
+ * proportional to the batch is held as a table: every step streams from file to file (CSV → checked
+ * parquet → model parquet), so DuckDB's pool only holds operator state (hash tables keyed on the batch,
+ * sorts), which spills past the limit, though not all of it: measured (docs/BENCHMARKS.md, Finding 5) on
+ * 3M rows, 250k-row batches run in 64MB (48MB ran out of memory), 500k-row batches need 128MB and 1M-row
+ * batches run in 128MB; peak RSS ~250, ~265 and ~320 MB.
  */
-export const TRANSFORM_MEMORY_LIMIT = '64MB'
+export function transformMemoryLimit(batchRows: number): string {
+  return `${64 * Math.max(1, Math.ceil(batchRows / 250_000))}MB`
+}
 
 export interface TransformDeps {
   readonly ingestion: ObjectStore
@@ -54,7 +57,7 @@ export interface TransformDeps {
   readonly log: Log
   /** Parent folder for DuckDB's scratch and spill files. */
   readonly tmpDir?: string
-  /** DuckDB memory_limit; default TRANSFORM_MEMORY_LIMIT. */
+  /** DuckDB memory_limit; default transformMemoryLimit(the batch's rows). */
   readonly memoryLimit?: string
 }
 
@@ -77,7 +80,7 @@ export async function runTransformBatch(
 ): Promise<BatchOutcome> {
   const db = await openDuckDb({
     tmpDir: deps.tmpDir,
-    memoryLimit: deps.memoryLimit ?? TRANSFORM_MEMORY_LIMIT,
+    memoryLimit: deps.memoryLimit ?? transformMemoryLimit(manifest.tables.reduce((n, t) => n + t.rows, 0)),
   })
   try {
     return await transformIn(db, deps, manifest, previousBatchId)
