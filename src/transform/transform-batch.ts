@@ -44,8 +44,8 @@ import {
  * proportional to the batch is held as a table: every step streams from file to file (CSV → checked
  * parquet → model parquet), so DuckDB's pool only holds operator state (hash tables keyed on the batch,
  * sorts), which spills past the limit, though not all of it: measured (docs/BENCHMARKS.md, Finding 5) on
- * 3M rows, 250k-row batches run in 64MB (48MB ran out of memory), 500k-row batches need 128MB and 1M-row
- * batches run in 128MB; peak RSS ~250, ~265 and ~320 MB.
+ * 3M rows, 250k-row batches run in 64MB (48MB ran out of memory), 500k-row batches need 128MB, 1M-row
+ * batches ran in 128MB (given 256MB, a margin); peak RSS ~250, ~265 and ~320 MB.
  */
 export function transformMemoryLimit(batchRows: number): string {
   return `${64 * Math.max(1, Math.ceil(batchRows / 250_000))}MB`
