@@ -16,6 +16,18 @@ import { duckTypeOf, type NeededColumn, type SourceNeeds, sourceNeeds } from './
  */
 const CSV_BUFFER_BYTES = 4 * 1024 * 1024
 
+/** How timestamps are printed back (strftime): milliseconds kept, naive as in the source. */
+export const TIMESTAMP_FORMAT = "'%Y-%m-%d %H:%M:%S.%g'"
+
+/**
+ * DuckDB's parquet writer holds whole row groups in memory (outside memory_limit, several per thread):
+ * 16k-row groups instead of the default 122,880 kept a 250k-row staging pass of text columns within a
+ * 64MB limit. Files kept (models, state) use zstd; scratch files, read once or twice, snappy.
+ */
+const ROW_GROUP_ROWS = 16_384
+export const KEPT_PARQUET = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`
+export const SCRATCH_PARQUET = `FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`
+
 /** read_csv over a COPY CSV file: every column as text, `""` an empty string, an unquoted empty field NULL. */
 export function toReadCsvSql(path: string, columns: readonly ObservedColumn[]): string {
   const struct = columns.map((c) => `${sqlString(c.name)}: 'VARCHAR'`).join(', ')

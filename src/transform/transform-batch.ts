@@ -6,7 +6,7 @@
 import { manifestKey, newAttemptId, toPartitionedKey } from '../core/batch-id.ts'
 import type { SourceTable } from '../core/catalogue.ts'
 import { DataError } from '../core/errors.ts'
-import type { IngestionManifest, IngestionTableEntry } from '../core/ingestion-manifest.ts'
+import type { IngestionManifest } from '../core/ingestion-manifest.ts'
 import {
   PROCESSED_FORMAT,
   type ProcessedTableEntry,
@@ -17,20 +17,19 @@ import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES, type WarehouseTable } from '../c
 import { type DuckDb, openDuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
-import { isoCurrencyNames } from './currency-names.ts'
 import { DIM_MODELS, dimDate, FACT_MODELS } from './models/index.ts'
 import type { Model } from './models/model.ts'
-import { type QuarantineEntry, runWriteQuarantineEntry, toQuarantineEntryId } from './quarantine-store.ts'
-import { planSchemaCheck, runReadSchema, runRegisterSchema } from './schema-registry.ts'
 import { SOURCE_NEEDS, type SourceNeeds } from './source-needs.ts'
 import {
+  KEPT_PARQUET,
+  SCRATCH_PARQUET,
+  TIMESTAMP_FORMAT,
   toBatchLatestSql,
   toNextStateSql,
-  toReferenceCheckedSql,
-  toRowCheckedSql,
   toSourceViewSql,
   toTypedModelSql,
 } from './stage-sql.ts'
+import { createReferenceTables, stageTable } from './stage-table.ts'
 import {
   EMPTY_STATE,
   planDateRange,
@@ -69,8 +68,6 @@ export interface BatchOutcome {
   readonly quarantinedRows: number
   readonly quarantined: readonly string[]
 }
-
-const TIMESTAMP_FORMAT = "'%Y-%m-%d %H:%M:%S.%g'"
 
 /** Transforms one batch; `previousBatchId` is the committed processed batch just before it (its state). */
 export async function runTransformBatch(
@@ -184,153 +181,6 @@ async function transformIn(
   return { batchId, committed, rows, quarantinedRows, quarantined }
 }
 
-/** Reference data the checks and models join: ISO 4217 names, the registry's allowed enum labels. */
-async function createReferenceTables(db: DuckDb): Promise<void> {
-  await db.run('CREATE TABLE iso_currency (code VARCHAR, name VARCHAR)')
-  await db.run('CREATE TABLE allowed_values (source_table VARCHAR, source_column VARCHAR, value VARCHAR)')
-  const names = isoCurrencyNames()
-  const placeholders = names.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')
-  await db.run(`INSERT INTO iso_currency VALUES ${placeholders}`, names.flat())
-}
-
-/** Checks a table's slice against the registry and its rows against the needs; quarantines what fails. */
-async function stageTable(
-  db: DuckDb,
-  deps: TransformDeps,
-  manifest: IngestionManifest,
-  needs: SourceNeeds,
-  entry: IngestionTableEntry,
-): Promise<{ sourceNames: ReadonlyMap<string, string> | undefined; entry: QuarantineEntry | undefined }> {
-  const { batchId } = manifest
-  const table = needs.table
-  const schema = await runReadSchema(deps.ingestion, table)
-  const check = planSchemaCheck(schema, entry.columns, needs, batchId)
-  if (check.verdict === 'blocked') {
-    const held: QuarantineEntry = {
-      id: toQuarantineEntryId(batchId, table, 'table'),
-      batchId,
-      table,
-      level: 'table',
-      reason: check.problems.join('; '),
-      reasons: [{ reason: check.problems.join('; '), rows: entry.rows }],
-      rows: entry.rows,
-      dataKey: entry.key ?? '',
-      bytes: entry.bytes,
-      sha256: entry.sha256,
-      columns: entry.columns,
-      schemaFingerprint: entry.schemaFingerprint,
-      minLastUpdated: entry.minLastUpdated,
-      maxLastUpdated: entry.maxLastUpdated,
-      sample: [],
-    }
-    await runWriteQuarantineEntry(deps.ingestion, held)
-    deps.log.alert('source table slice quarantined: schema drift', {
-      stage: 'transform',
-      batchId,
-      table,
-      rows: entry.rows,
-      entryId: held.id,
-      problems: check.problems,
-    })
-    return { sourceNames: undefined, entry: held }
-  }
-  if (check.next) {
-    const version = await runRegisterSchema(deps.ingestion, check.next)
-    deps.log.warn('source schema drifted compatibly; new schema version registered', {
-      stage: 'transform',
-      batchId,
-      table,
-      version: version.version,
-      changes: check.changes,
-    })
-  }
-  for (const c of schema.columns) {
-    for (const value of c.values ?? []) {
-      const name = schema.renames[c.name] ?? c.name
-      await db.run('INSERT INTO allowed_values VALUES ($1, $2, $3)', [table, name, value])
-    }
-  }
-  const path = await deps.ingestion.toLocalFile(entry.key ?? '', db.workDir)
-  await stageRaw(db, needs, path, entry, check.sourceNames)
-  const raw = quoteIdent(`raw_${table}`)
-  const [counts] = await db.rows<{ total: number; bad: number }>(
-    `SELECT CAST(count(*) AS INTEGER) AS total, CAST(count(_reason) AS INTEGER) AS bad FROM ${raw}`,
-  )
-  if (counts?.total !== entry.rows) {
-    throw new DataError(
-      `batch ${batchId} table ${table}: the file has ${counts?.total} rows, the manifest says ${entry.rows}`,
-      { batchId, table, key: entry.key ?? undefined },
-    )
-  }
-  if (counts.bad === 0) return { sourceNames: check.sourceNames, entry: undefined }
-  const held = await writeHeldRows(db, deps, manifest, needs, entry, check.sourceNames)
-  deps.log.alert('source rows quarantined', {
-    stage: 'transform',
-    batchId,
-    table,
-    rows: held.rows,
-    entryId: held.id,
-    reasons: held.reasons,
-  })
-  return { sourceNames: check.sourceNames, entry: held }
-}
-
-/** Writes the failed rows of raw_<table> as an ingestion-format CSV plus their quarantine entry. */
-async function writeHeldRows(
-  db: DuckDb,
-  deps: TransformDeps,
-  manifest: IngestionManifest,
-  needs: SourceNeeds,
-  entry: IngestionTableEntry,
-  sourceNames: ReadonlyMap<string, string>,
-): Promise<QuarantineEntry> {
-  const { batchId } = manifest
-  const table = needs.table
-  const raw = quoteIdent(`raw_${table}`)
-  const id = toQuarantineEntryId(batchId, table, 'rows')
-  const columns = entry.columns.map((c) => quoteIdent(c.name)).join(', ')
-  const select = `SELECT ${columns} FROM ${raw} WHERE _reason IS NOT NULL`
-  const csv = `${db.workDir}/${id}.csv`
-  await db.run(`COPY (${select}) TO ${sqlString(csv)} (FORMAT csv, HEADER true)`)
-  await db.run(`COPY (${select}) TO ${sqlString(`${csv}.gz`)} (FORMAT csv, HEADER true, COMPRESSION gzip)`)
-  const { sha256 } = await db.fileDigest(csv)
-  const { bytes } = await db.fileDigest(`${csv}.gz`)
-  const dataKey = `_quarantine/${batchId}/${table}/${id}.csv.gz`
-  await deps.ingestion.putFile(dataKey, `${csv}.gz`)
-  const reasons = await db.rows<{ reason: string; rows: number }>(
-    `SELECT _reason AS reason, CAST(count(*) AS INTEGER) AS rows FROM ${raw} WHERE _reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`,
-  )
-  const sample = await db.rows<Record<string, string | null>>(
-    `SELECT * FROM ${raw} WHERE _reason IS NOT NULL LIMIT 20`,
-  )
-  const lu = quoteIdent(sourceNames.get('last_updated') ?? 'last_updated')
-  const [span] = await db.rows<{ lo: string | null; hi: string | null }>(
-    `SELECT strftime(min(TRY_CAST(${lu} AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS lo,
-            strftime(max(TRY_CAST(${lu} AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS hi
-     FROM ${raw} WHERE _reason IS NOT NULL`,
-  )
-  const rows = reasons.reduce((n, r) => n + r.rows, 0)
-  const held: QuarantineEntry = {
-    id,
-    batchId,
-    table,
-    level: 'rows',
-    reason: reasons.map((r) => `${r.reason} (${r.rows})`).join('; '),
-    reasons,
-    rows,
-    dataKey,
-    bytes,
-    sha256,
-    columns: entry.columns,
-    schemaFingerprint: entry.schemaFingerprint,
-    minLastUpdated: span?.lo ?? null,
-    maxLastUpdated: span?.hi ?? null,
-    sample,
-  }
-  await runWriteQuarantineEntry(deps.ingestion, held)
-  return held
-}
-
 /**
  * The lookup table's state after this batch, as a parquet file (returned; uploaded with the batch), and
  * cur_<table> as a view over it. prev_<table> is a view over the previous batch's file: nothing
@@ -396,42 +246,6 @@ async function writeModel(db: DuckDb, model: Model): Promise<number> {
 function modelPath(db: DuckDb, table: WarehouseTable): string {
   return `${db.workDir}/${table}.parquet`
 }
-
-/**
- * raw_<table>: the batch file's rows as text with `_reason`, the first problem found, as a view over a
- * scratch parquet file (row checks, then reference checks in a second pass when the table has any).
- */
-async function stageRaw(
-  db: DuckDb,
-  needs: SourceNeeds,
-  csvPath: string,
-  entry: IngestionTableEntry,
-  sourceNames: ReadonlyMap<string, string>,
-): Promise<void> {
-  const table = needs.table
-  const rowChecked = toRowCheckedSql(needs, csvPath, entry.columns, sourceNames)
-  const checkedView = `checked_${table}`
-  const referenceChecked = toReferenceCheckedSql(needs, checkedView, sourceNames)
-  const rawPath = `${db.workDir}/raw-${table}.parquet`
-  if (referenceChecked === undefined) {
-    await db.run(`COPY (${rowChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
-  } else {
-    const checkedPath = `${db.workDir}/checked-${table}.parquet`
-    await db.run(`COPY (${rowChecked}) TO ${sqlString(checkedPath)} (${SCRATCH_PARQUET})`)
-    await db.run(`CREATE VIEW ${quoteIdent(checkedView)} AS SELECT * FROM ${readParquetSql(checkedPath)}`)
-    await db.run(`COPY (${referenceChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
-  }
-  await db.run(`CREATE VIEW ${quoteIdent(`raw_${table}`)} AS SELECT * FROM ${readParquetSql(rawPath)}`)
-}
-
-/**
- * DuckDB's parquet writer holds whole row groups in memory (outside memory_limit, several per thread):
- * 16k-row groups instead of the default 122,880 kept a 250k-row staging pass of text columns within a
- * 64MB limit. Files kept (models, state) use zstd; scratch files, read once or twice, snappy.
- */
-const ROW_GROUP_ROWS = 16_384
-const KEPT_PARQUET = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`
-const SCRATCH_PARQUET = `FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`
 
 /** The earliest and latest date any fact row of this batch references. */
 async function factDateSpan(db: DuckDb): Promise<{ lo: string | null; hi: string | null }> {

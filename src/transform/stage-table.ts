@@ -1,0 +1,197 @@
+/**
+ * One source table's slice of a batch, staged inside DuckDB: checked against the schema registry (a
+ * drifted slice is quarantined whole), its rows checked (a failed row is quarantined with its reason), and
+ * exposed as `raw_<table>` (every row as text with `_reason`) over scratch parquet files.
+ */
+
+import { DataError } from '../core/errors.ts'
+import type { IngestionManifest, IngestionTableEntry } from '../core/ingestion-manifest.ts'
+import { quoteIdent } from '../core/sql-ident.ts'
+import { type DuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
+import type { ObjectStore } from '../io/object-store.ts'
+import type { Log } from '../log.ts'
+import { isoCurrencyNames } from './currency-names.ts'
+import { type QuarantineEntry, runWriteQuarantineEntry, toQuarantineEntryId } from './quarantine-store.ts'
+import { planSchemaCheck, runReadSchema, runRegisterSchema } from './schema-registry.ts'
+import type { SourceNeeds } from './source-needs.ts'
+import { SCRATCH_PARQUET, TIMESTAMP_FORMAT, toReferenceCheckedSql, toRowCheckedSql } from './stage-sql.ts'
+
+/** What staging a table needs: the ingestion store (files, registry, quarantine) and the log. */
+export interface StageDeps {
+  readonly ingestion: ObjectStore
+  readonly log: Log
+}
+
+/** Reference data the checks and models join: ISO 4217 names, the registry's allowed enum labels. */
+export async function createReferenceTables(db: DuckDb): Promise<void> {
+  await db.run('CREATE TABLE iso_currency (code VARCHAR, name VARCHAR)')
+  await db.run('CREATE TABLE allowed_values (source_table VARCHAR, source_column VARCHAR, value VARCHAR)')
+  const names = isoCurrencyNames()
+  const placeholders = names.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')
+  await db.run(`INSERT INTO iso_currency VALUES ${placeholders}`, names.flat())
+}
+
+/** Checks a table's slice against the registry and its rows against the needs; quarantines what fails. */
+export async function stageTable(
+  db: DuckDb,
+  deps: StageDeps,
+  manifest: IngestionManifest,
+  needs: SourceNeeds,
+  entry: IngestionTableEntry,
+): Promise<{ sourceNames: ReadonlyMap<string, string> | undefined; entry: QuarantineEntry | undefined }> {
+  const { batchId } = manifest
+  const table = needs.table
+  const schema = await runReadSchema(deps.ingestion, table)
+  const check = planSchemaCheck(schema, entry.columns, needs, batchId)
+  if (check.verdict === 'blocked') {
+    const held: QuarantineEntry = {
+      id: toQuarantineEntryId(batchId, table, 'table'),
+      batchId,
+      table,
+      level: 'table',
+      reason: check.problems.join('; '),
+      reasons: [{ reason: check.problems.join('; '), rows: entry.rows }],
+      rows: entry.rows,
+      dataKey: entry.key ?? '',
+      bytes: entry.bytes,
+      sha256: entry.sha256,
+      columns: entry.columns,
+      schemaFingerprint: entry.schemaFingerprint,
+      minLastUpdated: entry.minLastUpdated,
+      maxLastUpdated: entry.maxLastUpdated,
+      sample: [],
+    }
+    await runWriteQuarantineEntry(deps.ingestion, held)
+    deps.log.alert('source table slice quarantined: schema drift', {
+      stage: 'transform',
+      batchId,
+      table,
+      rows: entry.rows,
+      entryId: held.id,
+      problems: check.problems,
+    })
+    return { sourceNames: undefined, entry: held }
+  }
+  if (check.next) {
+    const version = await runRegisterSchema(deps.ingestion, check.next)
+    deps.log.warn('source schema drifted compatibly; new schema version registered', {
+      stage: 'transform',
+      batchId,
+      table,
+      version: version.version,
+      changes: check.changes,
+    })
+  }
+  for (const c of schema.columns) {
+    for (const value of c.values ?? []) {
+      const name = schema.renames[c.name] ?? c.name
+      await db.run('INSERT INTO allowed_values VALUES ($1, $2, $3)', [table, name, value])
+    }
+  }
+  const path = await deps.ingestion.toLocalFile(entry.key ?? '', db.workDir)
+  await stageRaw(db, needs, path, entry, check.sourceNames)
+  const raw = quoteIdent(`raw_${table}`)
+  const [counts] = await db.rows<{ total: number; bad: number }>(
+    `SELECT CAST(count(*) AS INTEGER) AS total, CAST(count(_reason) AS INTEGER) AS bad FROM ${raw}`,
+  )
+  if (counts?.total !== entry.rows) {
+    throw new DataError(
+      `batch ${batchId} table ${table}: the file has ${counts?.total} rows, the manifest says ${entry.rows}`,
+      { batchId, table, key: entry.key ?? undefined },
+    )
+  }
+  if (counts.bad === 0) return { sourceNames: check.sourceNames, entry: undefined }
+  const held = await writeHeldRows(db, deps, manifest, needs, entry, check.sourceNames)
+  deps.log.alert('source rows quarantined', {
+    stage: 'transform',
+    batchId,
+    table,
+    rows: held.rows,
+    entryId: held.id,
+    reasons: held.reasons,
+  })
+  return { sourceNames: check.sourceNames, entry: held }
+}
+
+/** Writes the failed rows of raw_<table> as an ingestion-format CSV plus their quarantine entry. */
+async function writeHeldRows(
+  db: DuckDb,
+  deps: StageDeps,
+  manifest: IngestionManifest,
+  needs: SourceNeeds,
+  entry: IngestionTableEntry,
+  sourceNames: ReadonlyMap<string, string>,
+): Promise<QuarantineEntry> {
+  const { batchId } = manifest
+  const table = needs.table
+  const raw = quoteIdent(`raw_${table}`)
+  const id = toQuarantineEntryId(batchId, table, 'rows')
+  const columns = entry.columns.map((c) => quoteIdent(c.name)).join(', ')
+  const select = `SELECT ${columns} FROM ${raw} WHERE _reason IS NOT NULL`
+  const csv = `${db.workDir}/${id}.csv`
+  await db.run(`COPY (${select}) TO ${sqlString(csv)} (FORMAT csv, HEADER true)`)
+  await db.run(`COPY (${select}) TO ${sqlString(`${csv}.gz`)} (FORMAT csv, HEADER true, COMPRESSION gzip)`)
+  const { sha256 } = await db.fileDigest(csv)
+  const { bytes } = await db.fileDigest(`${csv}.gz`)
+  const dataKey = `_quarantine/${batchId}/${table}/${id}.csv.gz`
+  await deps.ingestion.putFile(dataKey, `${csv}.gz`)
+  const reasons = await db.rows<{ reason: string; rows: number }>(
+    `SELECT _reason AS reason, CAST(count(*) AS INTEGER) AS rows FROM ${raw} WHERE _reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1`,
+  )
+  const sample = await db.rows<Record<string, string | null>>(
+    `SELECT * FROM ${raw} WHERE _reason IS NOT NULL LIMIT 20`,
+  )
+  const lu = quoteIdent(sourceNames.get('last_updated') ?? 'last_updated')
+  const [span] = await db.rows<{ lo: string | null; hi: string | null }>(
+    `SELECT strftime(min(TRY_CAST(${lu} AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS lo,
+            strftime(max(TRY_CAST(${lu} AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS hi
+     FROM ${raw} WHERE _reason IS NOT NULL`,
+  )
+  const rows = reasons.reduce((n, r) => n + r.rows, 0)
+  const held: QuarantineEntry = {
+    id,
+    batchId,
+    table,
+    level: 'rows',
+    reason: reasons.map((r) => `${r.reason} (${r.rows})`).join('; '),
+    reasons,
+    rows,
+    dataKey,
+    bytes,
+    sha256,
+    columns: entry.columns,
+    schemaFingerprint: entry.schemaFingerprint,
+    minLastUpdated: span?.lo ?? null,
+    maxLastUpdated: span?.hi ?? null,
+    sample,
+  }
+  await runWriteQuarantineEntry(deps.ingestion, held)
+  return held
+}
+
+/**
+ * raw_<table>: the batch file's rows as text with `_reason`, the first problem found, as a view over a
+ * scratch parquet file (row checks, then reference checks in a second pass when the table has any).
+ */
+async function stageRaw(
+  db: DuckDb,
+  needs: SourceNeeds,
+  csvPath: string,
+  entry: IngestionTableEntry,
+  sourceNames: ReadonlyMap<string, string>,
+): Promise<void> {
+  const table = needs.table
+  const rowChecked = toRowCheckedSql(needs, csvPath, entry.columns, sourceNames)
+  const checkedView = `checked_${table}`
+  const referenceChecked = toReferenceCheckedSql(needs, checkedView, sourceNames)
+  const rawPath = `${db.workDir}/raw-${table}.parquet`
+  if (referenceChecked === undefined) {
+    await db.run(`COPY (${rowChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
+  } else {
+    const checkedPath = `${db.workDir}/checked-${table}.parquet`
+    await db.run(`COPY (${rowChecked}) TO ${sqlString(checkedPath)} (${SCRATCH_PARQUET})`)
+    await db.run(`CREATE VIEW ${quoteIdent(checkedView)} AS SELECT * FROM ${readParquetSql(checkedPath)}`)
+    await db.run(`COPY (${referenceChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
+  }
+  await db.run(`CREATE VIEW ${quoteIdent(`raw_${table}`)} AS SELECT * FROM ${readParquetSql(rawPath)}`)
+}
