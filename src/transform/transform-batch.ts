@@ -137,8 +137,8 @@ async function transformIn(
   const span = await factDateSpan(db)
   const range = planDateRange(previous, span)
   await db.run('CREATE TABLE date_span (lo DATE, hi DATE)')
-  if (range.emit)
-    await db.run('INSERT INTO date_span VALUES (CAST($1 AS DATE), CAST($2 AS DATE))', [range.lo, range.hi])
+  for (const span of range.spans)
+    await db.run('INSERT INTO date_span VALUES (CAST($1 AS DATE), CAST($2 AS DATE))', [span.lo, span.hi])
   rows.dim_date = await writeModel(db, dimDate)
   for (const model of DIM_MODELS) rows[model.table] = await writeModel(db, model)
 

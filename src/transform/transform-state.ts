@@ -48,13 +48,42 @@ export async function runWriteStateMeta(store: ObjectStore, batchId: string, met
   await store.put(metaKey(batchId), `${JSON.stringify(json)}\n`)
 }
 
-/** The date range that keeps dim_date contiguous: this batch's fact dates widened by what came before. */
+/** A run of days, 'YYYY-MM-DD' to 'YYYY-MM-DD', both included. */
+export interface DateSpan {
+  readonly lo: string
+  readonly hi: string
+}
+
+/**
+ * The dim_date range after this batch (its fact dates widened by what came before) and the spans of days
+ * this batch must emit: only the days the range gained. Earlier days were emitted by earlier batches,
+ * which the load applies first, so the warehouse's dim_date stays contiguous without re-emitting the
+ * whole range (1,500 rows) with every small batch.
+ */
 export function planDateRange(
   previous: Pick<StateMeta, 'dateLo' | 'dateHi'>,
   batch: { readonly lo: string | null; readonly hi: string | null },
-): { readonly lo: string | null; readonly hi: string | null; readonly emit: boolean } {
-  if (batch.lo === null || batch.hi === null) return { lo: previous.dateLo, hi: previous.dateHi, emit: false }
-  const lo = previous.dateLo !== null && previous.dateLo < batch.lo ? previous.dateLo : batch.lo
-  const hi = previous.dateHi !== null && previous.dateHi > batch.hi ? previous.dateHi : batch.hi
-  return { lo, hi, emit: true }
+): { readonly lo: string | null; readonly hi: string | null; readonly spans: readonly DateSpan[] } {
+  const { dateLo, dateHi } = previous
+  if (batch.lo === null || batch.hi === null) return { lo: dateLo, hi: dateHi, spans: [] }
+  if (dateLo === null || dateHi === null) {
+    return { lo: batch.lo, hi: batch.hi, spans: [{ lo: batch.lo, hi: batch.hi }] }
+  }
+  const spans: DateSpan[] = []
+  let lo = dateLo
+  let hi = dateHi
+  if (batch.lo < dateLo) {
+    spans.push({ lo: batch.lo, hi: addDays(dateLo, -1) })
+    lo = batch.lo
+  }
+  if (batch.hi > dateHi) {
+    spans.push({ lo: addDays(dateHi, 1), hi: batch.hi })
+    hi = batch.hi
+  }
+  return { lo, hi, spans }
+}
+
+/** A calendar date moved by whole days (UTC arithmetic: no time zone, no daylight saving). */
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
 }

@@ -173,15 +173,24 @@ describe('runTransform on small batches', () => {
     assert.ok(manifest.tables.every((t) => t.rows === 0 && t.key === null))
   })
 
-  it('a later batch extends dim_date to stay contiguous with what came before', async () => {
+  it('a later batch extends dim_date with only the days it gained; the batches together are contiguous', async () => {
     await writeIngestionBatch(s.ingestion, {
       tables: { sales_order: [aSalesOrder({ sales_order_id: '9', agreed_delivery_date: '2024-03-02' })] },
     })
     await runTransform({ ...s, log: memoryLog() })
-    const dates = await processedRows(s.processed, '0000000005', 'dim_date')
-    assert.equal(dates[0]?.date_id, '2024-02-21')
-    assert.equal(dates.at(-1)?.date_id, '2024-03-02')
-    assert.equal(dates.length, 11)
+    const latest = await processedRows(s.processed, '0000000005', 'dim_date')
+    assert.equal(latest.at(-1)?.date_id, '2024-03-02')
+    assert.ok(latest.length > 0 && latest.length < 11, `only the days the range gained, not ${latest.length}`)
+    const emitted: string[] = []
+    for (const id of ['0000000001', '0000000002', '0000000003', '0000000004', '0000000005']) {
+      for (const row of await processedRows(s.processed, id, 'dim_date')) emitted.push(String(row.date_id))
+    }
+    const days = [...new Set(emitted)].sort()
+    assert.equal(emitted.length, days.length, 'no day emitted twice')
+    const expected = Array.from({ length: 11 }, (_, i) =>
+      new Date(Date.UTC(2024, 1, 21 + i)).toISOString().slice(0, 10),
+    )
+    assert.deepEqual(days, expected)
   })
 
   it('loses the race for a processed manifest gracefully: discards its own files', async () => {
