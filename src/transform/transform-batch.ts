@@ -225,22 +225,18 @@ async function advanceState(
 }
 
 /**
- * Writes a model straight to its parquet file and creates out_<table> as a view over it; returns its row
- * count. Nothing proportional to the batch stays in DuckDB's memory (a dimension's sort spills to disk
- * past the memory limit).
+ * Writes a model straight to its parquet file; returns its row count. Nothing proportional to the batch
+ * stays in DuckDB's memory (a dimension's sort spills to disk past the memory limit).
  */
 async function writeModel(db: DuckDb, model: Model): Promise<number> {
   const path = modelPath(db, model.table)
   // Dimensions are sorted by key (one row per key, easy to scan by id); facts, the bulk of a batch, are
   // not: the sort held ~25 MB more per 250k rows and neither the load nor the warehouse needs the order.
-  const order = model.table.startsWith('fact_')
-    ? ''
-    : ` ORDER BY ${WAREHOUSE_CATALOGUE[model.table].key.map(quoteIdent).join(', ')}`
-  const rows = await db.run(
-    `COPY (${toTypedModelSql(model)}${order}) TO ${sqlString(path)} (${KEPT_PARQUET})`,
-  )
-  await db.run(`CREATE VIEW ${quoteIdent(`out_${model.table}`)} AS SELECT * FROM ${readParquetSql(path)}`)
-  return rows
+  const order =
+    WAREHOUSE_CATALOGUE[model.table].kind === 'fact'
+      ? ''
+      : ` ORDER BY ${WAREHOUSE_CATALOGUE[model.table].key.map(quoteIdent).join(', ')}`
+  return db.run(`COPY (${toTypedModelSql(model)}${order}) TO ${sqlString(path)} (${KEPT_PARQUET})`)
 }
 
 function modelPath(db: DuckDb, table: WarehouseTable): string {
@@ -252,7 +248,7 @@ async function factDateSpan(db: DuckDb): Promise<{ lo: string | null; hi: string
   const parts = FACT_MODELS.flatMap((m) =>
     m.columns
       .filter((c) => c.type === 'date')
-      .map((c) => `SELECT ${quoteIdent(c.name)} AS d FROM ${quoteIdent(`out_${m.table}`)}`),
+      .map((c) => `SELECT ${quoteIdent(c.name)} AS d FROM ${readParquetSql(modelPath(db, m.table))}`),
   )
   const [span] = await db.rows<{ lo: string | null; hi: string | null }>(
     `SELECT CAST(min(d) AS VARCHAR) AS lo, CAST(max(d) AS VARCHAR) AS hi FROM (${parts.join(' UNION ALL ')})`,
