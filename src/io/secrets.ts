@@ -3,6 +3,11 @@
  * fields RDS writes (`host`, `port`, `username`, `password`, `dbname`, optional `sslmode`). Values are
  * read once per process (a warm Lambda reuses them): after rotating a secret, new containers pick it up.
  * Nothing here logs a secret: errors name the secret's ARN and the field at fault, never a value.
+ *
+ * TLS: a URL without `sslmode` gets `sslmode=verify-full` (the server's certificate must chain to a trusted
+ * CA and name the host). The `pg` driver reads it through pg-connection-string, which turns verify-full
+ * into TLS with certificate and host checks against Node's CA store; the Lambda functions add the
+ * runtime's bundle of Amazon CAs (RDS included) with NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem.
  */
 import {
   GetSecretValueCommand,
@@ -12,15 +17,35 @@ import {
 import { z } from 'zod'
 import { ConfigError, UnavailableError } from '../core/errors.ts'
 
+/** What a URL gets when it names no sslmode: encrypted, certificate and host verified. */
+export const DEFAULT_SSLMODE = 'verify-full'
+
+const SSLMODES = ['disable', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full'] as const
+
 const urlSecret = z.object({ url: z.string().regex(/^postgres(ql)?:\/\//) })
 const rdsSecret = z.object({
   host: z.string().min(1),
-  port: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).optional(),
+  port: z.union([z.number().int().positive().max(65535), z.string().regex(/^\d{1,5}$/)]).optional(),
   username: z.string().min(1),
   password: z.string(),
   dbname: z.string().min(1).optional(),
-  sslmode: z.enum(['disable', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full']).optional(),
+  sslmode: z.enum(SSLMODES).optional(),
 })
+
+// A DNS name or IPv4 address, or a bracketed IPv6 address: what a URL's host can hold on its own.
+const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/
+const HOST_IPV6 = /^\[[0-9A-Fa-f:.]+\]$/
+
+/** Why an RDS secret's host cannot be a URL host, or undefined when it can. Never echoes the value. */
+function hostProblem(host: string): string | undefined {
+  if (HOST_NAME.test(host) || HOST_IPV6.test(host)) return undefined
+  if (/\s/.test(host)) return 'contains a space or other whitespace'
+  if (host.includes('://') || host.includes('/')) return 'looks like a URL or a path: give the host name only'
+  if (host.includes('@'))
+    return 'contains "@": give the host name only (user and password have their own fields)'
+  if (host.includes(':')) return 'holds a port or an unbracketed IPv6 address: put the port in "port"'
+  return 'is not a host name or an IP address'
+}
 
 /** Turns a secret's text into a postgres:// URL; `name` (an ARN) only labels errors. */
 export function toDatabaseUrl(secretString: string, name: string): string {
@@ -32,12 +57,16 @@ export function toDatabaseUrl(secretString: string, name: string): string {
   }
   const byUrl = urlSecret.safeParse(json)
   if (byUrl.success) {
+    let url: URL
     try {
-      new URL(byUrl.data.url)
+      url = new URL(byUrl.data.url)
     } catch {
       throw new ConfigError(`secret ${name}: "url" is not a valid URL`)
     }
-    return byUrl.data.url
+    if (url.hostname === '') throw new ConfigError(`secret ${name}: "url" names no host`)
+    if (url.searchParams.has('sslmode') || url.searchParams.has('ssl')) return byUrl.data.url
+    url.searchParams.set('sslmode', DEFAULT_SSLMODE)
+    return url.toString()
   }
   const rds = rdsSecret.safeParse(json)
   if (!rds.success) {
@@ -47,13 +76,19 @@ export function toDatabaseUrl(secretString: string, name: string): string {
     )
   }
   const s = rds.data
-  const url = new URL('postgres://localhost')
+  const problem = hostProblem(s.host)
+  if (problem) throw new ConfigError(`secret ${name}: "host" ${problem}`)
+  const url = new URL('postgres://placeholder.invalid')
   url.hostname = s.host
+  // The WHATWG URL ignores a host it cannot take instead of failing: check that it took this one.
+  if (url.hostname.toLowerCase() !== s.host.toLowerCase()) {
+    throw new ConfigError(`secret ${name}: "host" is not a host name or an IP address`)
+  }
   url.port = String(s.port ?? 5432)
   url.username = encodeURIComponent(s.username)
   url.password = encodeURIComponent(s.password)
   url.pathname = `/${encodeURIComponent(s.dbname ?? 'postgres')}`
-  if (s.sslmode) url.searchParams.set('sslmode', s.sslmode)
+  url.searchParams.set('sslmode', s.sslmode ?? DEFAULT_SSLMODE)
   return url.toString()
 }
 

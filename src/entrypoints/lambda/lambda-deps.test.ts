@@ -28,7 +28,8 @@ describe('resolveLambdaSettings', () => {
       ['TOTESYS_DB_URL'],
       read,
     )
-    assert.equal(settings.TOTESYS_DB_URL, 'postgres://u:p@source:5432/totesys')
+    // A URL without sslmode gets verified TLS (src/io/secrets.ts).
+    assert.equal(settings.TOTESYS_DB_URL, 'postgres://u:p@source:5432/totesys?sslmode=verify-full')
     assert.equal(settings.WAREHOUSE_DB_URL, undefined)
     assert.equal(settings.INGESTION_STORE, 's3://ingest')
     assert.equal(settings.DATA_DIR, LAMBDA_DATA_DIR)
@@ -76,7 +77,10 @@ describe('lambdaDeps', () => {
     const deps = await getDeps()
     assert.equal(await getDeps(), deps)
     assert.equal(reads, 2)
-    assert.deepEqual(deps.config.totesysDb, { kind: 'server', url: 'postgres://u:p@source:5432/totesys' })
+    assert.deepEqual(deps.config.totesysDb, {
+      kind: 'server',
+      url: 'postgres://u:p@source:5432/totesys?sslmode=verify-full',
+    })
     assert.deepEqual(deps.config.ingestionStore, { kind: 's3', bucket: 'ingest', prefix: '' })
     await deps.close()
   })
