@@ -1,6 +1,6 @@
 /**
- * The payments API behind a Lambda function URL: the same Hono app `totesys-etl api` serves, through
- * Hono's AWS Lambda adapter. The warehouse URL comes from its secret (WAREHOUSE_DB_SECRET_ARN), read on
+ * The payments API behind the API Gateway HTTP API (infra/lib/payments-api.ts): the same Hono app
+ * `totesys-etl api` serves, through Hono's AWS Lambda adapter. The warehouse URL comes from its secret (WAREHOUSE_DB_SECRET_ARN), read on
  * the first request and kept while the container is warm.
  */
 import { handle } from 'hono/aws-lambda'
@@ -9,6 +9,7 @@ import { ConfigError } from '../../core/errors.ts'
 import { powertoolsLog } from '../../log.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
+import { traced } from './tracing.ts'
 
 /** A handler over the given dependencies (tests build their own). */
 export function makeApiHandler(
@@ -17,7 +18,7 @@ export function makeApiHandler(
 ) {
   const app = handle(createApiApp({ warehouse: async () => (await getDeps()).warehouse(), log }))
   return async (event: unknown, context: unknown) => {
-    // Only HTTP events (function URL, API Gateway) reach the app; anything else is a misrouted invocation.
+    // Only HTTP events (API Gateway, a function URL) reach the app; anything else is a misrouted invocation.
     if (typeof event !== 'object' || event === null || !('requestContext' in event))
       throw new ConfigError('unrecognised event: expected a function URL or API Gateway HTTP event')
     return app(event as Parameters<typeof app>[0], context as Parameters<typeof app>[1])
@@ -25,4 +26,7 @@ export function makeApiHandler(
 }
 
 const log = powertoolsLog({ service: 'totesys-etl-api' })
-export const handler = makeApiHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL'], { log }), log)
+export const handler = traced(
+  'api',
+  makeApiHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL'], { log }), log),
+)

@@ -11,6 +11,7 @@ import { toDatasetDeps } from '../dataset-deps.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { traced } from './tracing.ts'
 
 const onlyOne = z.object({ only: z.string().min(1) }).strict()
 
@@ -48,4 +49,7 @@ export function makeDatasetsHandler(
   }
 }
 
-export const handler = makeDatasetsHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL']), powertoolsCounts())
+export const handler = traced(
+  'datasets',
+  makeDatasetsHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL']), powertoolsCounts()),
+)

@@ -9,6 +9,7 @@ import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics } from './lambda-metrics.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { traced } from './tracing.ts'
 
 /** A handler over the given dependencies (tests build their own). */
 export function makeExtractHandler(getDeps: () => Promise<Deps>, emit: EmitMetrics) {
@@ -33,4 +34,8 @@ export function makeExtractHandler(getDeps: () => Promise<Deps>, emit: EmitMetri
   }
 }
 
-export const handler = makeExtractHandler(lambdaDeps(process.env, ['TOTESYS_DB_URL']), powertoolsMetrics())
+export const handler = traced(
+  'extract',
+  makeExtractHandler(lambdaDeps(process.env, ['TOTESYS_DB_URL']), powertoolsMetrics()),
+  (result) => result.batches,
+)

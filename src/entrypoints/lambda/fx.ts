@@ -10,6 +10,7 @@ import { type FxResult, planFxWindow, runFx } from '../../fx/run-fx.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { traced } from './tracing.ts'
 
 const backfill = z.object({ from: z.string(), to: z.string() }).strict()
 
@@ -55,8 +56,11 @@ export function makeFxHandler(
 }
 
 const days = Number(process.env.FX_DAYS ?? 4)
-export const handler = makeFxHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL']), {
-  ...(process.env.FX_PROVIDER_URL ? { providerUrl: process.env.FX_PROVIDER_URL } : {}),
-  days: Number.isInteger(days) && days > 0 && days <= 92 ? days : 4,
-  emit: powertoolsCounts(),
-})
+export const handler = traced(
+  'fx',
+  makeFxHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL']), {
+    ...(process.env.FX_PROVIDER_URL ? { providerUrl: process.env.FX_PROVIDER_URL } : {}),
+    days: Number.isInteger(days) && days > 0 && days <= 92 ? days : 4,
+    emit: powertoolsCounts(),
+  }),
+)

@@ -12,6 +12,7 @@ import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics } from './lambda-metrics.ts'
 import { runMeasureFreshness } from './measure-freshness.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { traced } from './tracing.ts'
 
 export interface LoadHandlerResult extends LoadResult {
   readonly freshnessLagSeconds: number
@@ -58,4 +59,8 @@ export function makeLoadHandler(
   }
 }
 
-export const handler = makeLoadHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL']), powertoolsMetrics())
+export const handler = traced(
+  'load',
+  makeLoadHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL']), powertoolsMetrics()),
+  (result) => result.loaded.map((b) => b.batchId),
+)

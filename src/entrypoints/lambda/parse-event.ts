@@ -1,7 +1,8 @@
 /**
  * The events that wake a stage, parsed at the edge: an EventBridge scheduled event, an S3 event
- * notification, an EventBridge S3 "Object Created" event, or a manual invocation (`{}`). The stage
- * never depends on which: each run does every pending batch, so the event only says why it woke.
+ * notification, an EventBridge S3 "Object Created" event, a batch of those EventBridge events delivered
+ * through the stage's SQS FIFO queue (how the stack wakes the stages), or a manual invocation (`{}`). The
+ * stage never depends on which: each run does every pending batch, so the event only says why it woke.
  */
 import { z } from 'zod'
 import { ConfigError } from '../../core/errors.ts'
@@ -50,15 +51,23 @@ const s3Notification = z.object({
 
 const manual = z.object({}).strict()
 
+// The serial triggers (infra/lib/serial-trigger.ts): EventBridge events delivered through an SQS FIFO queue,
+// up to ten at once, each the JSON body of one record.
+const sqsBatch = z.object({
+  Records: z
+    .array(z.object({ eventSource: z.literal('aws:sqs'), messageId: z.string(), body: z.string() }))
+    .min(1),
+})
+
 const MANIFEST_KEY = /(?:^|\/)_manifests\/(\d{10})\.json$/
 
 /** Parses the event a stage function was invoked with; throws ConfigError for any other shape. */
 export function parseStageEvent(event: unknown): StageEvent {
   if (event === undefined || event === null || manual.safeParse(event).success) return { kind: 'manual' }
-  const schedule = scheduled.safeParse(event)
-  if (schedule.success) return { kind: 'schedule', time: schedule.data.time }
-  const bridge = objectCreated.safeParse(event)
-  if (bridge.success) return toObjects(bridge.data.detail.bucket.name, [bridge.data.detail.object.key])
+  const direct = parseEventBridge(event)
+  if (direct) return direct
+  const queued = sqsBatch.safeParse(event)
+  if (queued.success) return mergeQueued(queued.data.Records)
   const notification = s3Notification.safeParse(event)
   if (notification.success) {
     const records = notification.data.Records
@@ -70,7 +79,48 @@ export function parseStageEvent(event: unknown): StageEvent {
     return toObjects(records[0]!.s3.bucket.name, keys)
   }
   throw new ConfigError(
-    'unrecognised event: expected an EventBridge scheduled event, an S3 notification, an EventBridge S3 Object Created event or {}',
+    'unrecognised event: expected an EventBridge scheduled event, an S3 notification, an EventBridge S3 Object Created event (directly or through SQS) or {}',
+  )
+}
+
+/** An EventBridge scheduled or S3 Object Created event, or undefined for anything else. */
+function parseEventBridge(event: unknown): StageEvent | undefined {
+  const schedule = scheduled.safeParse(event)
+  if (schedule.success) return { kind: 'schedule', time: schedule.data.time }
+  const bridge = objectCreated.safeParse(event)
+  if (bridge.success) return toObjects(bridge.data.detail.bucket.name, [bridge.data.detail.object.key])
+  return undefined
+}
+
+/**
+ * One wake-up for a batch of queued EventBridge events: the objects they name (all in one bucket), or, when
+ * they are all schedules, the latest schedule. The run does all pending work either way.
+ */
+function mergeQueued(records: readonly { messageId: string; body: string }[]): StageEvent {
+  const events = records.map((record) => {
+    let body: unknown
+    try {
+      body = JSON.parse(record.body)
+    } catch {
+      throw new ConfigError(`SQS message ${record.messageId} is not JSON: expected an EventBridge event`)
+    }
+    const parsed = parseEventBridge(body)
+    if (!parsed)
+      throw new ConfigError(
+        `unrecognised event in SQS message ${record.messageId}: expected an EventBridge scheduled or S3 Object Created event`,
+      )
+    return parsed
+  })
+  const objects = events.filter((e) => e.kind === 'objects')
+  if (objects.length === 0) {
+    const times = events.map((e) => (e.kind === 'schedule' ? e.time : '')).sort()
+    return { kind: 'schedule', time: times.at(-1)! }
+  }
+  const buckets = new Set(objects.map((e) => e.bucket))
+  if (buckets.size > 1) throw new ConfigError(`queued events name ${buckets.size} buckets; expected one`)
+  return toObjects(
+    objects[0]!.bucket,
+    objects.flatMap((e) => e.keys),
   )
 }
 

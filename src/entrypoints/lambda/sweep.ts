@@ -7,6 +7,7 @@ import { runSweep, type SweepResult } from '../../maintenance/run-sweep.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { traced } from './tracing.ts'
 
 const dryRunEvent = z.object({ dryRun: z.boolean() }).strict()
 
@@ -20,4 +21,4 @@ export function makeSweepHandler(getDeps: () => Promise<Deps>) {
   }
 }
 
-export const handler = makeSweepHandler(lambdaDeps(process.env, []))
+export const handler = traced('sweep', makeSweepHandler(lambdaDeps(process.env, [])))

@@ -8,6 +8,7 @@ import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics } from './lambda-metrics.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { traced } from './tracing.ts'
 
 /** A handler over the given dependencies (tests build their own). */
 export function makeTransformHandler(getDeps: () => Promise<Deps>, emit: EmitMetrics) {
@@ -33,4 +34,8 @@ export function makeTransformHandler(getDeps: () => Promise<Deps>, emit: EmitMet
   }
 }
 
-export const handler = makeTransformHandler(lambdaDeps(process.env, []), powertoolsMetrics())
+export const handler = traced(
+  'transform',
+  makeTransformHandler(lambdaDeps(process.env, []), powertoolsMetrics()),
+  (result) => result.batches.map((b) => b.batchId),
+)
