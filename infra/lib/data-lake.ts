@@ -9,7 +9,7 @@ import * as glue from 'aws-cdk-lib/aws-glue'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs'
 import { WAREHOUSE_TABLES } from '../../src/core/warehouse-catalogue.ts'
-import { GLUE_PARTITION_KEYS, toGlueColumns } from './glue-columns.ts'
+import { GLUE_PARTITION_KEYS, toGlueColumns, toGlueDatabaseName } from './glue-columns.ts'
 
 export interface DataLakeProps {
   /** Sandboxes: buckets are emptied and deleted with the stack. Default: kept. */
@@ -18,13 +18,13 @@ export interface DataLakeProps {
   readonly quarantineDays?: number
 }
 
-export const GLUE_DATABASE_NAME = 'totesys_etl_lake'
-
 export class DataLake extends Construct {
   readonly ingestion: s3.Bucket
   readonly processed: s3.Bucket
   readonly accessLogs: s3.Bucket
   readonly database: glue.CfnDatabase
+  /** The Glue database's name, derived from the stack's (toGlueDatabaseName). */
+  readonly databaseName: string
   readonly tables: Record<string, glue.CfnTable> = {}
 
   constructor(scope: Construct, id: string, props: DataLakeProps = {}) {
@@ -90,10 +90,11 @@ export class DataLake extends Construct {
     }
 
     const catalogId = Stack.of(this).account
+    this.databaseName = toGlueDatabaseName(Stack.of(this).stackName)
     this.database = new glue.CfnDatabase(this, 'Catalog', {
       catalogId,
       databaseInput: {
-        name: GLUE_DATABASE_NAME,
+        name: this.databaseName,
         description: 'The processed totesys batches (star schema as parquet), queryable with Athena',
       },
     })
@@ -101,7 +102,7 @@ export class DataLake extends Construct {
       const location = `s3://${this.processed.bucketName}/${table}/`
       const cfn = new glue.CfnTable(this, `Table-${table}`, {
         catalogId,
-        databaseName: GLUE_DATABASE_NAME,
+        databaseName: this.databaseName,
         tableInput: {
           name: table,
           description: `Processed ${table} rows, one parquet file per batch`,
@@ -132,7 +133,7 @@ export class DataLake extends Construct {
           },
         },
       })
-      cfn.addDependency(this.database)
+      cfn.addResourceDependency(this.database)
       this.tables[table] = cfn
     }
   }

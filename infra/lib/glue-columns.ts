@@ -1,7 +1,9 @@
 /**
  * The Glue (Hive) schema of each processed table, derived from the warehouse catalogue so the Athena
- * view of the lake cannot drift from the parquet the transform writes. Hive has no time-of-day type:
- * `time` columns are declared `string` (see docs/DEPLOY.md for what Athena makes of them).
+ * view of the lake cannot drift from the parquet the transform writes. Hive has no time-of-day type, and the
+ * transform writes the warehouse contract's `time` columns as parquet INT64 TIME(MICROS): Glue declares them
+ * `bigint`, which Athena (Trino's parquet reader) reads over that physical type as microseconds since
+ * midnight; `string` fails with HIVE_BAD_DATA. docs/DEPLOY.md shows the query that turns them into times.
  */
 import {
   WAREHOUSE_CATALOGUE,
@@ -13,7 +15,7 @@ const GLUE_TYPES: Record<WarehouseType, string> = {
   int4: 'int',
   varchar: 'string',
   date: 'date',
-  time: 'string',
+  time: 'bigint',
   // The transform writes every money column as DECIMAL(10,2), the source's own precision.
   numeric: 'decimal(10,2)',
   'numeric(10,2)': 'decimal(10,2)',
@@ -36,3 +38,17 @@ export const GLUE_PARTITION_KEYS = [
   { name: 'month', type: 'string' },
   { name: 'day', type: 'string' },
 ] as const
+
+/**
+ * The Glue database of a stack: the stack name in snake case plus `_lake` (TotesysEtl → totesys_etl_lake), so
+ * two stacks in one account and region (production and staging, a weekly sandbox) each get their own. Glue
+ * and Athena want lower case letters, digits and underscores.
+ */
+export function toGlueDatabaseName(stackName: string): string {
+  const snake = stackName
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase()
+  return `${snake || 'totesys_etl'}_lake`
+}

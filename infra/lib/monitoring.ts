@@ -1,9 +1,10 @@
 /**
  * Alarms, the alert topic and the dashboard. Every alarm notifies the SNS topic (KMS-encrypted, TLS
- * only), which mails the address given at deploy time. docs/DEPLOY.md says what each alarm means and
- * what to do.
+ * only), which mails the address given at deploy time. A topic policy replaces the topic's default one,
+ * so it says who may publish: CloudWatch, for this stack's alarms only (their names start with the stack
+ * name); the key policy lets CloudWatch use the key. docs/DEPLOY.md says what each alarm means and what to do.
  */
-import { CfnCondition, Duration, Fn, Stack } from 'aws-cdk-lib'
+import { Aws, CfnCondition, Duration, Fn, Stack } from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
 import * as iam from 'aws-cdk-lib/aws-iam'
@@ -26,7 +27,10 @@ import {
 
 export interface MonitoringProps {
   readonly functions: Record<StageName, StageFunction>
+  /** Events no function took: failed async invocations, events EventBridge could not deliver. */
   readonly deadLetterQueue: sqs.Queue
+  /** Messages of the serial (FIFO) triggers that failed every receipt. */
+  readonly stageDeadLetterQueue: sqs.Queue
   /** Seconds; alarms when the freshness lag is over it. */
   readonly freshnessThresholdSeconds: number
   /** Minutes without a successful extract before the alarm. */
@@ -50,18 +54,32 @@ export function pipelineMetric(
   })
 }
 
+/** Options of an alarm: CloudWatch's, plus minutes after its creation during which it does not evaluate. */
+export type AlarmOptions = cloudwatch.CreateAlarmOptions & {
+  readonly metric: cloudwatch.Metric
+  /** A warm-up: the alarm stays INSUFFICIENT_DATA, without actions, until data fills its window or this passes. */
+  readonly warmUpMinutes?: number
+}
+
+/** The ARN pattern of this stack's alarms: every alarm is named `<stack>-<id>`. */
+export function alarmArnPattern(stack: Stack): string {
+  return `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${stack.stackName}-*`
+}
+
 export class Monitoring extends Construct {
   readonly topic: sns.Topic
+  readonly key: kms.Key
   readonly alarms: cloudwatch.Alarm[] = []
   readonly dashboard: cloudwatch.Dashboard
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id)
     // A customer managed key: CloudWatch may publish to an encrypted topic only with a key it is allowed to use.
-    const key = new kms.Key(this, 'AlertsKey', {
+    this.key = new kms.Key(this, 'AlertsKey', {
       enableKeyRotation: true,
       description: 'totesys-etl alert topic encryption',
     })
+    const key = this.key
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -75,6 +93,19 @@ export class Monitoring extends Construct {
       masterKey: key,
       enforceSSL: true,
     })
+    // The policy replaces the default one: without this statement no alarm could publish.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': alarmArnPattern(Stack.of(this)) },
+        },
+      }),
+    )
     const hasEmail = new CfnCondition(this, 'HasAlertEmail', {
       expression: Fn.conditionNot(Fn.conditionEquals(props.alertEmail, '')),
     })
@@ -98,6 +129,8 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       // No datapoint for 10 minutes means the load is not running at all: that is stale too.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      // A new stack has no data yet: wait for the first loads instead of mailing an alarm at once.
+      warmUpMinutes: 30,
     })
     alarm('NoSuccessfulExtract', 'No extract has read every table for the configured number of minutes', {
       metric: pipelineMetric(METRIC_NAMES.extractSucceeded, 'Sum', Duration.minutes(1)),
@@ -105,6 +138,7 @@ export class Monitoring extends Construct {
       evaluationPeriods: props.noExtractMinutes,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      warmUpMinutes: 30,
     })
     alarm('QuarantinedRows', 'The transform held rows back in quarantine: inspect and replay them', {
       metric: pipelineMetric(METRIC_NAMES.quarantinedRows, 'Sum'),
@@ -123,6 +157,20 @@ export class Monitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     })
+    alarm(
+      'StageDeadLetters',
+      'Stage runs that failed every retry: their wake-up events wait in the FIFO dead-letter queue',
+      {
+        metric: props.stageDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    )
 
     const fns = Object.entries(props.functions) as [StageName, StageFunction][]
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -168,13 +216,19 @@ export class Monitoring extends Construct {
     })
   }
 
-  /** An alarm that notifies the topic when it fires and when it clears. */
-  addAlarm(
-    id: string,
-    description: string,
-    options: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.Metric },
-  ): cloudwatch.Alarm {
-    const made = options.metric.createAlarm(this, id, { alarmDescription: description, ...options })
+  /** An alarm named `<stack>-<id>` that notifies the topic when it fires and when it clears. */
+  addAlarm(id: string, description: string, options: AlarmOptions): cloudwatch.Alarm {
+    const { warmUpMinutes, ...alarmOptions } = options
+    const made = options.metric.createAlarm(this, id, {
+      alarmName: `${Stack.of(this).stackName}-${id}`,
+      alarmDescription: description,
+      ...alarmOptions,
+    })
+    if (warmUpMinutes !== undefined) {
+      ;(made.node.defaultChild as cloudwatch.CfnAlarm).warmUpConfiguration = {
+        warmUpPeriodDurationInMinutes: warmUpMinutes,
+      }
+    }
     made.addAlarmAction(new actions.SnsAction(this.topic))
     made.addOkAction(new actions.SnsAction(this.topic))
     this.alarms.push(made)

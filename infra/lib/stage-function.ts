@@ -1,8 +1,8 @@
 /**
- * One pipeline stage as a Lambda function: the thin handler under src/entrypoints/lambda/ bundled by a
- * local esbuild (no Docker), its own role (only log writing here; the stack grants the rest), its own log
- * group with retention, async retries into the dead-letter queue, and a metric filter counting the
- * ERROR/CRITICAL lines it logs.
+ * One function of the stack: the thin handler under src/entrypoints/lambda/ bundled by a local esbuild (no
+ * Docker), its own role (its log group, X-Ray, and in a VPC its network interfaces; the stack grants the
+ * rest), its own log group with retention, active tracing, async retries into the dead-letter queue, and a
+ * metric filter counting the ERROR/CRITICAL lines it logs.
  */
 import { fileURLToPath } from 'node:url'
 import { type CfnElement, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib'
@@ -18,12 +18,31 @@ import { METRIC_NAMESPACE } from '../../src/core/metric-names.ts'
 /** The repository root: the bundler's project root. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** The DuckDB packages shipped as node modules (native x86_64 binary, not bundleable). */
-export const DUCKDB_MODULES = [
-  '@duckdb/node-api',
-  '@duckdb/node-bindings',
-  '@duckdb/node-bindings-linux-x64',
+/**
+ * The Node.js runtime's bundle of Amazon CAs (RDS included). Since Node.js 20 Lambda no longer loads it by
+ * default (it slows cold starts); functions that dial a database load it, so `sslmode=verify-full`
+ * (src/io/secrets.ts) can verify an RDS certificate.
+ */
+export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem'
+
+/**
+ * What Lambda needs to attach a function to a VPC: AWSLambdaVPCAccessExecutionRole's EC2 actions. aws-cdk-lib
+ * attaches that managed policy only to roles it creates, and every function here has its own role.
+ */
+export const VPC_ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
 ] as const
+
+/** The DuckDB packages a bundle ships as node modules (a native binary: not bundleable), per architecture. */
+export function duckdbModules(architecture: lambda.Architecture): string[] {
+  const binding = architecture === lambda.Architecture.ARM_64 ? 'linux-arm64' : 'linux-x64'
+  return ['@duckdb/node-api', '@duckdb/node-bindings', `@duckdb/node-bindings-${binding}`]
+}
 
 export type StageName = 'extract' | 'transform' | 'load'
 
@@ -36,22 +55,27 @@ export type MaintenanceFunctionName = 'sweep'
 /** Every function of the stack: src/entrypoints/lambda/<name>.ts. */
 export type FunctionName = StageName | ExtensionFunctionName | MaintenanceFunctionName
 
+/** The subnets and security groups of the databases' VPC. */
+export interface FunctionNetwork {
+  readonly vpc: ec2.IVpc
+  readonly subnets: ec2.ISubnet[]
+  readonly securityGroups: ec2.ISecurityGroup[]
+}
+
 export interface StageFunctionProps {
   readonly stage: FunctionName
   readonly description: string
   readonly architecture: lambda.Architecture
   readonly memorySize: number
   readonly timeout: Duration
-  /** Ships DuckDB (transform, load): the native module is copied from the local node_modules. */
+  /** Ships DuckDB (transform, load, fx, datasets): the native module is copied from the local node_modules. */
   readonly duckdb: boolean
+  /** Dials a PostgreSQL database: loads the runtime's CA bundle so verify-full TLS works. */
+  readonly dialsDatabase: boolean
   readonly environment: Record<string, string>
   readonly deadLetterQueue: sqs.IQueue
   readonly logRetention: logs.RetentionDays
-  readonly vpc?: {
-    readonly vpc: ec2.IVpc
-    readonly subnets: ec2.ISubnet[]
-    readonly securityGroups: ec2.ISecurityGroup[]
-  }
+  readonly vpc?: FunctionNetwork
 }
 
 /** The name of the metric counting a stage's ERROR and CRITICAL log lines. */
@@ -63,9 +87,11 @@ export class StageFunction extends Construct {
   readonly fn: NodejsFunction
   readonly logGroup: logs.LogGroup
   readonly role: iam.Role
+  readonly stage: FunctionName
 
   constructor(scope: Construct, id: string, props: StageFunctionProps) {
     super(scope, id)
+    this.stage = props.stage
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -86,8 +112,19 @@ export class StageFunction extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:*]`,
       reason: 'Log streams are created at run time; the wildcard is limited to streams of this log group.',
     })
+    if (props.vpc) {
+      // In the role's default policy, which the function depends on: Lambda checks these at creation.
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: [...VPC_ENI_ACTIONS], resources: ['*'] }))
+    }
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: props.vpc
+        ? 'X-Ray segments and the VPC network-interface actions (as in AWSLambdaVPCAccessExecutionRole) have no resource-level permissions; EC2 Describe* and X-Ray PutTraceSegments only work on "*".'
+        : 'X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions.',
+    })
 
     const loadsFiles = props.stage === 'load'
+    const duckdb = props.duckdb ? duckdbModules(props.architecture) : []
     this.fn = new NodejsFunction(this, 'Function', {
       description: props.description,
       entry: `${PROJECT_ROOT}src/entrypoints/lambda/${props.stage}.ts`,
@@ -102,13 +139,17 @@ export class StageFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'totesys-etl',
         POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        // Results can be large (a batch's per-table counts): keep them out of the trace.
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         // DuckDB and the stages write only under /tmp, the one writable folder.
         HOME: '/tmp',
         DATA_DIR: '/tmp/totesys-etl',
+        ...(props.dialsDatabase ? { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE } : {}),
         ...props.environment,
       },
       retryAttempts: 2,
@@ -129,7 +170,7 @@ export class StageFunction extends Construct {
         minify: true,
         sourceMap: true,
         // The AWS SDK is bundled (not the runtime's copy): S3 conditional writes need a known version.
-        externalModules: props.duckdb ? [...DUCKDB_MODULES] : [],
+        externalModules: duckdb,
         // `require` for the CommonJS dependencies (pg); `__bundleUrl` for modules that read files next to
         // them: each sees import.meta.url as if it were still in src/<folder>/, so '../../sql/' is the
         // bundle's sql/ folder (copied below), wherever the bundle runs (Lambda's /var/task, a test's temp dir).
@@ -140,14 +181,14 @@ export class StageFunction extends Construct {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) => [
-            ...(props.duckdb
+            ...(duckdb.length > 0
               ? [
                   `mkdir -p "${outputDir}/node_modules/@duckdb"`,
-                  ...DUCKDB_MODULES.map(
+                  ...duckdb.map(
                     (m) =>
-                      `test -d "${inputDir}/node_modules/${m}" || { echo "${m} is missing from node_modules: synth on linux x64 after npm ci, or npm i --no-save --os=linux --cpu=x64 ${m}" >&2; exit 1; }`,
+                      `test -d "${inputDir}/node_modules/${m}" || { echo "${m} is missing from node_modules: run npm ci (or node scripts/fetch-lambda-binaries.mjs)" >&2; exit 1; }`,
                   ),
-                  ...DUCKDB_MODULES.map(
+                  ...duckdb.map(
                     (m) => `cp -R "${inputDir}/node_modules/${m}" "${outputDir}/node_modules/@duckdb/"`,
                   ),
                 ]
@@ -159,14 +200,6 @@ export class StageFunction extends Construct {
         },
       },
     })
-
-    if (props.vpc) {
-      Validations.of(this.role).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        reason:
-          'Lambda needs to create and delete its network interfaces in the VPC; this AWS managed policy is exactly those EC2 ENI actions.',
-      })
-    }
 
     new logs.MetricFilter(this, 'LoggedErrors', {
       logGroup: this.logGroup,

@@ -1,531 +1,821 @@
 /**
- * The stack as CloudFormation: every resource and wiring issue 6 asks for, cdk-nag's AwsSolutions pack
- * with no unacknowledged finding, and the bundles themselves (they load, DuckDB and sql/ are shipped).
- * One full synth (with esbuild bundling) for the default stack; the VPC variant skips bundling.
+ * The stack as CloudFormation, and what AWS will do with it: each test walks the references AWS follows
+ * (alarm → topic → topic policy → key policy; function → role → policies; rule → queue → event source
+ * mapping → function) and evaluates the policies (infra/test/template-model.ts) instead of only looking
+ * for strings. Three synths: the default stack (arm64 DuckDB bundles, checked as aarch64 binaries), a
+ * second stack name with x86_64 DuckDB bundles (run here with node as Lambda would), and a VPC variant.
+ * cdk-nag's AwsSolutions pack runs on each; an unacknowledged finding fails the synth.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { App, Stack, Validations } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import { AwsSolutionsChecks } from 'cdk-nag'
+import fc from 'fast-check'
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../../src/core/metric-names.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES } from '../../src/core/warehouse-catalogue.ts'
 import { EXTENSION_METRICS } from '../../src/extensions/extension-metrics.ts'
 import { createTestDatabase } from '../../test/support/databases.ts'
-import { GLUE_DATABASE_NAME } from '../lib/data-lake.ts'
-import { EtlStack } from '../lib/etl-stack.ts'
-import { toGlueType } from '../lib/glue-columns.ts'
+import { EtlStack, type EtlStackProps } from '../lib/etl-stack.ts'
+import { toGlueDatabaseName, toGlueType } from '../lib/glue-columns.ts'
+import { API_THROTTLE } from '../lib/payments-api.ts'
+import { MAX_RECEIVES } from '../lib/serial-trigger.ts'
+import { EVERY_MINUTES, LOAD_SAFETY_MINUTES, SECRET_PARAMETERS } from '../lib/stack-parameters.ts'
+import { LAMBDA_CA_BUNDLE, VPC_ENI_ACTIONS } from '../lib/stage-function.ts'
+import {
+  ACCOUNT,
+  allows,
+  evaluateRule,
+  REGION,
+  type Resource,
+  type Statement,
+  TemplateModel,
+} from './template-model.ts'
 
-type Resource = {
-  Type: string
-  Properties: Record<string, unknown>
-  Condition?: string
-  Metadata?: Record<string, string>
+const FUNCTIONS = {
+  extract: 'one incremental extract',
+  transform: 'every pending ingestion batch',
+  load: 'every pending processed batch',
+  sweep: 'orphan data files',
+  api: 'the payments API',
+  fx: 'daily FX rates',
+  datasets: 'new JSON dataset',
+} as const
+type FunctionKey = keyof typeof FUNCTIONS
+const DUCKDB_FUNCTIONS = ['transform', 'load', 'fx', 'datasets'] as const
+/** The functions each run one invocation at a time through a FIFO queue. */
+const SERIAL_FUNCTIONS = ['extract', 'transform', 'load', 'datasets'] as const
+/** Which secret parameter each database function may read (and no other). */
+const SECRET_OF: Partial<Record<FunctionKey, keyof typeof SECRET_PARAMETERS>> = {
+  extract: 'TotesysDbSecretArn',
+  load: 'WarehouseDbSecretArn',
+  api: 'ApiDbSecretArn',
+  fx: 'FxDbSecretArn',
+  datasets: 'DatasetsDbSecretArn',
+}
+const NETWORK = {
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788'],
+  securityGroupIds: ['sg-0a1b2c3d4e5f60718'],
 }
 
-interface GlueTableInput {
-  Name: string
-  Parameters: Record<string, string>
-  PartitionKeys: { Name: string }[]
-  StorageDescriptor: {
-    Columns: { Name: string; Type: string }[]
-    Location: unknown
-    SerdeInfo: { SerializationLibrary: string }
+interface Synth {
+  readonly name: string
+  readonly stack: EtlStack
+  readonly model: TemplateModel
+  readonly outdir: string
+  fn(key: FunctionKey): string
+  props(key: FunctionKey): Record<string, unknown>
+  env(key: FunctionKey): Record<string, unknown>
+  statements(key: FunctionKey): Statement[]
+}
+
+/** Synthesizes a stack with cdk-nag (throws on any unacknowledged finding); bundles only when asked. */
+function synth(name: string, props: EtlStackProps, bundle: boolean): Synth {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'))
+  const app = new App({
+    outdir,
+    context: { 'aws:cdk:enable-asset-metadata': true, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  })
+  const stack = new EtlStack(app, name, props)
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
+  app.synth()
+  const model = new TemplateModel(Template.fromStack(stack).toJSON() as never)
+  const fn = (key: FunctionKey) => model.functionId(FUNCTIONS[key])
+  return {
+    name,
+    stack,
+    model,
+    outdir,
+    fn,
+    props: (key) => model.resources[fn(key)]!.Properties,
+    env: (key) =>
+      (model.resources[fn(key)]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    statements: (key) => model.statementsOf(model.roleOf(fn(key))),
   }
 }
-
-const STAGES = ['extract', 'transform', 'load'] as const
-type Stage = (typeof STAGES)[number]
 
 describe('EtlStack', () => {
-  let outdir: string
-  let template: Template
-  let resources: Record<string, Resource>
-  const fnId = {} as Record<Stage, string>
-  const roleId = {} as Record<Stage, string>
-  let ingestionId: string
-  let processedId: string
-
+  let main: Synth
+  let second: Synth
+  let vpc: Synth
+  let all: Synth[]
   before(() => {
-    outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'))
-    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } })
-    const stack = new EtlStack(app, 'TotesysEtl')
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
-    // Throws on any cdk-nag finding that is not acknowledged with a reason.
-    app.synth()
-    template = Template.fromStack(stack)
-    resources = template.toJSON().Resources
-    for (const stage of STAGES) {
-      const [id, fn] =
-        Object.entries(resources).find(
-          ([, r]) =>
-            r.Type === 'AWS::Lambda::Function' &&
-            String(r.Properties.Description).startsWith(
-              `totesys-etl: ${stage === 'extract' ? 'one incremental extract' : stage === 'transform' ? 'every pending ingestion' : 'every pending processed'}`,
-            ),
-        ) ?? assert.fail(`no ${stage} function`)
-      fnId[stage] = id
-      roleId[stage] = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!
-    }
-    ingestionId = stack.getLogicalId(stack.lake.ingestion.node.defaultChild as s3.CfnBucket)
-    processedId = stack.getLogicalId(stack.lake.processed.node.defaultChild as s3.CfnBucket)
+    main = synth('TotesysEtl', {}, true)
+    second = synth('Staging-Etl', { duckdbArchitecture: lambda.Architecture.X86_64 }, true)
+    vpc = synth('TotesysEtlVpc', { network: NETWORK }, false)
+    all = [main, second, vpc]
   })
-  after(() => rmSync(outdir, { recursive: true, force: true }))
+  after(() => {
+    for (const s of all ?? []) rmSync(s.outdir, { recursive: true, force: true })
+  })
 
-  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type)
-  /** The role of the function whose description contains `text`. */
-  const roleOf = (text: string) => {
-    const [, fn] =
-      ofType('AWS::Lambda::Function').find(([, r]) => String(r.Properties.Description).includes(text)) ??
-      assert.fail(`no function described '${text}'`)
-    return (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!
-  }
-  const policiesOf = (role: string) =>
-    ofType('AWS::IAM::Policy')
-      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
-      .map(([, p]) => JSON.stringify(p.Properties.PolicyDocument))
-      .join('\n')
+  const ingestionArn = (s: Synth) =>
+    `arn:aws:s3:::${s.stack.getLogicalId(s.stack.lake.ingestion.node.defaultChild as s3.CfnBucket).toLowerCase()}`
+  const processedArn = (s: Synth) =>
+    `arn:aws:s3:::${s.stack.getLogicalId(s.stack.lake.processed.node.defaultChild as s3.CfnBucket).toLowerCase()}`
+  const can = (s: Synth, key: FunctionKey, action: string, resource: string) =>
+    allows(s.statements(key), { action, resource })
 
-  it('keeps both stores encrypted, versioned, private, TLS-only, logged and tiered, with manifest events on', () => {
-    for (const id of [ingestionId, processedId]) {
-      const p = resources[id]!.Properties
+  describe('1. alarms reach a person', () => {
+    it('every alarm notifies the topic, whose policy lets CloudWatch publish for it and whose key CloudWatch may use', () => {
+      for (const s of all) {
+        const { model } = s
+        const [[topicId, topic]] = model.ofType('AWS::SNS::Topic') as [[string, Resource]]
+        const topicArn = model.resolve({ Ref: topicId }) as string
+        const topicStatements = model
+          .ofType('AWS::SNS::TopicPolicy')
+          .filter(([, p]) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: topicId }]))
+          .flatMap(
+            ([, p]) =>
+              model.resolve((p.Properties.PolicyDocument as { Statement: unknown }).Statement) as Statement[],
+          )
+        const keyId = (topic.Properties.KmsMasterKeyId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!
+        const keyStatements = model.resolve(
+          (model.resources[keyId]!.Properties.KeyPolicy as { Statement: unknown }).Statement,
+        ) as Statement[]
+        const alarms = model.ofType('AWS::CloudWatch::Alarm')
+        // 4 per function (errors, throttles, near timeout, logged errors) × 7; freshness, no extract, quarantined
+        // rows, the two dead-letter queues; no FX run, FX and dataset quarantine, API 5xx.
+        assert.equal(alarms.length, 7 * 4 + 5 + 4, s.name)
+        for (const [id, alarm] of alarms) {
+          const p = alarm.Properties
+          assert.deepEqual(p.AlarmActions, [{ Ref: topicId }], id)
+          assert.deepEqual(p.OKActions, [{ Ref: topicId }], id)
+          const alarmArn = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${model.resolve(p.AlarmName)}`
+          const context = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': alarmArn }
+          assert.ok(
+            allows(topicStatements, {
+              service: 'cloudwatch.amazonaws.com',
+              action: 'sns:Publish',
+              resource: topicArn,
+              context,
+            }),
+            `${s.name}: the topic policy lets CloudWatch publish for ${id}`,
+          )
+          for (const action of ['kms:GenerateDataKey', 'kms:Decrypt'])
+            assert.ok(
+              allows(keyStatements, { service: 'cloudwatch.amazonaws.com', action, resource: '*', context }),
+              `${s.name}: the key lets CloudWatch ${action}`,
+            )
+        }
+        // Not anyone's alarm: another account's, or a name outside this stack's.
+        const foreign = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:SomeoneElse-Alarm`
+        assert.ok(
+          !allows(topicStatements, {
+            service: 'cloudwatch.amazonaws.com',
+            action: 'sns:Publish',
+            resource: topicArn,
+            context: { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': foreign },
+          }),
+        )
+        assert.ok(
+          !allows(topicStatements, {
+            service: 'cloudwatch.amazonaws.com',
+            action: 'sns:Publish',
+            resource: topicArn,
+            context: { 'aws:SourceAccount': '999999999999', 'aws:SourceArn': foreign },
+          }),
+        )
+        // Plain HTTP is refused even to CloudWatch.
+        assert.ok(
+          !allows(topicStatements, {
+            service: 'cloudwatch.amazonaws.com',
+            action: 'sns:Publish',
+            resource: topicArn,
+            context: {
+              'aws:SourceAccount': ACCOUNT,
+              'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${s.name}-X`,
+              'aws:SecureTransport': 'false',
+            },
+          }),
+        )
+        Template.fromStack(s.stack).hasResource('AWS::SNS::Subscription', {
+          Condition: Match.anyValue(),
+          Properties: { Protocol: 'email', Endpoint: { Ref: 'AlertEmail' }, TopicArn: { Ref: topicId } },
+        })
+      }
+    })
+  })
+
+  describe('2. functions in a VPC can create their network interfaces', () => {
+    it('with the VPC context, every function with VpcConfig may manage ENIs, from a policy created before it', () => {
+      const inVpc = vpc.model.ofType('AWS::Lambda::Function').filter(([, f]) => f.Properties.VpcConfig)
+      assert.deepEqual(
+        inVpc
+          .map(([, f]) => String(f.Properties.Description).replace('totesys-etl: ', '').split(' ')[0])
+          .sort(),
+        ['daily', 'every', 'new', 'one', 'the'],
+        'extract, load, api, fx and datasets join the VPC; transform and sweep dial no database',
+      )
+      for (const [id, f] of inVpc) {
+        assert.deepEqual(f.Properties.VpcConfig, {
+          SubnetIds: ['subnet-a', 'subnet-b'],
+          SecurityGroupIds: ['sg-1'],
+        })
+        const role = vpc.model.roleOf(id)
+        const statements = vpc.model.statementsOf(role)
+        for (const action of VPC_ENI_ACTIONS)
+          assert.ok(allows(statements, { action, resource: '*' }), `${id} may ${action}`)
+        // Lambda checks the role when it creates the function: the policy must exist by then.
+        const granting = vpc.model
+          .policiesOf(role)
+          .filter((p) => JSON.stringify(p.document).includes('ec2:CreateNetworkInterface'))
+          .map((p) => p.id)
+        assert.ok(
+          granting.some((p) => vpc.model.createdBefore(id).has(p)),
+          `${id} is created after its ENI policy`,
+        )
+        assert.equal(vpc.model.resources[role]!.Properties.ManagedPolicyArns, undefined)
+      }
+    })
+
+    it('without a VPC no role gets EC2 rights, and no acknowledgement names the VPC managed policy', () => {
+      for (const s of [main, second]) {
+        for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+          assert.ok(!can(s, key, 'ec2:CreateNetworkInterface', '*'), `${s.name} ${key}`)
+          assert.equal(s.props(key).VpcConfig, undefined)
+        }
+      }
+      for (const s of all) {
+        const acknowledged = s.stack.node
+          .findAll()
+          .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+          .flatMap((m) => Object.keys(m.data as object))
+        assert.ok(acknowledged.length > 0)
+        assert.deepEqual(
+          acknowledged.filter((id) => /IAM4|AWSLambdaVPCAccessExecutionRole/.test(id)),
+          [],
+        )
+      }
+    })
+  })
+
+  describe('3. a second stack in the same account does not collide', () => {
+    it('names the Glue database after the stack, and each table lives in it', () => {
+      const names = all.map((s) => {
+        const [[, db]] = s.model.ofType('AWS::Glue::Database') as [[string, Resource]]
+        const name = (db.Properties.DatabaseInput as { Name: string }).Name
+        for (const [, t] of s.model.ofType('AWS::Glue::Table')) assert.equal(t.Properties.DatabaseName, name)
+        return name
+      })
+      assert.deepEqual(names, ['totesys_etl_lake', 'staging_etl_lake', 'totesys_etl_vpc_lake'])
+      // Alarms and the dashboard carry the stack name too.
+      for (const s of all) {
+        for (const [, a] of s.model.ofType('AWS::CloudWatch::Alarm'))
+          assert.ok(String(a.Properties.AlarmName).startsWith(`${s.name}-`))
+        const [[, dash]] = s.model.ofType('AWS::CloudWatch::Dashboard') as [[string, Resource]]
+        assert.equal(dash.Properties.DashboardName, `${s.name}-pipeline`)
+      }
+    })
+
+    it('derives a valid Glue/Athena name from any stack name, distinct for distinct snake-case names (fast-check)', () => {
+      const stackName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,30}$/)
+      fc.assert(
+        fc.property(stackName, stackName, (a, b) => {
+          const [x, y] = [toGlueDatabaseName(a), toGlueDatabaseName(b)]
+          assert.match(x, /^[a-z][a-z0-9_]*_lake$/)
+          assert.ok(x.length <= 255)
+          const snake = (n: string) =>
+            n
+              .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+              .replace(/-+/g, '_')
+              .toLowerCase()
+          if (snake(a) !== snake(b)) assert.notEqual(x, y)
+        }),
+        { numRuns: 300 },
+      )
+    })
+  })
+
+  describe('6. Athena reads the time columns', () => {
+    it('declares every time column bigint (parquet INT64 TIME micros), the rest from the catalogue', () => {
+      const tables = main.model.ofType('AWS::Glue::Table').map(
+        ([, t]) =>
+          t.Properties.TableInput as {
+            Name: string
+            StorageDescriptor: { Columns: { Name: string; Type: string }[] }
+          },
+      )
+      assert.deepEqual(tables.map((t) => t.Name).sort(), [...WAREHOUSE_TABLES].sort())
+      let times = 0
+      for (const t of tables) {
+        const catalogue = WAREHOUSE_CATALOGUE[t.Name as keyof typeof WAREHOUSE_CATALOGUE].columns
+        assert.deepEqual(
+          t.StorageDescriptor.Columns,
+          catalogue.map((c) => ({ Name: c.name, Type: toGlueType(c.type) })),
+        )
+        for (const c of catalogue.filter((c) => c.type === 'time')) {
+          times++
+          assert.equal(t.StorageDescriptor.Columns.find((x) => x.Name === c.name)?.Type, 'bigint')
+        }
+      }
+      assert.equal(times, 6)
+    })
+  })
+
+  describe('7. the payments API', () => {
+    it('serves GET routes through an HTTP API with IAM auth, throttling and access logs; no function URL', () => {
+      for (const s of all) {
+        const t = Template.fromStack(s.stack)
+        t.resourceCountIs('AWS::Lambda::Url', 0)
+        const routes = s.model.ofType('AWS::ApiGatewayV2::Route')
+        assert.ok(routes.length > 0)
+        for (const [, r] of routes) {
+          assert.equal(r.Properties.AuthorizationType, 'AWS_IAM')
+          assert.match(String(r.Properties.RouteKey), /^GET /)
+        }
+        const [[, stage]] = s.model.ofType('AWS::ApiGatewayV2::Stage') as [[string, Resource]]
+        assert.deepEqual(stage.Properties.DefaultRouteSettings, {
+          ThrottlingBurstLimit: API_THROTTLE.burstLimit,
+          ThrottlingRateLimit: API_THROTTLE.rateLimit,
+        })
+        const logs = stage.Properties.AccessLogSettings as {
+          DestinationArn: { 'Fn::GetAtt': string[] }
+          Format: string
+        }
+        const group = s.model.resources[logs.DestinationArn['Fn::GetAtt'][0]!]!
+        assert.equal(group.Type, 'AWS::Logs::LogGroup')
+        assert.ok(group.Properties.RetentionInDays)
+        assert.match(logs.Format, /\$context\.requestId/)
+        // API Gateway may invoke the function, only from this API.
+        const [apiId] = s.model.ofType('AWS::ApiGatewayV2::Api')[0]!
+        const permissions = s.model
+          .ofType('AWS::Lambda::Permission')
+          .filter(([, p]) => JSON.stringify(p.Properties.FunctionName).includes(s.fn('api')))
+        assert.equal(permissions.length, 1)
+        const [, permission] = permissions[0]!
+        assert.equal(permission.Properties.Action, 'lambda:InvokeFunction')
+        assert.equal(permission.Properties.Principal, 'apigateway.amazonaws.com')
+        assert.match(JSON.stringify(permission.Properties.SourceArn), new RegExp(apiId))
+        // The caller policy: execute-api:Invoke on this API's GET routes only.
+        const [[, callers]] = s.model.ofType('AWS::IAM::ManagedPolicy') as [[string, Resource]]
+        const statements = s.model.resolve(
+          (callers.Properties.PolicyDocument as { Statement: unknown }).Statement,
+        ) as Statement[]
+        const route = (method: string, path: string) =>
+          `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId.toLowerCase()}/$default/${method}/${path}`
+        assert.ok(
+          allows(statements, { action: 'execute-api:Invoke', resource: route('GET', 'payments/last5') }),
+        )
+        assert.ok(
+          !allows(statements, { action: 'execute-api:Invoke', resource: route('POST', 'payments/last5') }),
+        )
+        assert.ok(!allows(statements, { action: 'lambda:InvokeFunction', resource: '*' }))
+        assert.ok(s.model.template.Outputs?.ApiUrl && s.model.template.Outputs?.ApiCallerPolicyArn)
+      }
+    })
+  })
+
+  describe('8. verified TLS to RDS', () => {
+    it('every function that reads a database secret loads the runtime CA bundle on a Node.js 24 runtime', () => {
+      for (const s of all) {
+        for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+          const env = s.env(key)
+          const dials = Object.keys(env).some((k) => k.endsWith('_DB_SECRET_ARN'))
+          assert.equal(env.NODE_EXTRA_CA_CERTS, dials ? LAMBDA_CA_BUNDLE : undefined, `${s.name} ${key}`)
+          assert.equal(s.props(key).Runtime, 'nodejs24.x')
+        }
+      }
+    })
+  })
+
+  describe('least privilege', () => {
+    it('lets each database function read exactly its own secret', () => {
+      for (const s of all) {
+        for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+          for (const param of Object.keys(SECRET_PARAMETERS)) {
+            const arn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${param}-AbCdEf`
+            const model = new TemplateModel(s.model.template, { [param]: arn })
+            const may = allows(model.statementsOf(model.roleOf(s.fn(key))), {
+              action: 'secretsmanager:GetSecretValue',
+              resource: arn,
+            })
+            assert.equal(may, SECRET_OF[key] === param, `${s.name}: ${key} reading ${param}`)
+          }
+          const own = SECRET_OF[key]
+          if (own)
+            assert.deepEqual(
+              s.env(key)[key === 'extract' ? 'TOTESYS_DB_SECRET_ARN' : 'WAREHOUSE_DB_SECRET_ARN'],
+              { Ref: own },
+            )
+        }
+      }
+    })
+
+    it('grants s3:DeleteObject only (never a version), and no object wildcard actions', () => {
+      for (const s of all) {
+        for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+          const actions = s.statements(key).flatMap((st) => [st.Action].flat())
+          for (const a of actions) {
+            if (!a.startsWith('s3:')) continue
+            assert.ok(
+              [
+                's3:GetObject',
+                's3:PutObject',
+                's3:AbortMultipartUpload',
+                's3:DeleteObject',
+                's3:ListBucket',
+              ].includes(a),
+              `${key}: ${a}`,
+            )
+          }
+          assert.ok(!can(s, key, 's3:DeleteObjectVersion', `${ingestionArn(s)}/sales_order/x`))
+        }
+      }
+    })
+
+    it('keeps each stage to its prefixes: extract never writes _schemas/ or _quarantine/, sweep never deletes a manifest', () => {
+      for (const s of all) {
+        const ing = ingestionArn(s)
+        const proc = processedArn(s)
+        assert.ok(
+          can(
+            s,
+            'extract',
+            's3:PutObject',
+            `${ing}/sales_order/year=2026/month=11/day=30/0000000001-a.csv.gz`,
+          ),
+        )
+        assert.ok(can(s, 'extract', 's3:PutObject', `${ing}/_manifests/0000000001.json`))
+        for (const key of ['_schemas/sales_order/v2.json', '_quarantine/0000000001/x.json', 'ext/fx/x'])
+          assert.ok(!can(s, 'extract', 's3:PutObject', `${ing}/${key}`), `extract writes ${key}`)
+        assert.ok(!can(s, 'extract', 's3:DeleteObject', `${ing}/_manifests/0000000001.json`))
+        assert.ok(!can(s, 'extract', 's3:GetObject', `${proc}/_manifests/0000000001.json`))
+        assert.ok(can(s, 'transform', 's3:PutObject', `${ing}/_quarantine/0000000001/sales_order/x.json`))
+        assert.ok(!can(s, 'transform', 's3:PutObject', `${ing}/_manifests/0000000009.json`))
+        assert.ok(!can(s, 'transform', 's3:DeleteObject', `${proc}/_manifests/0000000001.json`))
+        for (const bucket of [ing, proc]) {
+          assert.ok(
+            !can(s, 'sweep', 's3:DeleteObject', `${bucket}/_manifests/0000000001.json`),
+            'sweep deletes a manifest',
+          )
+          assert.ok(!can(s, 'sweep', 's3:DeleteObject', `${bucket}/_schemas/sales_order/v1.json`))
+          assert.ok(!can(s, 'sweep', 's3:PutObject', `${bucket}/sales_order/x`))
+        }
+        assert.ok(
+          can(
+            s,
+            'sweep',
+            's3:DeleteObject',
+            `${ing}/sales_order/year=2026/month=11/day=30/0000000001-a.csv.gz`,
+          ),
+        )
+        assert.ok(
+          can(
+            s,
+            'sweep',
+            's3:DeleteObject',
+            `${proc}/fact_sales_order/year=2026/month=11/day=30/0000000001-a.parquet`,
+          ),
+        )
+        for (const key of ['load', 'api'] as const) {
+          assert.ok(!can(s, key, 's3:PutObject', `${proc}/fact_sales_order/x`))
+          assert.ok(!can(s, key, 's3:DeleteObject', `${proc}/fact_sales_order/x`))
+        }
+        assert.ok(
+          !s.statements('api').some((st) => [st.Action].flat().some((a) => a.startsWith('s3:'))),
+          'the API touches no bucket',
+        )
+        for (const [key, prefix] of [
+          ['fx', 'ext/fx/'],
+          ['datasets', 'ext/datasets/'],
+        ] as const) {
+          assert.ok(can(s, key, 's3:PutObject', `${ing}/${prefix}x`))
+          assert.ok(!can(s, key, 's3:PutObject', `${ing}/_manifests/0000000001.json`))
+          assert.ok(!can(s, key, 's3:DeleteObject', `${proc}/fact_sales_order/x`))
+        }
+      }
+    })
+
+    it('runs every function on Graviton (arm64) by default, DuckDB ones on x86_64 when the context asks', () => {
+      for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+        assert.deepEqual(main.props(key).Architectures, ['arm64'], key)
+        const expected = (DUCKDB_FUNCTIONS as readonly string[]).includes(key) ? 'x86_64' : 'arm64'
+        assert.deepEqual(second.props(key).Architectures, [expected], key)
+      }
+    })
+  })
+
+  describe('operability', () => {
+    it('refuses, at deploy, an extract schedule the no-extract alarm window cannot outlast', () => {
+      const rules = Object.values(main.model.template.Rules ?? {}).filter((r) =>
+        JSON.stringify(r).includes('ExtractEveryMinutes'),
+      )
+      assert.equal(rules.length, EVERY_MINUTES.length)
+      const pass = (extract: string, window: string) =>
+        rules.every((rule) => {
+          const params = { ExtractEveryMinutes: extract, NoExtractAlarmMinutes: window }
+          if (rule.RuleCondition !== undefined && evaluateRule(rule.RuleCondition, params) !== true)
+            return true
+          return rule.Assertions.every((a) => evaluateRule(a.Assert, params) === true)
+        })
+      const allowed = main.model.template.Parameters!.ExtractEveryMinutes!.AllowedValues as string[]
+      assert.deepEqual(allowed, EVERY_MINUTES.map(String))
+      for (const every of allowed)
+        for (let window = 2; window <= 1440; window++)
+          assert.equal(
+            pass(every, String(window)),
+            window > Number(every),
+            `extract every ${every}, window ${window}`,
+          )
+      // The load safety schedule leaves no 5-minute freshness period empty, and the threshold outlasts a gap.
+      assert.deepEqual(
+        main.model.template.Parameters!.LoadSafetyEveryMinutes!.AllowedValues,
+        LOAD_SAFETY_MINUTES.map(String),
+      )
+      assert.ok(Number(main.model.template.Parameters!.FreshnessThresholdSeconds!.MinValue) > 5 * 60)
+      for (const s of all) assert.ok(Object.keys(s.model.template.Rules ?? {}).length >= EVERY_MINUTES.length)
+    })
+
+    it('gives the alarms that treat missing data as breaching a warm-up, the FX one longer than its daily schedule', () => {
+      const alarms = main.model.ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties)
+      const breaching = alarms.filter((a) => a.TreatMissingData === 'breaching')
+      assert.deepEqual(
+        breaching.map((a) => a.MetricName).sort(),
+        [
+          EXTENSION_METRICS.fxSucceeded,
+          METRIC_NAMES.extractSucceeded,
+          METRIC_NAMES.freshnessLagSeconds,
+        ].sort(),
+      )
+      for (const a of breaching)
+        assert.ok(
+          (a.WarmUpConfiguration as { WarmUpPeriodDurationInMinutes: number })
+            ?.WarmUpPeriodDurationInMinutes >= 30,
+          String(a.MetricName),
+        )
+      const fx = breaching.find((a) => a.MetricName === EXTENSION_METRICS.fxSucceeded)!
+      assert.ok(
+        (fx.WarmUpConfiguration as { WarmUpPeriodDurationInMinutes: number }).WarmUpPeriodDurationInMinutes >=
+          24 * 60 + 30,
+      )
+      assert.ok(
+        (fx.WarmUpConfiguration as { WarmUpPeriodDurationInMinutes: number }).WarmUpPeriodDurationInMinutes <=
+          2880,
+      )
+      assert.deepEqual([fx.Period, fx.EvaluationPeriods, fx.Namespace], [3600, 25, METRIC_NAMESPACE])
+    })
+
+    it('runs each stage one invocation at a time: rules → FIFO queue (one group) → event source mapping', () => {
+      for (const s of all) {
+        const { model } = s
+        for (const key of SERIAL_FUNCTIONS) {
+          const fnId = s.fn(key)
+          const mappings = model
+            .ofType('AWS::Lambda::EventSourceMapping')
+            .filter(([, m]) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: fnId }))
+          assert.equal(mappings.length, 1, `${s.name} ${key}: one queue feeds it`)
+          const [mappingId, mapping] = mappings[0]!
+          const queueId = (mapping.Properties.EventSourceArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!
+          const queue = model.resources[queueId]!.Properties
+          assert.equal(queue.FifoQueue, true)
+          assert.equal(queue.ContentBasedDeduplication, true)
+          assert.ok(
+            Number(queue.VisibilityTimeout) >= Number(s.props(key).Timeout),
+            'visibility outlasts a run',
+          )
+          const redrive = queue.RedrivePolicy as {
+            deadLetterTargetArn: { 'Fn::GetAtt': string[] }
+            maxReceiveCount: number
+          }
+          assert.equal(redrive.maxReceiveCount, MAX_RECEIVES)
+          assert.equal(
+            model.resources[redrive.deadLetterTargetArn['Fn::GetAtt'][0]!]!.Properties.FifoQueue,
+            true,
+          )
+          assert.ok(Number(mapping.Properties.BatchSize) <= 10)
+          // The function may receive from its queue before the mapping is created (Lambda checks).
+          const role = model.roleOf(fnId)
+          const queueArn = model.resolve({ 'Fn::GetAtt': [queueId, 'Arn'] }) as string
+          assert.ok(allows(model.statementsOf(role), { action: 'sqs:ReceiveMessage', resource: queueArn }))
+          const granting = model
+            .policiesOf(role)
+            .filter((p) => JSON.stringify(p.document).includes(queueId))
+            .map((p) => p.id)
+          assert.ok(
+            granting.some((p) => model.createdBefore(mappingId).has(p)),
+            `${key}: mapping after its policy`,
+          )
+          // Every rule that wakes it sends to the queue with one message group; none invokes it directly.
+          const rules = model
+            .ofType('AWS::Events::Rule')
+            .filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(queueId))
+          assert.ok(rules.length >= 1)
+          for (const [, r] of rules)
+            for (const t of r.Properties.Targets as {
+              SqsParameters?: { MessageGroupId: string }
+              DeadLetterConfig?: unknown
+            }[]) {
+              assert.equal(t.SqsParameters?.MessageGroupId, key)
+              assert.ok(t.DeadLetterConfig)
+            }
+          assert.ok(
+            !model
+              .ofType('AWS::Events::Rule')
+              .some(([, r]) => JSON.stringify(r.Properties.Targets).includes(`"${fnId}"`)),
+          )
+          // EventBridge may send to the queue, only from its rules.
+          const policies = model
+            .ofType('AWS::SQS::QueuePolicy')
+            .filter(([, p]) => JSON.stringify(p.Properties.Queues).includes(queueId))
+          const statements = policies.flatMap(
+            ([, p]) =>
+              model.resolve((p.Properties.PolicyDocument as { Statement: unknown }).Statement) as Statement[],
+          )
+          for (const [ruleId] of rules) {
+            const context = { 'aws:SourceArn': String(model.resolve({ 'Fn::GetAtt': [ruleId, 'Arn'] })) }
+            assert.ok(
+              allows(statements, {
+                service: 'events.amazonaws.com',
+                action: 'sqs:SendMessage',
+                resource: queueArn,
+                context,
+              }),
+              `${key}: EventBridge may send`,
+            )
+          }
+        }
+        // The load wakes on processed manifests and on its safety schedule; the transform on ingestion manifests.
+        const wakes = (key: FunctionKey) => {
+          const [, mapping] = model
+            .ofType('AWS::Lambda::EventSourceMapping')
+            .find(([, m]) => JSON.stringify(m.Properties.FunctionName).includes(s.fn(key)))!
+          const queueId = (mapping.Properties.EventSourceArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!
+          return model
+            .ofType('AWS::Events::Rule')
+            .filter(([, r]) => JSON.stringify(r.Properties.Targets).includes(queueId))
+            .map(([, r]) => r.Properties)
+        }
+        const processedRef = {
+          Ref: s.stack.getLogicalId(s.stack.lake.processed.node.defaultChild as s3.CfnBucket),
+        }
+        const ingestionRef = {
+          Ref: s.stack.getLogicalId(s.stack.lake.ingestion.node.defaultChild as s3.CfnBucket),
+        }
+        const pattern = (bucket: unknown) => ({
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: { bucket: { name: [bucket] }, object: { key: [{ prefix: '_manifests/' }] } },
+        })
+        assert.deepEqual(
+          wakes('transform').map((r) => r.EventPattern),
+          [pattern(ingestionRef)],
+        )
+        assert.deepEqual(
+          wakes('load')
+            .map((r) => r.EventPattern)
+            .filter(Boolean),
+          [pattern(processedRef)],
+        )
+        const cron = (param: string) => ({ 'Fn::Join': ['', ['cron(0/', { Ref: param }, ' * * * ? *)']] })
+        assert.deepEqual(
+          wakes('load')
+            .map((r) => r.ScheduleExpression)
+            .filter(Boolean),
+          [cron('LoadSafetyEveryMinutes')],
+        )
+        assert.deepEqual(
+          wakes('extract').map((r) => r.ScheduleExpression),
+          [cron('ExtractEveryMinutes')],
+        )
+        // A FIFO dead letter alarms.
+        const fifoDlq = model
+          .ofType('AWS::SQS::Queue')
+          .filter(
+            ([id, q]) =>
+              q.Properties.FifoQueue &&
+              model
+                .ofType('AWS::SQS::Queue')
+                .some(([, o]) => JSON.stringify(o.Properties?.RedrivePolicy ?? {}).includes(id)),
+          )
+        assert.equal(fifoDlq.length, 1)
+        assert.ok(
+          model
+            .ofType('AWS::CloudWatch::Alarm')
+            .some(([, a]) => JSON.stringify(a.Properties.Dimensions ?? []).includes(fifoDlq[0]![0])),
+        )
+      }
+    })
+
+    it('traces every function with X-Ray', () => {
+      for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+        assert.deepEqual(main.props(key).TracingConfig, { Mode: 'Active' })
+        assert.ok(can(main, key, 'xray:PutTraceSegments', '*'))
+      }
+    })
+  })
+
+  describe('the bundles', () => {
+    const assetOf = (s: Synth, key: FunctionKey) =>
+      join(s.outdir, s.model.resources[s.fn(key)]!.Metadata!['aws:asset:path']!)
+    /** The ELF machine of a native module: 0xB7 aarch64, 0x3E x86-64. */
+    const elfMachine = (path: string) => {
+      const fd = openSync(path, 'r')
+      const buffer = Buffer.alloc(20)
+      readSync(fd, buffer, 0, 20, 0)
+      closeSync(fd)
+      assert.equal(buffer.subarray(0, 4).toString('latin1'), '\x7fELF')
+      return buffer.readUInt16LE(18)
+    }
+
+    it('ships the aarch64 DuckDB binding in the arm64 bundles, the x86-64 one in the x86_64 bundles, sql/ for the load', () => {
+      for (const key of DUCKDB_FUNCTIONS) {
+        const arm = join(assetOf(main, key), 'node_modules/@duckdb')
+        assert.equal(elfMachine(join(arm, 'node-bindings-linux-arm64/duckdb.node')), 0xb7, key)
+        assert.ok(!existsSync(join(arm, 'node-bindings-linux-x64')))
+        const x64 = join(assetOf(second, key), 'node_modules/@duckdb')
+        assert.equal(elfMachine(join(x64, 'node-bindings-linux-x64/duckdb.node')), 0x3e, key)
+      }
+      for (const key of ['extract', 'sweep', 'api'] as const)
+        assert.ok(!existsSync(join(assetOf(main, key), 'node_modules')))
+      assert.ok(existsSync(join(assetOf(main, 'load'), 'sql/warehouse.sql')))
+    })
+
+    it('each bundle, run by node as Lambda would, refuses a foreign event before touching anything', () => {
+      for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+        const out = execFileSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const { handler } = await import(${JSON.stringify(pathToFileURL(join(assetOf(second, key), 'index.mjs')).href)});
+             await handler({ action: 'drop' }).then(() => process.exit(3), (e) => { console.log(e.name + ': ' + e.message); })`,
+          ],
+          { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } },
+        )
+        assert.match(out, /ConfigError: unrecognised event/, key)
+      }
+    })
+
+    it('runs the bundled load against a real warehouse: init from the shipped sql, nothing pending, fresh', async (t) => {
+      const warehouse = await createTestDatabase('server')
+      if (!warehouse) return t.skip('no PostgreSQL server reachable at 127.0.0.1:5432')
+      const stores = mkdtempSync(join(tmpdir(), 'bundle-stores-'))
+      try {
+        const asset = assetOf(second, 'load')
+        const out = execFileSync(
+          process.execPath,
+          [
+            '--input-type=module',
+            '-e',
+            `const { handler } = await import(${JSON.stringify(pathToFileURL(join(asset, 'index.mjs')).href)});
+             const result = await handler({});
+             console.log('RESULT ' + JSON.stringify(result));
+             process.exit(0)`,
+          ],
+          {
+            encoding: 'utf8',
+            cwd: asset,
+            env: {
+              PATH: process.env.PATH,
+              HOME: tmpdir(),
+              WAREHOUSE_DB_URL: warehouse.url,
+              INGESTION_STORE: join(stores, 'ingestion'),
+              PROCESSED_STORE: join(stores, 'processed'),
+              DATA_DIR: join(stores, 'tmp'),
+              POWERTOOLS_METRICS_DISABLED: 'true',
+            },
+          },
+        )
+        const result = JSON.parse(/RESULT (.*)/.exec(out)?.[1] ?? 'null')
+        assert.deepEqual(result, { loaded: [], skipped: [], freshnessLagSeconds: 0 })
+        const [ledger] = await warehouse.db.query<{ ok: boolean }>(
+          "SELECT to_regclass('etl.load_ledger') IS NOT NULL AS ok",
+        )
+        assert.equal(ledger?.ok, true)
+      } finally {
+        await warehouse.drop()
+        rmSync(stores, { recursive: true, force: true })
+      }
+    })
+  })
+
+  it('keeps the stores encrypted, versioned, private, TLS-only and logged, with manifest events on', () => {
+    const t = Template.fromStack(main.stack)
+    for (const bucket of [main.stack.lake.ingestion, main.stack.lake.processed]) {
+      const p =
+        main.model.resources[main.stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)]!.Properties
       assert.deepEqual(p.VersioningConfiguration, { Status: 'Enabled' })
-      assert.deepEqual(p.BucketEncryption, {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      })
-      assert.deepEqual(p.PublicAccessBlockConfiguration, {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      })
       assert.deepEqual(p.NotificationConfiguration, {
         EventBridgeConfiguration: { EventBridgeEnabled: true },
       })
       assert.ok(p.LoggingConfiguration)
-      const rules = (p.LifecycleConfiguration as { Rules: { Id: string }[] }).Rules.map((r) => r.Id)
-      assert.ok(rules.includes('expire-old-versions') && rules.includes('tier-old-batches'), rules.join())
     }
-    const quarantine = (
-      resources[ingestionId]!.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }
-    ).Rules.find((r) => r.Id === 'expire-quarantine')
-    assert.equal(quarantine?.Prefix, '_quarantine/')
-    template.resourceCountIs('AWS::S3::Bucket', 3)
-    template.resourceCountIs('AWS::S3::BucketPolicy', 3)
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: ingestionId },
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    })
-    // No custom-resource Lambda (what eventBridgeEnabled would add): the 3 stages, the 3 extensions, the sweep.
-    template.resourceCountIs('AWS::Lambda::Function', 7)
-  })
-
-  it('runs the three stages on Node.js 24, extract on arm64, DuckDB stages on x86_64, with retries into the DLQ', () => {
-    const arch = { extract: 'arm64', transform: 'x86_64', load: 'x86_64' }
-    const [dlqId] = ofType('AWS::SQS::Queue').map(([id]) => id)
-    for (const stage of STAGES) {
-      const p = resources[fnId[stage]]!.Properties
-      assert.equal(p.Runtime, 'nodejs24.x')
-      assert.deepEqual(p.Architectures, [arch[stage]])
-      assert.deepEqual(p.DeadLetterConfig, { TargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] } })
-      const env = (p.Environment as { Variables: Record<string, unknown> }).Variables
-      assert.deepEqual(env.INGESTION_STORE, { 'Fn::Join': ['', ['s3://', { Ref: ingestionId }]] })
-      assert.equal(env.DATA_DIR, '/tmp/totesys-etl')
-      assert.equal(env.HOME, '/tmp')
-      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: { Ref: fnId[stage] },
-        MaximumRetryAttempts: 2,
-      })
+    t.resourceCountIs('AWS::S3::Bucket', 3)
+    // No custom-resource Lambda: the 3 stages, fx, datasets, the API and the sweep.
+    t.resourceCountIs('AWS::Lambda::Function', 7)
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      const group = (main.props(key).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref
+      assert.equal(main.model.resources[group]!.Properties.RetentionInDays, 30)
     }
-    const env = (stage: Stage) =>
-      (resources[fnId[stage]]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables
-    assert.deepEqual(env('extract').TOTESYS_DB_SECRET_ARN, { Ref: 'TotesysDbSecretArn' })
-    assert.deepEqual(env('load').WAREHOUSE_DB_SECRET_ARN, { Ref: 'WarehouseDbSecretArn' })
-    assert.equal(env('transform').TOTESYS_DB_SECRET_ARN, undefined)
-    assert.equal(env('transform').WAREHOUSE_DB_SECRET_ARN, undefined)
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 1209600,
-    })
-  })
-
-  it('wakes the extract on the schedule parameter, the transform and load on manifests, the load on a safety schedule', () => {
-    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties)
-    const targetOf = (r: Record<string, unknown>) =>
-      (r.Targets as { Arn: unknown; RetryPolicy?: unknown; DeadLetterConfig?: unknown }[])[0]!
-    const to = (stage: Stage) =>
-      rules.filter(
-        (r) => JSON.stringify(targetOf(r).Arn) === JSON.stringify({ 'Fn::GetAtt': [fnId[stage], 'Arn'] }),
-      )
-    const cron = (param: string) => ({ 'Fn::Join': ['', ['cron(0/', { Ref: param }, ' * * * ? *)']] })
-    assert.deepEqual(
-      to('extract').map((r) => r.ScheduleExpression),
-      [cron('ExtractEveryMinutes')],
-    )
-    const manifestPattern = (bucket: string) => ({
-      source: ['aws.s3'],
-      'detail-type': ['Object Created'],
-      detail: { bucket: { name: [{ Ref: bucket }] }, object: { key: [{ prefix: '_manifests/' }] } },
-    })
-    assert.deepEqual(
-      to('transform').map((r) => r.EventPattern),
-      [manifestPattern(ingestionId)],
-    )
-    const load = to('load')
-    assert.deepEqual(load.map((r) => r.EventPattern).filter(Boolean), [manifestPattern(processedId)])
-    assert.deepEqual(load.map((r) => r.ScheduleExpression).filter(Boolean), [cron('LoadSafetyEveryMinutes')])
-    for (const r of rules) {
-      assert.deepEqual(targetOf(r).RetryPolicy, { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 })
-      assert.ok(targetOf(r).DeadLetterConfig)
-    }
-    template.hasParameter('ExtractEveryMinutes', { Type: 'Number', Default: 1 })
-    // EventBridge may invoke each function (and only from its rules).
-    for (const stage of STAGES) {
-      template.hasResourceProperties('AWS::Lambda::Permission', {
-        FunctionName: { 'Fn::GetAtt': [fnId[stage], 'Arn'] },
-        Principal: 'events.amazonaws.com',
-      })
-    }
-  })
-
-  it('lets exactly the extract read the source secret and exactly the load read the warehouse secret', () => {
-    const readers = (param: string) =>
-      ofType('AWS::IAM::Policy')
-        .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(`{"Ref":"${param}"}`))
-        .map(([, p]) => JSON.stringify(p.Properties.Roles))
-    assert.deepEqual(readers('TotesysDbSecretArn'), [JSON.stringify([{ Ref: roleId.extract }])])
-    // The load, and the extensions that read the warehouse (api, fx, datasets: see infra/test/extensions.test.ts).
-    const extensionRoles = ['the payments API', 'daily FX rates', 'new JSON dataset'].map((d) =>
-      JSON.stringify([{ Ref: roleOf(d) }]),
-    )
-    assert.deepEqual(
-      readers('WarehouseDbSecretArn').sort(),
-      [JSON.stringify([{ Ref: roleId.load }]), ...extensionRoles].sort(),
-    )
-    assert.ok(policiesOf(roleId.extract).includes('secretsmanager:GetSecretValue'))
-    assert.ok(!policiesOf(roleId.transform).includes('secretsmanager'))
-  })
-
-  it('grants each stage only the stores it touches', () => {
-    const extract = policiesOf(roleId.extract)
-    assert.ok(extract.includes(ingestionId) && !extract.includes(processedId))
-    const load = policiesOf(roleId.load)
-    assert.ok(
-      !load.includes('s3:PutObject') && !load.includes('s3:DeleteObject'),
-      'the load writes no bucket',
-    )
-    assert.ok(load.includes('/_manifests/*'), 'the load reads only ingestion manifests')
-    const transform = policiesOf(roleId.transform)
-    assert.ok(transform.includes('/_quarantine/*') && transform.includes('/_schemas/*'))
-    // No role may use a managed policy (logs are granted on the function's own group).
-    for (const stage of STAGES)
-      assert.equal(resources[roleId[stage]]!.Properties.ManagedPolicyArns, undefined)
-  })
-
-  it('keeps logs with retention and counts logged errors per stage', () => {
-    for (const stage of STAGES) {
-      const p = resources[fnId[stage]]!.Properties
-      const group = (p.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref
-      assert.equal(resources[group]!.Properties.RetentionInDays, 30)
-      template.hasResourceProperties('AWS::Logs::MetricFilter', {
-        LogGroupName: { Ref: group },
-        FilterPattern: '{ ($.level = "ERROR") || ($.level = "CRITICAL") }',
-        MetricTransformations: [Match.objectLike({ MetricNamespace: METRIC_NAMESPACE, MetricValue: '1' })],
-      })
-    }
-  })
-
-  it('sends every alarm to the encrypted SNS topic, which mails the AlertEmail parameter', () => {
-    const [topicId, topic] = ofType('AWS::SNS::Topic')[0]!
-    assert.ok(topic.Properties.KmsMasterKeyId)
-    const alarms = ofType('AWS::CloudWatch::Alarm')
-    // 4 per stage (errors, throttles, duration, logged errors) + freshness, no extract, quarantine, DLQ;
-    // the extensions add 4 per function and 4 of their own (api 5xx, no FX run, FX and dataset quarantine);
-    // the sweep 4 more.
-    assert.equal(alarms.length, 36)
-    for (const [, a] of alarms) assert.deepEqual(a.Properties.AlarmActions, [{ Ref: topicId }])
-    template.hasResource('AWS::SNS::Subscription', {
-      Condition: Match.anyValue(),
-      Properties: { Protocol: 'email', Endpoint: { Ref: 'AlertEmail' }, TopicArn: { Ref: topicId } },
-    })
-    const byMetric = (name: string) =>
-      alarms.find(([, a]) => a.Properties.MetricName === name)?.[1].Properties
-    assert.deepEqual(
-      [
-        byMetric(METRIC_NAMES.freshnessLagSeconds)?.Threshold,
-        byMetric(METRIC_NAMES.freshnessLagSeconds)?.Namespace,
-      ],
-      [{ Ref: 'FreshnessThresholdSeconds' }, METRIC_NAMESPACE],
-    )
-    template.hasParameter('FreshnessThresholdSeconds', { Default: 600 })
-    const noExtract = byMetric(METRIC_NAMES.extractSucceeded)
-    assert.deepEqual(
-      [noExtract?.EvaluationPeriods, noExtract?.TreatMissingData],
-      [{ Ref: 'NoExtractAlarmMinutes' }, 'breaching'],
-    )
-    assert.ok(byMetric(METRIC_NAMES.quarantinedRows))
-    assert.ok(byMetric('ApproximateNumberOfMessagesVisible'))
-    const durations = alarms
-      .filter(([, a]) => a.Properties.MetricName === 'Duration')
-      .map(([, a]) => a.Properties.Threshold)
-    // 80 % of the timeouts: extract, transform, load; api (30 s), fx (5 min), datasets and sweep (10 min).
-    assert.deepEqual(
-      durations.sort((a, b) => Number(a) - Number(b)),
-      [24000, 240000, 240000, 480000, 480000, 480000, 480000],
-    )
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1)
-  })
-
-  it('catalogues every processed table in Glue as partitioned parquet with catalogue-derived columns', () => {
-    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: GLUE_DATABASE_NAME } })
-    const tables = ofType('AWS::Glue::Table').map(([, t]) => t.Properties.TableInput as GlueTableInput)
-    assert.deepEqual(tables.map((t) => t.Name).sort(), [...WAREHOUSE_TABLES].sort())
-    for (const t of tables) {
-      const table = t.Name as keyof typeof WAREHOUSE_CATALOGUE
-      assert.deepEqual(
-        t.StorageDescriptor.Columns,
-        WAREHOUSE_CATALOGUE[table].columns.map((c) => ({ Name: c.name, Type: toGlueType(c.type) })),
-      )
-      assert.deepEqual(
-        t.PartitionKeys.map((k) => k.Name),
-        ['year', 'month', 'day'],
-      )
-      assert.equal(t.Parameters.classification, 'parquet')
-      assert.match(t.StorageDescriptor.SerdeInfo.SerializationLibrary, /ParquetHiveSerDe/)
-      assert.deepEqual(t.StorageDescriptor.Location, {
-        'Fn::Join': ['', ['s3://', { Ref: processedId }, `/${table}/`]],
-      })
-    }
-    const sales = tables.find((t) => t.Name === 'fact_sales_order')!.StorageDescriptor.Columns
-    assert.deepEqual(
-      ['unit_price', 'created_time', 'created_date', 'units_sold'].map(
-        (n) => sales.find((c) => c.Name === n)?.Type,
-      ),
-      ['decimal(10,2)', 'string', 'date', 'int'],
-    )
-  })
-
-  it('ships the bundles: DuckDB for transform and load, sql/ for the load, and each bundle loads', async () => {
-    const assetOf = (stage: Stage) => join(outdir, resources[fnId[stage]]!.Metadata!['aws:asset:path']!)
-    for (const stage of ['transform', 'load'] as const) {
-      assert.ok(existsSync(join(assetOf(stage), 'node_modules/@duckdb/node-bindings-linux-x64')), stage)
-    }
-    assert.ok(!existsSync(join(assetOf('extract'), 'node_modules')))
-    assert.ok(existsSync(join(assetOf('load'), 'sql/warehouse.sql')))
-    // Each bundle, run by node as Lambda would, refuses a foreign event before touching anything.
-    for (const stage of STAGES) {
-      const out = execFileSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const { handler } = await import(${JSON.stringify(pathToFileURL(join(assetOf(stage), 'index.mjs')).href)});
-           await handler({ action: 'drop' }).then(() => process.exit(3), (e) => { console.log(e.name + ': ' + e.message); })`,
-        ],
-        { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } },
-      )
-      assert.match(out, /ConfigError: unrecognised event/, stage)
-    }
-  })
-
-  it('serves the payments API through an IAM-authenticated function URL that reads only the warehouse secret', () => {
-    const role = roleOf('the payments API')
-    const [apiId] = ofType('AWS::Lambda::Function').find(([, r]) =>
-      String(r.Properties.Description).includes('the payments API'),
-    )!
-    template.hasResourceProperties('AWS::Lambda::Url', {
-      AuthType: 'AWS_IAM',
-      TargetFunctionArn: { 'Fn::GetAtt': [apiId, 'Arn'] },
-    })
-    const policies = policiesOf(role)
-    assert.ok(policies.includes('secretsmanager:GetSecretValue') && policies.includes('WarehouseDbSecretArn'))
-    assert.ok(!policies.includes('s3:'), 'the API touches no bucket')
-    assert.ok(!policies.includes('TotesysDbSecretArn'))
-    const env = (resources[apiId]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables
-    assert.deepEqual(env.WAREHOUSE_DB_SECRET_ARN, { Ref: 'WarehouseDbSecretArn' })
-    assert.ok(Object.keys(template.toJSON().Outputs).some((k) => k.includes('ApiUrl')))
-  })
-
-  it('runs FX daily and the datasets on their schedule, each writing only its own prefix of the lake', () => {
-    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties)
-    const fnOf = (text: string) =>
-      ofType('AWS::Lambda::Function').find(([, r]) => String(r.Properties.Description).includes(text))![0]
-    const scheduleOf = (text: string) =>
-      rules
-        .filter(
-          (r) =>
-            JSON.stringify((r.Targets as { Arn: unknown }[])[0]!.Arn) ===
-            JSON.stringify({ 'Fn::GetAtt': [fnOf(text), 'Arn'] }),
-        )
-        .map((r) => r.ScheduleExpression)
-    assert.deepEqual(scheduleOf('daily FX rates'), ['cron(30 16 * * ? *)'])
-    assert.deepEqual(scheduleOf('new JSON dataset'), [
-      { 'Fn::Join': ['', ['cron(0/', { Ref: 'DatasetsEveryMinutes' }, ' * * * ? *)']] },
-    ])
-    for (const [text, prefix] of [
-      ['daily FX rates', 'ext/fx/*'],
-      ['new JSON dataset', 'ext/datasets/*'],
-    ] as const) {
-      const policies = policiesOf(roleOf(text))
-      const objects = [...policies.matchAll(/"Arn"\]\},"\/([^"]*)"/g)].map((m) => m[1])
-      assert.ok(objects.length > 0)
-      for (const object of objects) assert.equal(object, prefix, `${text} may touch only ${prefix}`)
-    }
-    const datasets = fnOf('new JSON dataset')
-    const env = (resources[datasets]!.Properties.Environment as { Variables: Record<string, unknown> })
-      .Variables
-    assert.deepEqual(env.DATASETS, { Ref: 'DatasetsConfig' })
-    // Read access to the datasets' source bucket exists only when a bucket is given.
-    const [, source] = ofType('AWS::IAM::Policy').find(([id]) => id.includes('DatasetsSourceRead'))!
-    assert.ok(source.Condition)
-    assert.match(JSON.stringify(source.Properties.PolicyDocument), /DatasetsSourceBucket/)
-    assert.doesNotMatch(JSON.stringify(source.Properties.PolicyDocument), /s3:PutObject|s3:DeleteObject/)
-  })
-
-  it('sweeps orphan files weekly with a role that reads and deletes in both buckets and writes nothing', () => {
-    const [sweepId, sweepFn] =
-      ofType('AWS::Lambda::Function').find(([, r]) =>
-        String(r.Properties.Description).includes('orphan data files'),
-      ) ?? assert.fail('no sweep function')
-    const schedules = ofType('AWS::Events::Rule')
-      .map(([, r]) => r.Properties)
-      .filter(
-        (r) =>
-          JSON.stringify((r.Targets as { Arn: unknown }[])[0]!.Arn) ===
-          JSON.stringify({ 'Fn::GetAtt': [sweepId, 'Arn'] }),
-      )
-      .map((r) => r.ScheduleExpression)
-    assert.deepEqual(schedules, ['cron(0 3 ? * SUN *)'])
-    const policies = policiesOf(roleOf('orphan data files'))
-    assert.ok(policies.includes(ingestionId) && policies.includes(processedId))
-    assert.ok(policies.includes('s3:DeleteObject'))
-    assert.ok(!policies.includes('s3:PutObject'), 'the sweep writes no object')
-    assert.ok(!policies.includes('secretsmanager'), 'the sweep reads no secret')
-    const env = (sweepFn.Properties.Environment as { Variables: Record<string, unknown> }).Variables
-    assert.ok(env.INGESTION_STORE && env.PROCESSED_STORE)
-    const alarms = ofType('AWS::CloudWatch::Alarm').map(([id]) => id)
-    assert.ok(alarms.some((id) => id.includes('SweepErrors')))
-  })
-
-  it('alarms on the extensions: failures, no FX run for a day, held FX answers and dataset files, API 5xx', () => {
-    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties)
-    const byMetric = (name: string) => alarms.find((a) => a.MetricName === name)
-    const noFx = byMetric(EXTENSION_METRICS.fxSucceeded)
-    assert.deepEqual(
-      [
-        noFx?.Namespace,
-        noFx?.Period,
-        noFx?.EvaluationPeriods,
-        noFx?.TreatMissingData,
-        noFx?.ComparisonOperator,
-      ],
-      [METRIC_NAMESPACE, 3600, 25, 'breaching', 'LessThanThreshold'],
-    )
-    assert.ok(byMetric(EXTENSION_METRICS.fxQuarantined))
-    assert.ok(byMetric(EXTENSION_METRICS.datasetQuarantined))
-    assert.ok(byMetric('Url5xxCount'))
-    for (const name of ['ApiLoggedErrors', 'FxLoggedErrors', 'DatasetsLoggedErrors'])
-      assert.ok(byMetric(name), name)
-    const errors = alarms.filter((a) => a.MetricName === 'Errors').length
-    assert.equal(errors, 7, 'an errors alarm per function')
-  })
-
-  it('ships the extension and sweep bundles: DuckDB for fx and datasets, and each refuses a foreign event', () => {
-    const assetOf = (text: string) => {
-      const [, fn] = ofType('AWS::Lambda::Function').find(([, r]) =>
-        String(r.Properties.Description).includes(text),
-      )!
-      return join(outdir, fn.Metadata!['aws:asset:path']!)
-    }
-    for (const text of ['daily FX rates', 'new JSON dataset'])
-      assert.ok(existsSync(join(assetOf(text), 'node_modules/@duckdb/node-bindings-linux-x64')), text)
-    for (const text of ['the payments API', 'orphan data files'])
-      assert.ok(!existsSync(join(assetOf(text), 'node_modules')), text)
-    for (const text of ['the payments API', 'daily FX rates', 'new JSON dataset', 'orphan data files']) {
-      const out = execFileSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const { handler } = await import(${JSON.stringify(pathToFileURL(join(assetOf(text), 'index.mjs')).href)});
-           await handler({ action: 'drop' }).then(() => process.exit(3), (e) => { console.log(e.name + ': ' + e.message); })`,
-        ],
-        { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmpdir() } },
-      )
-      assert.match(out, /ConfigError: unrecognised event/, text)
-    }
-  })
-
-  it('runs the bundled load against a real warehouse: init from the shipped sql, nothing pending, fresh', async (t) => {
-    const warehouse = await createTestDatabase('server')
-    if (!warehouse) return t.skip('no PostgreSQL server reachable at 127.0.0.1:5432')
-    const stores = mkdtempSync(join(tmpdir(), 'bundle-stores-'))
-    try {
-      const asset = join(outdir, resources[fnId.load]!.Metadata!['aws:asset:path']!)
-      const out = execFileSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const { handler } = await import(${JSON.stringify(pathToFileURL(join(asset, 'index.mjs')).href)});
-           const result = await handler({});
-           console.log('RESULT ' + JSON.stringify(result));
-           process.exit(0)`,
-        ],
-        {
-          encoding: 'utf8',
-          cwd: asset,
-          env: {
-            PATH: process.env.PATH,
-            HOME: tmpdir(),
-            WAREHOUSE_DB_URL: warehouse.url,
-            INGESTION_STORE: join(stores, 'ingestion'),
-            PROCESSED_STORE: join(stores, 'processed'),
-            DATA_DIR: join(stores, 'tmp'),
-            POWERTOOLS_METRICS_DISABLED: 'true',
-          },
-        },
-      )
-      const result = JSON.parse(/RESULT (.*)/.exec(out)?.[1] ?? 'null')
-      assert.deepEqual(result, { loaded: [], skipped: [], freshnessLagSeconds: 0 })
-      const [ledger] = await warehouse.db.query<{ ok: boolean }>(
-        "SELECT to_regclass('etl.load_ledger') IS NOT NULL AS ok",
-      )
-      assert.equal(ledger?.ok, true)
-    } finally {
-      await warehouse.drop()
-      rmSync(stores, { recursive: true, force: true })
-    }
-  })
-})
-
-describe('EtlStack in a VPC', () => {
-  it('puts the database stages in the given subnets and security groups, and stays cdk-nag clean', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } })
-    const stack = new EtlStack(app, 'TotesysEtlVpc', {
-      network: { vpcId: 'vpc-0abc', subnetIds: ['subnet-a', 'subnet-b'], securityGroupIds: ['sg-1'] },
-    })
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
-    app.synth()
-    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
-    const inVpc = functions.filter((f) => f.Properties.VpcConfig).map((f) => f.Properties.VpcConfig)
-    assert.equal(
-      inVpc.length,
-      5,
-      'extract, load and the three extensions join the VPC; transform needs no database',
-    )
-    for (const config of inVpc)
-      assert.deepEqual(config, { SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1'] })
   })
 })
 
