@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// Deploys the stack into the account and region of the current AWS credentials, from nothing if need be:
-//   TOTESYS_DB_URL=postgres://… WAREHOUSE_DB_URL=postgres://… npm run deploy -- --alert-email you@example.com
-// 1. creates or updates the two database secrets from the environment (values never printed; RDS-style
-//    JSON in TOTESYS_DB_SECRET_JSON / WAREHOUSE_DB_SECRET_JSON works too; unset = keep the stored value),
-// 2. bootstraps CDK in the account/region (a no-op when current), 3. deploys, passing the secret ARNs,
-// 4. prints the stack outputs. Options: --stack-name NAME, --sandbox (buckets deleted with the stack),
-// --param Name=Value (any stack parameter, repeatable), --dry-run (print the plan, touch nothing).
+// Deploys the stack into the account and region of the current AWS credentials (bootstrapped once, by hand:
+// docs/DEPLOY.md). Run through `npm run deploy` (node --import tsx, to check secrets with src/io/secrets.ts):
+//   TOTESYS_DB_URL=… WAREHOUSE_DB_URL=… WAREHOUSE_API_DB_URL=… WAREHOUSE_FX_DB_URL=… \
+//   WAREHOUSE_DATASETS_DB_URL=… npm run deploy -- --alert-email you@example.com
+// 1. checks each database secret given in the environment (<NAME>_URL, or RDS-style JSON in
+//    <NAME>_SECRET_JSON; unset = keep the stored value) the way the functions will read it, and refuses a
+//    bad one before storing anything (values are never printed),
+// 2. creates or updates the secrets <stack>/<name>, 3. deploys, passing their ARNs, 4. prints the outputs.
+// Options: --stack-name NAME, --sandbox (buckets deleted with the stack), --param Name=Value (any stack
+// parameter, repeatable), --dry-run (print the plan, touch nothing).
 // Network (databases in a VPC): TOTESYS_ETL_VPC_ID, TOTESYS_ETL_SUBNET_IDS, TOTESYS_ETL_SECURITY_GROUP_IDS.
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { toDatabaseUrl } from '../src/io/secrets.ts'
 
 const { values } = parseArgs({
   options: {
@@ -24,29 +28,34 @@ const stack = values['stack-name']
 const dryRun = values['dry-run']
 const env = process.env
 
-/** The secret's JSON from the environment, or undefined to keep what is stored. */
-function secretValue(prefix) {
-  const url = env[`${prefix}_URL`]
-  const json = env[`${prefix}_SECRET_JSON`]
-  if (url && json) fail(`set ${prefix}_URL or ${prefix}_SECRET_JSON, not both`)
-  if (url) {
-    if (!/^postgres(ql)?:\/\//.test(url)) fail(`${prefix}_URL must be a postgres:// URL`)
-    return JSON.stringify({ url })
-  }
-  if (json) {
-    try {
-      JSON.parse(json)
-    } catch {
-      fail(`${prefix}_SECRET_JSON is not JSON`)
-    }
-    return json
-  }
-  return undefined
-}
+/** The stack parameter of each secret, the environment prefix it comes from, and its name suffix. */
+const SECRETS = [
+  { param: 'TotesysDbSecretArn', prefix: 'TOTESYS_DB', name: 'totesys-db' },
+  { param: 'WarehouseDbSecretArn', prefix: 'WAREHOUSE_DB', name: 'warehouse-db' },
+  { param: 'ApiDbSecretArn', prefix: 'WAREHOUSE_API_DB', name: 'warehouse-api-db' },
+  { param: 'FxDbSecretArn', prefix: 'WAREHOUSE_FX_DB', name: 'warehouse-fx-db' },
+  { param: 'DatasetsDbSecretArn', prefix: 'WAREHOUSE_DATASETS_DB', name: 'warehouse-datasets-db' },
+]
 
 function fail(message) {
   console.error(`deploy: ${message}`)
   process.exit(1)
+}
+
+/** The secret's JSON from the environment, checked as the functions will read it, or undefined to keep. */
+function secretValue(prefix) {
+  const url = env[`${prefix}_URL`]
+  const json = env[`${prefix}_SECRET_JSON`]
+  if (url && json) fail(`set ${prefix}_URL or ${prefix}_SECRET_JSON, not both`)
+  if (!url && !json) return undefined
+  const value = url ? JSON.stringify({ url }) : json
+  try {
+    toDatabaseUrl(value, `${prefix}_${url ? 'URL' : 'SECRET_JSON'}`)
+  } catch (error) {
+    // The message names the field at fault, never a value.
+    fail(error instanceof Error ? error.message : String(error))
+  }
+  return value
 }
 
 async function ensureSecret(client, sdk, name, value) {
@@ -80,24 +89,26 @@ function run(args) {
     stdio: 'inherit',
     env: { ...env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
   })
-  if (result.status !== 0) process.exit(result.status ?? 1)
+  if (result.status !== 0) {
+    console.error(
+      'deploy: cdk deploy failed (a message about the bootstrap stack or SSM parameter /cdk-bootstrap/…: bootstrap the account once, docs/DEPLOY.md)',
+    )
+    process.exit(result.status ?? 1)
+  }
 }
 
-const secrets = {
-  TotesysDbSecretArn: { name: `${stack}/totesys-db`, value: secretValue('TOTESYS_DB') },
-  WarehouseDbSecretArn: { name: `${stack}/warehouse-db`, value: secretValue('WAREHOUSE_DB') },
-}
+// Every value is checked before any is stored: a bad one changes nothing.
+const planned = SECRETS.map((s) => ({ ...s, secretName: `${stack}/${s.name}`, value: secretValue(s.prefix) }))
 const arns = {}
 if (dryRun) {
-  for (const [param, s] of Object.entries(secrets)) {
-    console.log(`secret ${s.name}: ${s.value === undefined ? 'keep' : 'create or update'}`)
-    arns[param] = `<arn of ${s.name}>`
+  for (const s of planned) {
+    console.log(`secret ${s.secretName}: ${s.value === undefined ? 'keep' : 'create or update'}`)
+    arns[s.param] = `<arn of ${s.secretName}>`
   }
 } else {
   const sdk = await import('@aws-sdk/client-secrets-manager')
   const client = new sdk.SecretsManagerClient({})
-  for (const [param, s] of Object.entries(secrets))
-    arns[param] = await ensureSecret(client, sdk, s.name, s.value)
+  for (const s of planned) arns[s.param] = await ensureSecret(client, sdk, s.secretName, s.value)
 }
 
 const context = ['-c', `stackName=${stack}`]
@@ -114,7 +125,6 @@ const parameters = [
   ...(values['alert-email'] ? [`AlertEmail=${values['alert-email']}`] : []),
   ...values.param,
 ]
-run(['cdk', 'bootstrap', '--no-notices', ...context])
 run([
   'cdk',
   'deploy',
@@ -131,5 +141,8 @@ if (!dryRun) {
   const outputs = JSON.parse(readFileSync('cdk.out/outputs.json', 'utf8'))[stack] ?? {}
   console.log('\nstack outputs:')
   for (const [key, value] of Object.entries(outputs)) console.log(`  ${key} = ${value}`)
-  if (values['alert-email']) console.log(`\nconfirm the subscription mail sent to ${values['alert-email']}`)
+  if (values['alert-email'])
+    console.log(
+      `\nconfirm the subscription mail sent to ${values['alert-email']}: until then no alarm reaches you`,
+    )
 }

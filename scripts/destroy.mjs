@@ -24,7 +24,8 @@ if (result.status !== 0) process.exit(result.status ?? 1)
 if (values['delete-secrets']) {
   const sdk = await import('@aws-sdk/client-secrets-manager')
   const client = new sdk.SecretsManagerClient({})
-  for (const name of [`${stack}/totesys-db`, `${stack}/warehouse-db`]) {
+  const names = ['totesys-db', 'warehouse-db', 'warehouse-api-db', 'warehouse-fx-db', 'warehouse-datasets-db']
+  for (const name of names.map((n) => `${stack}/${n}`)) {
     try {
       await client.send(new sdk.DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))
       console.log(`secret ${name}: deleted`)
