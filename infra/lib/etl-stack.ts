@@ -71,13 +71,6 @@ export class EtlStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     })
-    for (const queue of [this.deadLetterQueue, this.stageDeadLetterQueue]) {
-      Validations.of(queue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This queue is itself a dead-letter queue (of the functions, event rules and serial triggers).',
-      })
-    }
     // The secret ARNs are not secrets (they name the secrets); masking them would hide which secret is used.
     Validations.of(this).acknowledge({
       id: 'CloudFormation-Validate::W2509',
