@@ -3,7 +3,6 @@ import { describe, it } from 'node:test'
 import { describeLocation, loadConfig } from './config.ts'
 import { parseDuration } from './core/duration.ts'
 import { ConfigError } from './core/errors.ts'
-import { redactSecrets, redactUrl } from './core/redact.ts'
 
 describe('loadConfig', () => {
   it('defaults to embedded databases and folder stores under .data', () => {
@@ -69,18 +68,6 @@ describe('loadConfig', () => {
     }
     const config = loadConfig({ TOTESYS_DB_URL: 'postgres://etl:hunter2@db/totesys' })
     assert.equal(describeLocation(config.totesysDb), 'postgres://etl:***@db/totesys')
-  })
-})
-
-describe('redaction helpers', () => {
-  it('redacts URL passwords, unparsable URLs and secrets in text', () => {
-    assert.equal(redactUrl('postgres://u:p%40ss@h:5432/d'), 'postgres://u:***@h:5432/d')
-    assert.equal(redactUrl('postgres://u@h/d'), 'postgres://u@h/d')
-    assert.equal(redactUrl('not a url //user:pw@host'), 'not a url //***@host')
-    assert.equal(
-      redactSecrets('password "pw1" rejected for pw1', ['pw1', '']),
-      'password "***" rejected for ***',
-    )
   })
 })
 
