@@ -34,7 +34,10 @@ describe('totesys-etl CLI', () => {
     const out = cli(['extract'], { TOTESYS_DB_URL: 'postgres://etl:hunter2-secret@127.0.0.1:1/totesys' })
     assert.equal(out.status, 75, 'a connection failure is transient')
     const all = out.stdout + out.stderr
-    assert.match(all, /cannot connect to postgres:\/\/etl:\*\*\*@127\.0\.0\.1:1\/totesys/)
+    assert.match(
+      all,
+      /cannot connect to the source \(TOTESYS_DB_URL\) at postgres:\/\/etl:\*\*\*@127\.0\.0\.1:1\/totesys/,
+    )
     assert.doesNotMatch(all, /hunter2/)
   })
 
