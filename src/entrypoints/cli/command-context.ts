@@ -47,6 +47,8 @@ export interface CommandContext {
   readonly log: Log
   /** A progress bar for a long step on a terminal; silent elsewhere. */
   progress(label: string, unit: string): Progress
+  /** Whether results printed on stdout may carry colour (a terminal, and no NO_COLOR). */
+  colorStdout(): boolean
   /** Reads `.env`, the log settings and the secrets to redact, before the command's action runs. */
   prepare(command: Command): Promise<void>
   /** Reports why a command failed, once, and sets the exit code. */
@@ -68,6 +70,7 @@ export function makeCommandContext(
   let current: Log = plainLog(terminal, tty)
   let interactive = false
   let running: string | undefined
+  let stdoutColor = false
   const log: Log = {
     debug: (m, f) => current.debug(m, f),
     info: (m, f) => current.info(m, f),
@@ -78,6 +81,7 @@ export function makeCommandContext(
   return {
     log,
     progress: (label, unit) => (interactive ? terminal.progress(label, unit) : noBar),
+    colorStdout: () => stdoutColor,
     async prepare(command) {
       const { knownSecrets, loadEnvFile, loadOutputSettings } = await import('../../config.ts')
       const { lineLog, redactingLog, toJsonLine } = await import('../../log.ts')
@@ -90,6 +94,7 @@ export function makeCommandContext(
       const output = loadOutputSettings(env, flags)
       const text = (output.logFormat ?? (tty ? 'text' : 'json')) === 'text'
       const color = output.color ?? (tty && text)
+      stdoutColor = output.color ?? process.stdout.isTTY === true
       interactive = tty && text
       terminal = createTerminal(stderr, {
         color,
