@@ -92,8 +92,8 @@ describe('renderLogEntry', () => {
     ],
     [
       'any other entry: message and fields',
-      entry('info', 'source seeded', { db: 'pglite:/tmp/x', rows: 30000, ms: 65000 }),
-      '12:00:01 · source seeded  db=pglite:/tmp/x  rows=30,000  1m 05s',
+      entry('info', 'source seeded', { db: 'pglite:/tmp/x', rows: 30000, seed: 730317007, ms: 65000 }),
+      '12:00:01 · source seeded  db=pglite:/tmp/x  rows=30,000  seed=730317007  1m 05s',
     ],
     [
       'a failed command, our error name dropped, the exit code explained',

@@ -78,8 +78,11 @@ export function rowsOf(fields: LogFields): number | undefined {
   return undefined
 }
 
-function formatValue(value: unknown): string {
-  if (typeof value === 'number') return formatCount(value)
+/** Numbers that are names, not quantities: no thousands separators. */
+const NAME_LIKE = /(seed|id|port|pid|year|code)$/i
+
+function formatValue(value: unknown, key = ''): string {
+  if (typeof value === 'number') return NAME_LIKE.test(key) ? String(value) : formatCount(value)
   if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value
   const text = JSON.stringify(value) ?? String(value)
   return text.length > 120 ? `${text.slice(0, 117)}…` : text
@@ -89,7 +92,7 @@ function formatFields(fields: LogFields, skip: ReadonlySet<string>): string {
   return Object.entries(fields)
     .filter(([key, value]) => !skip.has(key) && value !== undefined && key !== 'error' && key !== 'causes')
     .map(([key, value]) =>
-      key === 'ms' && typeof value === 'number' ? formatMs(value) : `${key}=${formatValue(value)}`,
+      key === 'ms' && typeof value === 'number' ? formatMs(value) : `${key}=${formatValue(value, key)}`,
     )
     .join('  ')
 }
