@@ -121,7 +121,10 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return out
 }
 
-/** The credentials a URL carries (user-info password, secret query parameters), decoded: for redactText. */
+/**
+ * The credentials a URL carries (user-info password, secret query parameters), as typed and decoded:
+ * for redactText, which then hides them wherever a driver echoes them.
+ */
 export function secretsOfUrl(url: string): string[] {
   const out: string[] = []
   const decode = (s: string) => {
@@ -131,16 +134,20 @@ export function secretsOfUrl(url: string): string[] {
       return s
     }
   }
+  const add = (s: string | undefined) => {
+    if (s) out.push(s, decode(s))
+  }
   try {
     const parsed = new URL(url)
-    if (parsed.password) out.push(parsed.password, decode(parsed.password))
+    add(parsed.password)
     for (const [key, value] of parsed.searchParams) {
-      if (new RegExp(`^${SECRET_KEY}$`, 'i').test(key) && value) out.push(value)
+      if (new RegExp(`^${SECRET_KEY}$`, 'i').test(key)) out.push(value)
     }
   } catch {
-    // Unparseable: take what sits between the first ':' after '//' and the last '@'.
-    const m = /\/\/[^:/?#\s]*:(.*)@[^@]*$/.exec(url)
-    if (m?.[1]) out.push(m[1], decode(m[1]))
+    // Unparseable: the raw forms below are all there is.
   }
+  // As typed: between the first ':' after '//' and the last '@' (a password the user did not encode).
+  add(/\/\/[^:/?#\s@]*:(.*)@[^@]*$/.exec(url)?.[1])
+  for (const m of url.matchAll(new RegExp(`[?&;]${SECRET_KEY}=([^&#]*)`, 'gi'))) add(m[1])
   return [...new Set(out)].filter((s) => s.length > 0)
 }
