@@ -112,7 +112,7 @@ describe('the .env file, the environment and flags', () => {
     )
   })
 
-  it('ignores a missing .env, but not a missing --env-file', () => {
+  it('ignores a missing .env, but not a missing --dotenv file', () => {
     assert.deepEqual(loadEnvFile({}, '/nonexistent/.env'), [])
     assert.throws(
       () => loadEnvFile({}, '/nonexistent/.env', { required: true }),

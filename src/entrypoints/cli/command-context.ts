@@ -18,10 +18,13 @@ export function flagOf(name: SettingName): string {
   return `--${name.toLowerCase().replaceAll('_', '-')}`
 }
 
-/** Adds every setting as a global flag, and `--env-file`. */
+/**
+ * Adds every setting as a global flag, and `--dotenv` (not `--env-file`: Node 20 reads that one itself,
+ * even after the script's name, and stops when the file is missing).
+ */
 export function addSettingFlags(program: Command): void {
   program.option(
-    '--env-file <path>',
+    '--dotenv <path>',
     'read settings from this file (KEY=value lines); default: .env in the working directory, if there is one',
   )
   for (const [name, help] of Object.entries(SETTINGS)) {
@@ -88,7 +91,7 @@ export function makeCommandContext(
       const { renderLogEntry } = await import('./render-log-entry.ts')
       running = commandPath(command)
       const options = command.optsWithGlobals()
-      const envFile = typeof options.envFile === 'string' ? options.envFile : undefined
+      const envFile = typeof options.dotenv === 'string' ? options.dotenv : undefined
       loadEnvFile(env, resolve(envFile ?? '.env'), { required: envFile !== undefined })
       const flags = settingsFromFlags(options)
       const output = loadOutputSettings(env, flags)
