@@ -16,6 +16,7 @@ import { runCycles } from './measure-cycles.ts'
 import { runFreshness } from './measure-freshness.ts'
 import { type FullLoad, runFullLoad } from './measure-full-load.ts'
 import { runLimit } from './measure-limit.ts'
+import { runStartup } from './measure-startup.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SCALES = { default: [1, 10, 100], quick: [1, 3, 10] } as const
@@ -50,6 +51,10 @@ async function runBench(workDir: string): Promise<BenchResults> {
   const profileDir = args.profile === undefined ? undefined : join(process.cwd(), args.profile)
   if (profileDir) mkdirSync(profileDir, { recursive: true })
 
+  const startup = runStartup()
+  say(
+    `(0) CLI start-up (wall, median of ${startup.runs}): --help ${startup.helpMs.median} ms, --version ${startup.versionMs.median} ms`,
+  )
   say(`(1) full first load at scale ${mainScale}`)
   const main = await runFullLoad(mainScale, join(workDir, `scale-${mainScale}`), profileDir)
   say(`    ${main.rows} rows in ${main.totalS.toFixed(2)} s`)

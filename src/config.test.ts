@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { describeLocation, loadConfig } from './config.ts'
+import { describeLocation, knownSecrets, loadConfig, loadEnvFile, loadOutputSettings } from './config.ts'
 import { parseDuration } from './core/duration.ts'
 import { ConfigError } from './core/errors.ts'
-import { redactSecrets, redactUrl } from './core/redact.ts'
 
 describe('loadConfig', () => {
   it('defaults to embedded databases and folder stores under .data', () => {
@@ -72,18 +71,6 @@ describe('loadConfig', () => {
   })
 })
 
-describe('redaction helpers', () => {
-  it('redacts URL passwords, unparsable URLs and secrets in text', () => {
-    assert.equal(redactUrl('postgres://u:p%40ss@h:5432/d'), 'postgres://u:***@h:5432/d')
-    assert.equal(redactUrl('postgres://u@h/d'), 'postgres://u@h/d')
-    assert.equal(redactUrl('not a url //user:pw@host'), 'not a url //***@host')
-    assert.equal(
-      redactSecrets('password "pw1" rejected for pw1', ['pw1', '']),
-      'password "***" rejected for ***',
-    )
-  })
-})
-
 describe('parseDuration', () => {
   for (const [text, ms] of [
     ['250ms', 250],
@@ -95,4 +82,83 @@ describe('parseDuration', () => {
   ] as const) {
     it(`reads ${text}`, () => assert.equal(parseDuration(text, 'X'), ms))
   }
+})
+
+describe('the .env file, the environment and flags', () => {
+  const withFile = async (text: string, fn: (path: string) => void | Promise<void>) => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+    const { join } = await import('node:path')
+    const { tmpdir } = await import('node:os')
+    const dir = await mkdtemp(join(tmpdir(), 'etl-env-'))
+    try {
+      await writeFile(join(dir, '.env'), text)
+      await fn(join(dir, '.env'))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('fills what the environment lacks; the environment wins over the file, flags over both', async () => {
+    await withFile(
+      '# the tour\nTOTESYS_DB_URL=postgres://u@h/from_file\nWAREHOUSE_DB_URL="postgres://u@h/wh_file"\nEXTRACT_LAG=90s\n',
+      (path) => {
+        const env: Record<string, string | undefined> = { WAREHOUSE_DB_URL: 'postgres://u@h/wh_env' }
+        assert.deepEqual(loadEnvFile(env, path).sort(), ['EXTRACT_LAG', 'TOTESYS_DB_URL'])
+        const config = loadConfig(env as Record<string, string>, { EXTRACT_LAG: '5m' })
+        assert.deepEqual(config.totesysDb, { kind: 'server', url: 'postgres://u@h/from_file' })
+        assert.deepEqual(config.warehouseDb, { kind: 'server', url: 'postgres://u@h/wh_env' })
+        assert.equal(config.extractLagMs, 300_000)
+      },
+    )
+  })
+
+  it('ignores a missing .env, but not a missing --dotenv file', () => {
+    assert.deepEqual(loadEnvFile({}, '/nonexistent/.env'), [])
+    assert.throws(
+      () => loadEnvFile({}, '/nonexistent/.env', { required: true }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /cannot read the settings file \/nonexistent\/.env: ENOENT/.test(e.message),
+    )
+  })
+})
+
+describe('loadOutputSettings', () => {
+  for (const [env, expected] of [
+    [{}, { logLevel: 'info', logFormat: undefined, color: undefined }],
+    [
+      { LOG_LEVEL: 'DEBUG', LOG_FORMAT: 'JSON' },
+      { logLevel: 'debug', logFormat: 'json', color: undefined },
+    ],
+    [
+      { LOG_LEVEL: 'warning', LOG_FORMAT: 'text', NO_COLOR: '1' },
+      { logLevel: 'warn', logFormat: 'text', color: false },
+    ],
+    [{ FORCE_COLOR: '1' }, { logLevel: 'info', logFormat: undefined, color: true }],
+    [{ FORCE_COLOR: '0' }, { logLevel: 'info', logFormat: undefined, color: false }],
+    [{ NO_COLOR: '' }, { logLevel: 'info', logFormat: undefined, color: undefined }],
+  ] as const) {
+    it(`reads ${JSON.stringify(env)}`, () => assert.deepEqual(loadOutputSettings(env), expected))
+  }
+  it('lets a flag win and rejects nonsense', () => {
+    assert.equal(loadOutputSettings({ LOG_LEVEL: 'info' }, { LOG_LEVEL: 'error' }).logLevel, 'error')
+    assert.throws(
+      () => loadOutputSettings({ LOG_LEVEL: 'loud' }),
+      /LOG_LEVEL must be one of debug, info, warn, error/,
+    )
+    assert.throws(() => loadOutputSettings({ LOG_FORMAT: 'xml' }), /LOG_FORMAT must be one of text, json/)
+  })
+})
+
+describe('knownSecrets', () => {
+  it('collects every credential the settings hold', () => {
+    const secrets = knownSecrets({
+      TOTESYS_DB_URL: 'postgres://u:p%40ss1@h/db',
+      WAREHOUSE_DB_URL: 'postgres://u@h/db?sslpassword=key-secret',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret',
+      ALERT_WEBHOOK_URL: 'https://hooks.example.com/services/T0/B0/tok',
+    })
+    for (const s of ['p@ss1', 'key-secret', 'aws-secret', 'https://hooks.example.com/services/T0/B0/tok'])
+      assert.ok(secrets.includes(s), s)
+  })
 })

@@ -2,11 +2,14 @@
  * The only reader of process.env. Every setting is parsed and validated once, here, with a clear
  * message; CLI flags override the environment under the same names (`--totesys-db-url` = TOTESYS_DB_URL).
  */
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { parseEnv } from 'node:util'
 import { parseDuration } from './core/duration.ts'
 import { ConfigError } from './core/errors.ts'
-import { redactUrl } from './core/redact.ts'
+import { redactUrl, secretsOfUrl } from './core/redact.ts'
 import { type DatasetConfig, parseDatasets } from './datasets/dataset-config.ts'
+import type { SettingName, Settings } from './settings.ts'
 
 export type DbLocation =
   | { readonly kind: 'server'; readonly url: string }
@@ -43,28 +46,7 @@ export interface Config {
   readonly datasets: readonly DatasetConfig[]
 }
 
-/** The settings, their environment names and defaults, as `--help` shows them. */
-export const SETTINGS = {
-  TOTESYS_DB_URL:
-    'source database: postgres:// URL, or pglite:<dir> / pglite:memory; default embedded .data/totesys',
-  WAREHOUSE_DB_URL:
-    'warehouse database: postgres:// URL, or pglite:<dir> / pglite:memory; default .data/warehouse',
-  INGESTION_STORE: 'ingestion store: folder path or s3://bucket[/prefix]; default .data/ingestion',
-  PROCESSED_STORE: 'processed store: folder path or s3://bucket[/prefix]; default .data/processed',
-  S3_ENDPOINT: 'optional S3-compatible endpoint URL (credentials come the standard AWS ways)',
-  EXTRACT_LAG: 'how far back each extract re-reads for late commits, e.g. 2m, 90s; default 2m',
-  EXTRACT_BATCH_ROWS:
-    'most rows per ingestion batch; a larger backlog becomes several batches; default 250000',
-  PURCHASE_FACT_TABLE: 'fact_purchase_orders (default) or fact_purchase_order',
-  DATA_DIR: 'folder for the embedded defaults; default .data',
-  ALERT_WEBHOOK_URL: 'optional http(s) URL that receives every alert as a JSON POST',
-  FRESHNESS_ALERT: 'freshness above which an alert fires, e.g. 10m; default 10m',
-  DATASETS:
-    'external JSON datasets to pick up: a JSON array (docs/OPERATIONS.md, JSON datasets); default none',
-} as const
-export type SettingName = keyof typeof SETTINGS
-
-export type Settings = Partial<Record<SettingName, string | undefined>>
+export { SETTINGS, type SettingName, type Settings } from './settings.ts'
 
 /** Parses settings (environment merged with flags) into a typed Config, or throws ConfigError. */
 export function loadConfig(env: Settings, overrides: Settings = {}): Config {
@@ -168,4 +150,93 @@ export function describeLocation(location: DbLocation | StoreLocation): string {
     case 's3':
       return `s3://${location.bucket}/${location.prefix}`
   }
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export const LOG_FORMATS = ['text', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
+
+/** How the CLI talks: log level, log format and colour; undefined means "decide by the terminal". */
+export interface OutputSettings {
+  readonly logLevel: LogLevel
+  readonly logFormat: LogFormat | undefined
+  readonly color: boolean | undefined
+}
+
+type Environment = Readonly<Record<string, string | undefined>>
+
+/**
+ * Reads LOG_LEVEL, LOG_FORMAT, NO_COLOR and FORCE_COLOR (https://no-color.org, https://force-color.org).
+ * Apart from loadConfig so that a bad database URL can still be reported in the chosen format.
+ */
+export function loadOutputSettings(env: Environment, overrides: Settings = {}): OutputSettings {
+  const get = (name: string) => {
+    const value = (overrides as Environment)[name] ?? env[name]
+    return value === undefined || value.trim() === '' ? undefined : value.trim().toLowerCase()
+  }
+  const level = get('LOG_LEVEL') ?? 'info'
+  const aliases: Readonly<Record<string, LogLevel>> = { warning: 'warn', critical: 'error', fatal: 'error' }
+  const logLevel = aliases[level] ?? level
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got '${level}'`)
+  }
+  const format = get('LOG_FORMAT')
+  if (format !== undefined && !(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}; got '${format}'`)
+  }
+  const force = env.FORCE_COLOR
+  const color =
+    env.NO_COLOR !== undefined && env.NO_COLOR !== ''
+      ? false
+      : force !== undefined
+        ? force !== '0' && force !== 'false'
+        : undefined
+  return { logLevel: logLevel as LogLevel, logFormat: format as LogFormat | undefined, color }
+}
+
+/**
+ * Reads a `.env` file (KEY=value lines, as dotenv and Node's --env-file read them) into env for every
+ * key env does not already hold: the environment wins over the file, flags win over both. Returns the
+ * keys it set; a missing file is no error unless `required`.
+ */
+export function loadEnvFile(
+  env: Record<string, string | undefined>,
+  path: string,
+  options: { required?: boolean } = {},
+): string[] {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' && !options.required) return []
+    throw new ConfigError(
+      `cannot read the settings file ${path}: ${code ?? String(error)}`,
+      {},
+      { cause: error },
+    )
+  }
+  const loaded: string[] = []
+  for (const [key, value] of Object.entries(parseEnv(text))) {
+    if (env[key] !== undefined) continue
+    env[key] = value
+    loaded.push(key)
+  }
+  return loaded
+}
+
+/** Every credential the settings hold (URL passwords, AWS secret keys): redacted verbatim wherever printed. */
+export function knownSecrets(env: Environment, overrides: Settings = {}): string[] {
+  const all = { ...env, ...overrides } as Environment
+  const urls = ['TOTESYS_DB_URL', 'WAREHOUSE_DB_URL', 'S3_ENDPOINT', 'ALERT_WEBHOOK_URL'] as const
+  const secrets = urls.flatMap((name) => secretsOfUrl(all[name] ?? ''))
+  // A webhook URL is a credential in itself (Slack's hooks hold their token in the path).
+  const webhook = all.ALERT_WEBHOOK_URL
+  if (webhook) secrets.push(webhook)
+  for (const name of ['PGPASSWORD', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+    const value = all[name]
+    if (value) secrets.push(value)
+  }
+  return [...new Set(secrets)]
 }

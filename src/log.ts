@@ -3,6 +3,7 @@
  * message plus fields (stage, batchId, table, rows, ms). `alert` marks an incident a person must see.
  */
 import { Logger } from '@aws-lambda-powertools/logger'
+import { redactText } from './core/redact.ts'
 
 export type LogFields = Readonly<Record<string, unknown>>
 
@@ -36,7 +37,7 @@ export function errorFields(error: unknown): LogFields {
 export function powertoolsLog(options: { level?: string; service?: string } = {}): Log {
   const logger = new Logger({
     serviceName: options.service ?? 'totesys-etl',
-    logLevel: (options.level ?? 'INFO') as 'INFO',
+    logLevel: (options.level ?? 'INFO').toUpperCase() as 'INFO',
   })
   return {
     debug: (message, fields = {}) => logger.debug(message, { ...fields }),
@@ -74,27 +75,68 @@ export function memoryLog(): Log & { readonly entries: LogEntry[] } {
 /** A logger that writes nowhere. */
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {}, alert() {} }
 
-const LEVEL_ORDER = { debug: 0, info: 1, warn: 2, error: 3, alert: 4 } as const
+/** Severity order: an entry is written when its level is at or above the logger's minimum. */
+export const LEVEL_ORDER = { debug: 0, info: 1, warn: 2, error: 3, alert: 4 } as const
+export type LevelName = keyof typeof LEVEL_ORDER
 
-/** A readable logger for a person at a terminal: `12:00:01 INFO  message key=value …`. */
-export function terminalLog(write: (line: string) => void, minimum: keyof typeof LEVEL_ORDER = 'info'): Log {
+/** A logger that renders each entry at or above `minimum` to a line (or skips it) and writes it. */
+export function lineLog(
+  write: (line: string) => void,
+  render: (entry: LogEntry) => string | undefined,
+  minimum: LevelName = 'info',
+): Log {
   const at =
-    (level: keyof typeof LEVEL_ORDER) =>
+    (level: LevelName) =>
     (message: string, fields: LogFields = {}): void => {
       if (LEVEL_ORDER[level] < LEVEL_ORDER[minimum]) return
-      const time = new Date().toISOString().slice(11, 19)
-      const rest = Object.entries(fields)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-        .join(' ')
-      write(`${time} ${level.toUpperCase().padEnd(5)} ${message}${rest ? ` ${rest}` : ''}`)
+      const line = render({ level, message, fields })
+      if (line !== undefined) write(line)
     }
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), alert: at('alert') }
 }
 
-/** JSON lines for machines, readable lines on a terminal. */
-export function defaultLog(options: { level?: string | undefined } = {}): Log {
-  const level = (options.level?.toLowerCase() ?? 'info') as keyof typeof LEVEL_ORDER
-  return process.stderr.isTTY
-    ? terminalLog((line) => process.stderr.write(`${line}\n`), level in LEVEL_ORDER ? level : 'info')
-    : powertoolsLog({ level: options.level })
+function redactValue(value: unknown, secrets: readonly string[], depth: number): unknown {
+  if (typeof value === 'string') return redactText(value, secrets)
+  if (depth > 6 || value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secrets, depth + 1)]))
 }
+
+/**
+ * A logger that hides credentials in every message and field (URL passwords, `password=` pairs and
+ * the given secrets, whatever a driver put in its error text) before the inner logger sees them.
+ */
+export function redactingLog(inner: Log, secrets: readonly string[] = []): Log {
+  const at =
+    (level: LevelName) =>
+    (message: string, fields: LogFields = {}): void =>
+      inner[level](redactText(message, secrets), redactValue(fields, secrets, 0) as LogFields)
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), alert: at('alert') }
+}
+
+const JSON_LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', alert: 'CRITICAL' } as const
+
+/**
+ * An entry as one JSON object, in the shape Powertools gives the Lambda logs (level, message,
+ * timestamp, service, then the fields; an alert is CRITICAL with `alert: true`), so one query reads both.
+ */
+export function toJsonLine(entry: LogEntry, time: Date, service = 'totesys-etl'): string {
+  const { level, message, fields } = entry
+  const head = { level: JSON_LEVELS[level], message, timestamp: time.toISOString(), service }
+  return JSON.stringify(
+    // The head first and last: first for the order a reader expects, last so no field can overwrite it.
+    { ...head, ...fields, ...head, ...(level === 'alert' ? { alert: true } : {}) },
+    (_key, value) => (typeof value === 'bigint' ? value.toString() : value),
+  )
+}
+
+/** How a long step tells a person how far it got (a bar on a terminal; nothing elsewhere). */
+export interface Progress {
+  start(total: number): void
+  /** `n` more units done; `label` says what is being worked on now (a table, a batch). */
+  advance(n: number, label?: string): void
+  stop(): void
+}
+
+/** A Progress that shows nothing (not a terminal, JSON logs, tests). */
+export const noProgress: Progress = { start() {}, advance() {}, stop() {} }

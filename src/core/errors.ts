@@ -42,6 +42,19 @@ export class DataError extends EtlError {
   override readonly name = 'DataError'
 }
 
+/**
+ * A configured system answered and refused: the database does not exist, the login or the key was
+ * rejected, no permission. Retrying cannot help; fix the setting or the grant.
+ */
+export class AccessError extends EtlError {
+  override readonly name = 'AccessError'
+}
+
+/** A store could not be written (read-only, full, no permission): the message names the store and the path. */
+export class StoreError extends EtlError {
+  override readonly name = 'StoreError'
+}
+
 /** True when retrying the failed operation can succeed without anyone changing anything. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof EtlError) return error.transient

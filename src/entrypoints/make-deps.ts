@@ -1,13 +1,16 @@
 /**
  * Builds the dependencies the stages take from a Config: databases and stores are opened lazily and
- * once, so a command touches only what it needs, and a warm Lambda reuses them.
+ * once, so a command touches only what it needs (and loads only the drivers it needs), and a warm
+ * Lambda reuses them.
  */
 import { type Config, describeLocation } from '../config.ts'
+import { StoreError } from '../core/errors.ts'
 import type { Database } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { openDatabase } from '../io/open-database.ts'
 import { openStore } from '../io/open-store.ts'
 import { type Log, powertoolsLog } from '../log.ts'
+import { SYSTEM_NAMES } from '../settings.ts'
 
 export interface Deps {
   readonly config: Config
@@ -16,34 +19,76 @@ export interface Deps {
   warehouse(): Promise<Database>
   readonly ingestion: ObjectStore
   readonly processed: ObjectStore
+  /**
+   * The first store write that failed since the deps were made, if any. A stage may record such a
+   * failure against a table and carry on; the caller reports it as what it is.
+   */
+  storeFailure?(): StoreError | undefined
   /** Closes whatever was opened. */
   close(): Promise<void>
+}
+
+/** A store that remembers the first StoreError any of its calls threw (and still throws it). */
+function noticingFailures(store: ObjectStore, notice: (error: StoreError) => void): ObjectStore {
+  const watch =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args)
+      } catch (error) {
+        if (error instanceof StoreError) notice(error)
+        throw error
+      }
+    }
+  return {
+    description: store.description,
+    put: watch((key, body) => store.put(key, body)),
+    putStream: watch((key, body) => store.putStream(key, body)),
+    createIfAbsent: watch((key, body) => store.createIfAbsent(key, body)),
+    get: watch((key) => store.get(key)),
+    getStream: watch((key) => store.getStream(key)),
+    list: watch((prefix) => store.list(prefix)),
+    delete: watch((key) => store.delete(key)),
+    toLocalFile: watch((key, tmpDir) => store.toLocalFile(key, tmpDir)),
+    putFile: watch((key, path) => store.putFile(key, path)),
+  }
 }
 
 /** Lazily opened dependencies for a config. */
 export function makeDeps(config: Config, log: Log = powertoolsLog()): Deps {
   const opened: Promise<Database>[] = []
-  const lazy = (location: Config['totesysDb']) => {
+  const lazy = (location: Config['totesysDb'], system: string) => {
     let db: Promise<Database> | undefined
     return () => {
       if (!db) {
-        db = openDatabase(location)
+        db = openDatabase(location, { system })
         opened.push(db)
       }
       return db
     }
   }
   // Two settings naming the same embedded folder must share one PGlite instance (it allows one opener).
-  const source = lazy(config.totesysDb)
   const sameDb = describeLocation(config.totesysDb) === describeLocation(config.warehouseDb)
-  const warehouse = sameDb ? source : lazy(config.warehouseDb)
+  const source = lazy(config.totesysDb, sameDb ? 'source and warehouse' : SYSTEM_NAMES.source)
+  const warehouse = sameDb ? source : lazy(config.warehouseDb, SYSTEM_NAMES.warehouse)
+  let failure: StoreError | undefined
+  const notice = (error: StoreError) => {
+    failure ??= error
+  }
   return {
     config,
     log,
     source,
     warehouse,
-    ingestion: openStore(config.ingestionStore, config.s3Endpoint),
-    processed: openStore(config.processedStore, config.s3Endpoint),
+    ingestion: noticingFailures(
+      openStore(config.ingestionStore, config.s3Endpoint, SYSTEM_NAMES.ingestion),
+      notice,
+    ),
+    processed: noticingFailures(
+      openStore(config.processedStore, config.s3Endpoint, SYSTEM_NAMES.processed),
+      notice,
+    ),
+    storeFailure: () => failure,
     async close() {
       const results = await Promise.allSettled(opened)
       for (const result of results) if (result.status === 'fulfilled') await result.value.close()

@@ -3,8 +3,8 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
-import { UnavailableError } from '../core/errors.ts'
-import { redactSecrets, redactUrl } from '../core/redact.ts'
+import { AccessError, UnavailableError } from '../core/errors.ts'
+import { redactText, redactUrl, secretsOfUrl } from '../core/redact.ts'
 import {
   beginSql,
   type Database,
@@ -41,20 +41,47 @@ function clientSession(client: pg.PoolClient): SqlSession {
 
 const guarded = new WeakSet<pg.PoolClient>()
 
+/** What the server's refusal means, by SQLSTATE, and what to do: retrying cannot help with any of these. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  '3D000': 'create it, or fix the database name in the URL',
+  '28P01': 'fix the password in the URL',
+  '28000': "fix the user in the URL, or the server's pg_hba.conf",
+  '42501': 'GRANT CONNECT on the database to the role, or use another role',
+}
+
+/**
+ * The error for a failed connection: a refusal (database missing, login rejected) is an AccessError,
+ * terminal; anything else (refused, timed out, reset) an UnavailableError, worth retrying. The message
+ * names the system and its redacted URL, never a password, whatever the driver put in its own message.
+ */
+export function toConnectionError(error: unknown, system: string, url: string): Error {
+  const code = (error as { code?: unknown } | null)?.code
+  const driver = redactText(String((error as Error | null)?.message ?? error), secretsOfUrl(url))
+  const what = `cannot connect to the ${system} at ${redactUrl(url)}`
+  const refusal = typeof code === 'string' ? REFUSALS[code] : undefined
+  if (refusal) return new AccessError(`${what}: ${driver} (${refusal})`, {}, { cause: error })
+  return new UnavailableError(`${what}: ${driver}`, {}, { cause: error })
+}
+
 export class PgDatabase implements Database {
   readonly kind = 'server'
   readonly description: string
   private readonly pool: pg.Pool
-  private readonly password: string
+  private readonly url: string
+  private readonly system: string
 
-  constructor(url: string, options: { max?: number; applicationName?: string } = {}) {
+  constructor(
+    url: string,
+    options: { max?: number; applicationName?: string; system?: string; connectTimeoutMs?: number } = {},
+  ) {
     this.description = redactUrl(url)
-    this.password = decodeURIComponent(new URL(url).password)
+    this.url = url
+    this.system = options.system ?? 'database'
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 4,
       application_name: options.applicationName ?? 'totesys-etl',
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       types,
     })
     // An idle client that loses its connection must not crash the process; the next checkout reconnects.
@@ -72,8 +99,7 @@ export class PgDatabase implements Database {
       }
       return client
     } catch (error) {
-      const message = redactSecrets(String((error as Error).message ?? error), [this.password])
-      throw new UnavailableError(`cannot connect to ${this.description}: ${message}`, {}, { cause: error })
+      throw toConnectionError(error, this.system, this.url)
     }
   }
 
@@ -127,5 +153,46 @@ export class PgDatabase implements Database {
 
   async close(): Promise<void> {
     await this.pool.end()
+  }
+}
+
+/**
+ * Creates the database a server URL names when the server has no such database (through the
+ * server's `postgres` maintenance database, with the URL's credentials). Returns the database's name
+ * when it created one, undefined when it was there. The name is the user's own setting, quoted.
+ */
+export async function runCreateDatabaseIfAbsent(
+  url: string,
+  system = 'database',
+): Promise<string | undefined> {
+  const target = new URL(url)
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''))
+  if (name === '' || name === 'postgres') return undefined
+  const maintenance = new URL(url)
+  maintenance.pathname = '/postgres'
+  const client = new pg.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 10_000 })
+  try {
+    await client.connect()
+  } catch (error) {
+    throw toConnectionError(error, system, maintenance.toString())
+  }
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (found.rowCount) return undefined
+    await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`)
+    return name
+  } catch (error) {
+    // Another run created it in between: fine.
+    if ((error as { code?: unknown }).code === '42P04') return undefined
+    const message = redactText(String((error as Error).message ?? error), secretsOfUrl(url))
+    throw new AccessError(
+      `cannot create the ${system} database "${name}" at ${redactUrl(url)}: ${message}`,
+      {},
+      {
+        cause: error,
+      },
+    )
+  } finally {
+    await client.end().catch(() => {})
   }
 }

@@ -3,9 +3,9 @@
  * transactions itself. COPY goes through PGlite's `/dev/blob` device, which holds one COPY's bytes in
  * memory: fine for the embedded default's sizes; a real server streams.
  */
-import { mkdir } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { AccessError, EtlError } from '../core/errors.ts'
 import {
   beginSql,
   type Database,
@@ -13,6 +13,7 @@ import {
   TEXT_TYPE_OIDS,
   type TransactionOptions,
 } from './database.ts'
+import { makeFolder } from './make-folder.ts'
 
 const parsers = Object.fromEntries(TEXT_TYPE_OIDS.map((oid) => [oid, (value: string) => value]))
 
@@ -63,11 +64,34 @@ export class PgliteDatabase implements Database {
   }
 
   /** Opens (creating if needed) an embedded database in a folder, or in memory when path is undefined. */
-  static async open(path: string | undefined): Promise<PgliteDatabase> {
-    if (path !== undefined) await mkdir(path, { recursive: true })
+  static async open(path: string | undefined, system = 'database'): Promise<PgliteDatabase> {
+    const description = path === undefined ? 'pglite:memory' : `pglite:${path}`
+    const what = `cannot open the embedded ${system} at ${description}`
+    if (path !== undefined) {
+      try {
+        await makeFolder(path)
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? String(error)
+        throw new AccessError(
+          `${what}: cannot create its folder (${code}); point it at a writable folder`,
+          {},
+          {
+            cause: error,
+          },
+        )
+      }
+    }
     const db = new PGlite(path)
-    await db.waitReady
-    return new PgliteDatabase(db, path === undefined ? 'pglite:memory' : `pglite:${path}`)
+    try {
+      await db.waitReady
+    } catch (error) {
+      throw new EtlError(
+        `${what}: ${error instanceof Error ? error.message : String(error)}`,
+        {},
+        { cause: error },
+      )
+    }
+    return new PgliteDatabase(db, description)
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {

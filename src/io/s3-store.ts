@@ -14,12 +14,15 @@ import {
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import type { ObjectStore } from './object-store.ts'
+import { toStoreError } from './store-failure.ts'
 
 export interface S3StoreOptions {
   readonly bucket: string
   readonly prefix: string
   readonly endpoint?: string | undefined
   readonly client?: S3Client
+  /** How errors name this store, e.g. `ingestion store (INGESTION_STORE)`. */
+  readonly name?: string
 }
 
 /** Builds the S3 client: a custom endpoint (tests, MinIO) gets path-style addressing. */
@@ -29,6 +32,11 @@ export function makeS3Client(endpoint: string | undefined): S3Client {
       ? {}
       : { endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' },
   )
+}
+
+/** An answer from S3 (403, 404 …), as opposed to a network failure (retried by the SDK, then transient). */
+function isServiceError(error: unknown): boolean {
+  return (error as S3ServiceException | null)?.$metadata?.httpStatusCode !== undefined
 }
 
 function isStatus(error: unknown, ...statuses: number[]): boolean {
@@ -41,12 +49,24 @@ export class S3Store implements ObjectStore {
   private readonly client: S3Client
   private readonly bucket: string
   private readonly prefix: string
+  private readonly name: string
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket
     this.prefix = options.prefix === '' ? '' : `${options.prefix.replace(/\/+$/, '')}/`
     this.client = options.client ?? makeS3Client(options.endpoint)
     this.description = `s3://${this.bucket}/${this.prefix}`
+    this.name = `${options.name ?? 'store'} ${this.description}`
+  }
+
+  /** Sends a command; an S3 refusal becomes a StoreError naming the object (network errors pass through). */
+  private async call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      if (!isServiceError(error)) throw error
+      throw toStoreError(this.name, operation, `s3://${this.bucket}/${this.key(key)}`, error)
+    }
   }
 
   private key(key: string): string {
@@ -54,7 +74,9 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: body }))
+    await this.call('write', key, () =>
+      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: body })),
+    )
   }
 
   async putStream(key: string, body: Readable): Promise<void> {
@@ -65,7 +87,7 @@ export class S3Store implements ObjectStore {
       partSize: 8 * 1024 * 1024,
       queueSize: 2,
     })
-    await upload.done()
+    await this.call('write', key, () => upload.done())
   }
 
   async createIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
@@ -77,7 +99,8 @@ export class S3Store implements ObjectStore {
     } catch (error) {
       // 412: the object exists. 409: a concurrent conditional write to the same key is in flight.
       if (isStatus(error, 412, 409)) return false
-      throw error
+      if (!isServiceError(error)) throw error
+      throw toStoreError(this.name, 'write', `s3://${this.bucket}/${this.key(key)}`, error)
     }
   }
 
@@ -86,8 +109,9 @@ export class S3Store implements ObjectStore {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }))
       return out.Body === undefined ? new Uint8Array() : await out.Body.transformToByteArray()
     } catch (error) {
-      if (isStatus(error, 404)) return undefined
-      throw error
+      if (isStatus(error, 404) && (error as Error).name !== 'NoSuchBucket') return undefined
+      if (!isServiceError(error)) throw error
+      throw toStoreError(this.name, 'read', `s3://${this.bucket}/${this.key(key)}`, error)
     }
   }
 
@@ -101,8 +125,14 @@ export class S3Store implements ObjectStore {
     const keys: string[] = []
     let token: string | undefined
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken: token }),
+      const page = await this.call('list', prefix, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.key(prefix),
+            ContinuationToken: token,
+          }),
+        ),
       )
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) keys.push(object.Key.slice(this.prefix.length))
@@ -113,7 +143,9 @@ export class S3Store implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }))
+    await this.call('delete', key, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) })),
+    )
   }
 
   async toLocalFile(key: string, tmpDir: string): Promise<string> {

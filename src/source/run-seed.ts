@@ -8,11 +8,10 @@ import { ConfigError } from '../core/errors.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import type { Database, SqlSession } from '../io/database.ts'
 import { runWithoutForeignKeys } from '../io/without-foreign-keys.ts'
-import type { Log } from '../log.ts'
+import { type Log, noProgress, type Progress } from '../log.ts'
 import { resetSequences, runCopySnapshotTables, runLoadSnapshot } from './load-snapshot.ts'
 import { planSeed } from './plan-seed.ts'
 import { type CopyBatch, planSeedCopies, seedRowCount } from './seed-copies.ts'
-import { noProgress, type Progress } from './seed-progress.ts'
 import { hasSourceSchema, runCreateSourceSchema } from './source-schema.ts'
 
 export type SeedSource =

@@ -34,8 +34,34 @@ describe('totesys-etl CLI', () => {
     const out = cli(['extract'], { TOTESYS_DB_URL: 'postgres://etl:hunter2-secret@127.0.0.1:1/totesys' })
     assert.equal(out.status, 75, 'a connection failure is transient')
     const all = out.stdout + out.stderr
-    assert.match(all, /cannot connect to postgres:\/\/etl:\*\*\*@127\.0\.0\.1:1\/totesys/)
+    assert.match(
+      all,
+      /cannot connect to the source \(TOTESYS_DB_URL\) at postgres:\/\/etl:\*\*\*@127\.0\.0\.1:1\/totesys/,
+    )
     assert.doesNotMatch(all, /hunter2/)
+  })
+
+  it('reads settings from --dotenv PATH (the environment still wins), and fails on a missing one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'etl-cli-dotenv-'))
+    try {
+      const file = join(dir, 'settings.env')
+      writeFileSync(
+        file,
+        'TOTESYS_DB_URL=postgres://etl:dotenv-secret@127.0.0.1:1/from_file\nEXTRACT_LAG=soon\n',
+      )
+      const out = cli(['extract', '--dotenv', file], { EXTRACT_LAG: '2m' })
+      assert.equal(out.status, 75, out.stderr)
+      assert.match(
+        out.stderr,
+        /the source \(TOTESYS_DB_URL\) at postgres:\/\/etl:\*\*\*@127\.0\.0\.1:1\/from_file/,
+      )
+      assert.doesNotMatch(out.stdout + out.stderr, /dotenv-secret/)
+      const missing = cli(['extract', '--dotenv', join(dir, 'none.env')])
+      assert.equal(missing.status, 1)
+      assert.match(missing.stderr, /cannot read the settings file .*none\.env: ENOENT/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('sweep --dry-run --json reports both stores and deletes nothing', () => {

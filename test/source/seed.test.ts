@@ -6,7 +6,6 @@ import type { Database } from '../../src/io/database.ts'
 import { memoryLog } from '../../src/log.ts'
 import { runSeed } from '../../src/source/run-seed.ts'
 import { runSimulate } from '../../src/source/run-simulate.ts'
-import { lineProgress } from '../../src/source/seed-progress.ts'
 import { runCreateSourceSchema } from '../../src/source/source-schema.ts'
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
 
@@ -34,10 +33,21 @@ for (const kind of DATABASE_KINDS) {
 
     it('streams synthetic data at a scale into an empty schema, identical for a seed', async (t) => {
       if (!test) return t.skip('no PostgreSQL server reachable')
-      const lines: string[] = []
+      const seen = { total: 0, done: 0, stopped: false }
+      const progress = {
+        start: (n: number) => {
+          seen.total = n
+        },
+        advance: (n: number) => {
+          seen.done += n
+        },
+        stop: () => {
+          seen.stopped = true
+        },
+      }
       const log = memoryLog()
       const synthetic = { kind: 'synthetic', scale: 0.05, seed: 3 } as const
-      const counts = await runSeed(test.db, synthetic, { log, progress: lineProgress((l) => lines.push(l)) })
+      const counts = await runSeed(test.db, synthetic, { log, progress })
       assert.deepEqual(counts, {
         ...LOOKUPS,
         design: 16,
@@ -46,7 +56,7 @@ for (const kind of DATABASE_KINDS) {
         sales_order: 347,
         transaction: 495,
       })
-      assert.equal(lines.at(-1), 'seed: 1501 rows done')
+      assert.deepEqual(seen, { total: 1501, done: 1501, stopped: true }, 'the progress saw every row')
       assert.equal(log.entries.at(-1)?.message, 'source seeded')
       const [keys] = await test.db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND connamespace = current_schema()::regnamespace`,

@@ -1,24 +1,39 @@
 #!/usr/bin/env node
-/** The `totesys-etl` command line: parses flags, runs one command, reports, sets the exit code. */
-import { Command } from 'commander'
-import { isTransient } from '../../core/errors.ts'
-import { defaultLog, errorFields } from '../../log.ts'
+/**
+ * The `totesys-etl` command line: parses flags, runs one command, reports, sets the exit code. Only the
+ * command definitions load here; each command imports what it runs when it runs, so `--help` and
+ * `--version` answer at once.
+ */
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
 import { addSettingFlags, makeCommandContext } from './command-context.ts'
 import { COMMANDS } from './commands/index.ts'
+import { EXIT_CODES } from './exit-codes.ts'
 
-const log = defaultLog({ level: process.env.LOG_LEVEL })
+/** The version in package.json (two folders up from src/entrypoints/cli and from dist/entrypoints/cli). */
+function packageVersion(): string {
+  const json = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')
+  return (JSON.parse(json) as { version: string }).version
+}
+
 const program = new Command('totesys-etl')
   .description('Incremental, exactly-once ETL from totesys to an S3 data lake and a star-schema warehouse')
+  .version(packageVersion(), '-V, --version', 'print the version and exit')
   .showHelpAfterError()
+  // Commander's errors (unknown option, missing argument) come back as exceptions: exit 64, not 1.
+  .exitOverride()
 addSettingFlags(program)
-const ctx = makeCommandContext(process.env, log)
+const ctx = makeCommandContext(process.env)
+program.hook('preAction', (_program, action) => ctx.prepare(action))
 for (const register of COMMANDS) register(program, ctx)
 
 try {
   await program.parseAsync(process.argv)
 } catch (error) {
-  log.error('command failed', { ...errorFields(error), transient: isTransient(error) })
-  // The message alone, for a person at a terminal; the JSON line above is for machines.
-  console.error(`totesys-etl: ${error instanceof Error ? error.message : String(error)}`)
-  process.exitCode = isTransient(error) ? 75 : 1
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help, or the version).
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_CODES.usage.code
+  } else {
+    await ctx.fail(error)
+  }
 }

@@ -1,5 +1,3 @@
-import { serve } from '@hono/node-server'
-import { createApiApp } from '../../../api/payments-app.ts'
 import { ConfigError } from '../../../core/errors.ts'
 import type { RegisterCommand } from './index.ts'
 
@@ -14,6 +12,8 @@ export const registerApi: RegisterCommand = (program, ctx) => {
       const port = Number(options.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new ConfigError(`--port must be a port number; got '${options.port}'`)
+      const { serve } = await import('@hono/node-server')
+      const { createApiApp } = await import('../../../api/payments-app.ts')
       await ctx.withDeps(command, async (deps) => {
         const app = createApiApp({ warehouse: () => deps.warehouse(), log: deps.log })
         await new Promise<void>((resolve, reject) => {

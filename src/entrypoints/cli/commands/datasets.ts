@@ -1,8 +1,4 @@
 import { EtlError } from '../../../core/errors.ts'
-import { datasetStream } from '../../../datasets/run-dataset-schema.ts'
-import { runDatasets } from '../../../datasets/run-datasets.ts'
-import { runListStreamQuarantine } from '../../../extensions/stream-quarantine.ts'
-import { toDatasetDeps } from '../../dataset-deps.ts'
 import type { RegisterCommand } from './index.ts'
 
 /** `totesys-etl datasets run | quarantine`: the external JSON datasets configured in DATASETS. */
@@ -16,6 +12,8 @@ export const registerDatasets: RegisterCommand = (program, ctx) => {
     .option('--only <name>', 'only this dataset')
     .option('--json', 'print the result as JSON')
     .action(async (options: { only?: string; json?: boolean }, command) => {
+      const { runDatasets } = await import('../../../datasets/run-datasets.ts')
+      const { toDatasetDeps } = await import('../../dataset-deps.ts')
       await ctx.withDeps(command, async (deps) => {
         if (deps.config.datasets.length === 0) {
           console.log('no dataset is configured: set DATASETS (docs/OPERATIONS.md, JSON datasets)')
@@ -45,6 +43,8 @@ export const registerDatasets: RegisterCommand = (program, ctx) => {
     .command('quarantine')
     .description('list what each dataset held back (files and records) and why')
     .action(async (_options, command) => {
+      const { datasetStream } = await import('../../../datasets/run-dataset-schema.ts')
+      const { runListStreamQuarantine } = await import('../../../extensions/stream-quarantine.ts')
       await ctx.withDeps(command, async (deps) => {
         for (const d of deps.config.datasets) {
           for (const e of await runListStreamQuarantine(deps.ingestion, datasetStream(d.name))) {

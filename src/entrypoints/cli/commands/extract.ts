@@ -1,5 +1,20 @@
-import { runExtract } from '../../../extract/run-extract.ts'
+import { EtlError } from '../../../core/errors.ts'
 import type { RegisterCommand } from './index.ts'
+
+/**
+ * The failure of tables an extract could not read (their cursors stay where they were): a non-zero
+ * exit that says which and why, after the result is printed.
+ */
+export function failedTablesError(
+  failed: readonly { table: string; reason: string }[],
+): EtlError | undefined {
+  if (failed.length === 0) return undefined
+  const list = failed.map((f) => `${f.table} (${f.reason})`).join('; ')
+  return new EtlError(
+    `${failed.length} table${failed.length === 1 ? ' was' : 's were'} not extracted, their cursors stay where they were: ${list}`,
+    { stage: 'extract' },
+  )
+}
 
 /** `totesys-etl extract`: an incremental extract into the ingestion store (more than one batch for a large backlog). */
 export const registerExtract: RegisterCommand = (program, ctx) => {
@@ -8,6 +23,7 @@ export const registerExtract: RegisterCommand = (program, ctx) => {
     .description('copy every row version changed since the last committed batch into the ingestion store')
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
+      const { runExtract } = await import('../../../extract/run-extract.ts')
       await ctx.withDeps(command, async (deps) => {
         const result = await runExtract(
           { source: await deps.source(), ingestion: deps.ingestion, log: deps.log },
@@ -20,7 +36,8 @@ export const registerExtract: RegisterCommand = (program, ctx) => {
             result.batches.length > 1 ? `batches ${result.batches.join(', ')}` : `batch ${result.batchId}`
           console.log(`committed ${what}: ${total} rows in ${result.ms} ms`)
         } else console.log(`no batch committed (${result.outcome})`)
-        if (result.failedTables.length > 0) process.exitCode = 1
+        const failed = failedTablesError(result.failedTables)
+        if (failed) throw failed
       })
     })
 }

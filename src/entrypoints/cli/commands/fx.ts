@@ -1,21 +1,57 @@
 import { ConfigError } from '../../../core/errors.ts'
-import { FRANKFURTER_URL, frankfurterProvider } from '../../../fx/fx-provider.ts'
-import { type FxInput, type FxResult, planFxWindow, runFx } from '../../../fx/run-fx.ts'
+import { FRANKFURTER_URL, type FxProvider } from '../../../fx/fx-provider.ts'
+import type { FxInput, FxResult } from '../../../fx/run-fx.ts'
+import type { Progress } from '../../../log.ts'
 import type { Deps } from '../../make-deps.ts'
+import type { CommandContext } from '../command-context.ts'
 import type { RegisterCommand } from './index.ts'
 
-async function runWith(deps: Deps, input: FxInput, providerUrl: string): Promise<FxResult> {
-  return runFx(
-    {
-      warehouse: await deps.warehouse(),
-      ingestion: deps.ingestion,
-      processed: deps.processed,
-      log: deps.log,
-      provider: frankfurterProvider({ baseUrl: providerUrl }),
-      tmpDir: deps.config.dataDir,
+/** A provider that moves a bar one request for each answer it returns. */
+function counting(provider: FxProvider, progress: Progress): FxProvider {
+  return {
+    name: provider.name,
+    async fetchDay(date, base, quotes) {
+      const answer = await provider.fetchDay(date, base, quotes)
+      progress.advance(1, date)
+      return answer
     },
-    input,
-  )
+  }
+}
+
+async function runWith(
+  ctx: CommandContext,
+  deps: Deps,
+  input: FxInput,
+  providerUrl: string,
+): Promise<FxResult> {
+  const { frankfurterProvider } = await import('../../../fx/fx-provider.ts')
+  const { parseFxRange, runFx, runReadCurrencies } = await import('../../../fx/run-fx.ts')
+  const { daysBetween } = await import('../../../extensions/exact-decimal.ts')
+  const warehouse = await deps.warehouse()
+  // One request per day and base currency (a backfill of a year is thousands): a bar on a terminal.
+  const progress = ctx.progress('fx', 'requests')
+  try {
+    const range = parseFxRange(input, Date.now())
+    const currencies = await runReadCurrencies(warehouse)
+    progress.start(daysBetween(range.from, range.to).length * currencies.length)
+  } catch {
+    // runFx says what is wrong (a bad range, an empty or missing dim_currency).
+  }
+  try {
+    return await runFx(
+      {
+        warehouse,
+        ingestion: deps.ingestion,
+        processed: deps.processed,
+        log: deps.log,
+        provider: counting(frankfurterProvider({ baseUrl: providerUrl }), progress),
+        tmpDir: deps.config.dataDir,
+      },
+      input,
+    )
+  } finally {
+    progress.stop()
+  }
 }
 
 function report(result: FxResult, json: boolean | undefined): void {
@@ -46,8 +82,9 @@ export const registerFx: RegisterCommand = (program, ctx) => {
       const days = Number(options.days)
       if (!Number.isInteger(days) || days < 1 || days > 92)
         throw new ConfigError(`--days must be 1 to 92; got '${options.days}'`)
+      const { planFxWindow } = await import('../../../fx/run-fx.ts')
       await ctx.withDeps(command, async (deps) => {
-        report(await runWith(deps, planFxWindow(Date.now(), days), options.providerUrl), options.json)
+        report(await runWith(ctx, deps, planFxWindow(Date.now(), days), options.providerUrl), options.json)
       })
     })
   fx.command('backfill')
@@ -58,7 +95,10 @@ export const registerFx: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the result as JSON')
     .action(async (options: { from: string; to: string; providerUrl: string; json?: boolean }, command) => {
       await ctx.withDeps(command, async (deps) => {
-        report(await runWith(deps, { from: options.from, to: options.to }, options.providerUrl), options.json)
+        report(
+          await runWith(ctx, deps, { from: options.from, to: options.to }, options.providerUrl),
+          options.json,
+        )
       })
     })
 }

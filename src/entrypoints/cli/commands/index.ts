@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import type { CommandContext } from '../command-context.ts'
 import { registerApi } from './api.ts'
+import { registerCheck } from './check.ts'
 import { registerDatasets } from './datasets.ts'
 import { registerExtract } from './extract.ts'
 import { registerFx } from './fx.ts'
@@ -25,6 +26,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerStart,
   registerWatch,
   registerRun,
+  registerCheck,
   registerExtract,
   registerSeed,
   registerSimulate,

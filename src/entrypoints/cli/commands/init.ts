@@ -1,16 +1,23 @@
-import { runInitWarehouse } from '../../../load/run-init.ts'
+import { SYSTEM_NAMES } from '../../../settings.ts'
 import type { RegisterCommand } from './index.ts'
 
-/** `totesys-etl init`: creates the missing warehouse tables and the load bookkeeping (idempotent). */
+/** `totesys-etl init`: creates the warehouse database if absent, the missing tables and the load bookkeeping (idempotent). */
 export const registerInit: RegisterCommand = (program, ctx) => {
   program
     .command('init')
     .description(
-      'create the warehouse tables that are missing (sql/warehouse.sql) and the load bookkeeping (schema etl)',
+      'create the warehouse (its database on a server if absent, the tables of sql/warehouse.sql that are missing) and the load bookkeeping (schema etl)',
     )
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
+      const { runInitWarehouse } = await import('../../../load/run-init.ts')
       await ctx.withDeps(command, async (deps) => {
+        const location = deps.config.warehouseDb
+        if (location.kind === 'server') {
+          const { runCreateDatabaseIfAbsent } = await import('../../../io/pg-database.ts')
+          const created = await runCreateDatabaseIfAbsent(location.url, SYSTEM_NAMES.warehouse)
+          if (created) deps.log.info('warehouse database created', { database: created })
+        }
         const warehouse = await deps.warehouse()
         const result = await runInitWarehouse(warehouse, { purchaseFactTable: deps.config.purchaseFactTable })
         if (options.json) console.log(JSON.stringify(result))

@@ -1,7 +1,5 @@
 /** `totesys-etl quarantine list|replay`: the rows the transform held back, and re-submitting them. */
 
-import { runListQuarantine } from '../../../transform/quarantine-store.ts'
-import { runReplay } from '../../../transform/run-replay.ts'
 import type { RegisterCommand } from './index.ts'
 
 export const registerQuarantine: RegisterCommand = (program, ctx) => {
@@ -11,6 +9,7 @@ export const registerQuarantine: RegisterCommand = (program, ctx) => {
     .description('list quarantine entries')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command) => {
+      const { runListQuarantine } = await import('../../../transform/quarantine-store.ts')
       await ctx.withDeps(command, async (deps) => {
         const entries = await runListQuarantine(deps.ingestion)
         if (options.json) {
@@ -34,6 +33,7 @@ export const registerQuarantine: RegisterCommand = (program, ctx) => {
     .command('replay [id]')
     .description('re-submit held rows (one entry, or all held) as a new ingestion batch; run transform next')
     .action(async (id: string | undefined, _options, command) => {
+      const { runReplay } = await import('../../../transform/run-replay.ts')
       await ctx.withDeps(command, async (deps) => {
         const result = await runReplay(
           { ingestion: deps.ingestion, log: deps.log },

@@ -1,5 +1,5 @@
-import { runPipelineOnce } from '../../../service/pipeline.ts'
 import type { Deps } from '../../make-deps.ts'
+import { failedTablesError } from './extract.ts'
 import type { RegisterCommand } from './index.ts'
 
 /** The pipeline deps of the CLI's deps. */
@@ -23,19 +23,21 @@ export const registerRun: RegisterCommand = (program, ctx) => {
     .description('extract, transform and load once, doing only pending work')
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
+      const { runPipelineOnce } = await import('../../../service/pipeline.ts')
       await ctx.withDeps(command, async (deps) => {
         const result = await runPipelineOnce(toPipelineDeps(deps))
-        if (options.json) {
-          console.log(JSON.stringify(result))
-          return
+        if (options.json) console.log(JSON.stringify(result))
+        else {
+          const extracted = Object.values(result.extract.rows).reduce((a, b) => a + (b ?? 0), 0)
+          console.log(
+            `extract: ${result.extract.batchId ? `batch ${result.extract.batchId}, ${extracted} rows` : result.extract.outcome}`,
+          )
+          console.log(`transform: ${result.transform.batches.filter((b) => b.committed).length} batch(es)`)
+          console.log(`load: ${result.load.loaded.length} batch(es)`)
         }
-        const extracted = Object.values(result.extract.rows).reduce((a, b) => a + (b ?? 0), 0)
-        console.log(
-          `extract: ${result.extract.batchId ? `batch ${result.extract.batchId}, ${extracted} rows` : result.extract.outcome}`,
-        )
-        console.log(`transform: ${result.transform.batches.filter((b) => b.committed).length} batch(es)`)
-        console.log(`load: ${result.load.loaded.length} batch(es)`)
-        if (result.extract.failedTables.length > 0) process.exitCode = 1
+        // With --json too: a table that failed is a failed run, whatever the output format.
+        const failed = failedTablesError(result.extract.failedTables)
+        if (failed) throw failed
       })
     })
 }

@@ -2,8 +2,6 @@
 
 import { isSourceTable, SOURCE_TABLES } from '../../../core/catalogue.ts'
 import { ConfigError } from '../../../core/errors.ts'
-import { runAcceptSchema } from '../../../transform/run-accept-schema.ts'
-import { runListSchemaVersions } from '../../../transform/schema-registry.ts'
 import type { RegisterCommand } from './index.ts'
 
 export const registerSchema: RegisterCommand = (program, ctx) => {
@@ -12,6 +10,7 @@ export const registerSchema: RegisterCommand = (program, ctx) => {
     .command('list [table]')
     .description('list registered schema versions')
     .action(async (table: string | undefined, _options, command) => {
+      const { runListSchemaVersions } = await import('../../../transform/schema-registry.ts')
       if (table !== undefined && !isSourceTable(table)) throw new ConfigError(`unknown table '${table}'`)
       await ctx.withDeps(command, async (deps) => {
         for (const t of table ? [table] : SOURCE_TABLES) {
@@ -26,6 +25,7 @@ export const registerSchema: RegisterCommand = (program, ctx) => {
     .description("register the changed shape of a table's held slice as its next schema version")
     .option('--rename <mapping...>', 'source_name=catalogue_name for a needed column the source renamed')
     .action(async (table: string, options: { rename?: string[] }, command) => {
+      const { runAcceptSchema } = await import('../../../transform/run-accept-schema.ts')
       if (!isSourceTable(table)) throw new ConfigError(`unknown table '${table}'`)
       const renames: Record<string, string> = {}
       for (const mapping of options.rename ?? []) {

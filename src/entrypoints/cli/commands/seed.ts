@@ -1,10 +1,9 @@
-import { parseDbLocation } from '../../../config.ts'
 import { ConfigError } from '../../../core/errors.ts'
 import type { Database } from '../../../io/database.ts'
 import { openDatabase } from '../../../io/open-database.ts'
+import { SYSTEM_NAMES } from '../../../settings.ts'
 import { MAX_SCALE } from '../../../source/plan-seed.ts'
-import { runSeed, type SeedSource } from '../../../source/run-seed.ts'
-import { stderrProgress } from '../../../source/seed-progress.ts'
+import type { SeedSource } from '../../../source/run-seed.ts'
 import type { Deps } from '../../make-deps.ts'
 import type { RegisterCommand } from './index.ts'
 
@@ -19,8 +18,9 @@ as COPY batches of ~10k orders in one transaction (memory stays flat at any scal
 foreign keys are dropped for the load and re-created, validating every row, before it commits.
 Measured on the local server: --scale 100 (3M rows) in about 30 s, ~320 MB peak RSS.
 
-The database gets the totesys schema if it has none. A database that already holds rows is refused
-unless --force is given, which empties every totesys table (TRUNCATE ... RESTART IDENTITY) first.
+A server database that does not exist is created (through the server's postgres database). The database
+gets the totesys schema if it has none. A database that already holds rows is refused unless --force is
+given, which empties every totesys table (TRUNCATE ... RESTART IDENTITY) first.
 
 Examples:
   totesys-etl seed --db pglite:.data/totesys
@@ -33,7 +33,8 @@ export async function withSourceDb<T>(
   fn: (db: Database) => Promise<T>,
 ): Promise<T> {
   if (url === undefined) return fn(await deps.source())
-  const db = await openDatabase(parseDbLocation('--db', url, ''))
+  const { parseDbLocation } = await import('../../../config.ts')
+  const db = await openDatabase(parseDbLocation('--db', url, ''), { system: 'source (--db)' })
   try {
     return await fn(db)
   } finally {
@@ -73,23 +74,31 @@ export const registerSeed: RegisterCommand = (program, ctx) => {
     .option('--force', 'empty every totesys table first if the database already holds rows')
     .addHelpText('after', HELP)
     .action(async (flags: SeedFlags, command) => {
+      const { runSeed } = await import('../../../source/run-seed.ts')
       if (flags.snapshot && flags.scale !== undefined)
         throw new ConfigError('give --snapshot or --scale, not both')
       const source: SeedSource =
         flags.scale === undefined
           ? { kind: 'snapshot' }
           : { kind: 'synthetic', scale: Number(flags.scale), seed: parseIntegerFlag('--seed', flags.seed) }
-      await ctx.withDeps(command, (deps) =>
-        withSourceDb(deps, flags.db, async (db) => {
+      await ctx.withDeps(command, async (deps) => {
+        const location =
+          flags.db ?? (deps.config.totesysDb.kind === 'server' ? deps.config.totesysDb.url : undefined)
+        if (location?.startsWith('postgres')) {
+          const { runCreateDatabaseIfAbsent } = await import('../../../io/pg-database.ts')
+          const created = await runCreateDatabaseIfAbsent(location, SYSTEM_NAMES.source)
+          if (created) deps.log.info('source database created', { database: created })
+        }
+        await withSourceDb(deps, flags.db, async (db) => {
           const counts = await runSeed(db, source, {
             force: flags.force,
-            progress: stderrProgress(),
+            progress: ctx.progress('seed', 'rows'),
             log: deps.log,
           })
           const total = Object.values(counts).reduce((a, b) => a + b, 0)
           console.log(`seeded ${db.description} with ${total} rows`)
           for (const [table, rows] of Object.entries(counts)) console.log(`  ${table.padEnd(15)} ${rows}`)
-        }),
-      )
+        })
+      })
     })
 }

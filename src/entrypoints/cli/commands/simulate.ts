@@ -1,6 +1,5 @@
 import { parseDuration } from '../../../core/duration.ts'
 import { ConfigError } from '../../../core/errors.ts'
-import { runSimulate } from '../../../source/run-simulate.ts'
 import type { RegisterCommand } from './index.ts'
 import { parseIntegerFlag, withSourceDb } from './seed.ts'
 
@@ -45,6 +44,7 @@ export const registerSimulate: RegisterCommand = (program, ctx) => {
       const durationMs =
         flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration')
       const seed = parseIntegerFlag('--seed', flags.seed)
+      const { runSimulate } = await import('../../../source/run-simulate.ts')
       const stop = new AbortController()
       const onSignal = () => stop.abort()
       process.once('SIGINT', onSignal)

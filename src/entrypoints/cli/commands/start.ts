@@ -1,7 +1,5 @@
 import { parseDuration } from '../../../core/duration.ts'
-import { runService } from '../../../service/run-service.ts'
 import type { RegisterCommand } from './index.ts'
-import { servePipeline } from './serve-pipeline.ts'
 
 /** `totesys-etl start` (what `npm start` runs): the whole pipeline on a machine, with a simulated source. */
 export const registerStart: RegisterCommand = (program, ctx) => {
@@ -14,6 +12,8 @@ export const registerStart: RegisterCommand = (program, ctx) => {
     .option('--simulate-rate <n>', 'simulated application changes per second (0 = off)', '2')
     .option('--port <port>', 'status page port on 127.0.0.1 (0 = none)', '8080')
     .action(async (options: { every: string; simulateRate: string; port: string }, command) => {
+      const { runService } = await import('../../../service/run-service.ts')
+      const { servePipeline } = await import('./serve-pipeline.ts')
       const everyMs = parseDuration(options.every, '--every')
       await ctx.withDeps(command, async (deps) => {
         const serving = servePipeline(deps, Number(options.port))

@@ -1,4 +1,3 @@
-import { runStatus } from '../../../service/run-status.ts'
 import type { RegisterCommand } from './index.ts'
 
 /** `totesys-etl status`: last batch per stage, pending work, freshness, quarantine, warehouse rows. */
@@ -8,6 +7,7 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
     .description('show the last batch per stage, pending work, freshness, quarantine and warehouse rows')
     .option('--json', 'print the status as JSON')
     .action(async (options: { json?: boolean }, command) => {
+      const { runStatus } = await import('../../../service/run-status.ts')
       await ctx.withDeps(command, async (deps) => {
         const s = await runStatus({
           ingestion: deps.ingestion,

@@ -1,5 +1,3 @@
-import { silentLog } from '../../../log.ts'
-import { runSweep } from '../../../maintenance/run-sweep.ts'
 import type { RegisterCommand } from './index.ts'
 
 /** `totesys-etl sweep`: deletes data files left by crashed or losing attempts at committed batches. */
@@ -12,6 +10,8 @@ export const registerSweep: RegisterCommand = (program, ctx) => {
     .option('--dry-run', 'list the orphans without deleting them')
     .option('--json', 'print the result as JSON')
     .action(async (options: { dryRun?: boolean; json?: boolean }, command) => {
+      const { silentLog } = await import('../../../log.ts')
+      const { runSweep } = await import('../../../maintenance/run-sweep.ts')
       await ctx.withDeps(command, async (deps) => {
         // With --json, stdout carries only the result (which holds everything the log lines would).
         const log = options.json ? silentLog : deps.log

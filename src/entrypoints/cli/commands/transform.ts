@@ -1,6 +1,5 @@
 /** `totesys-etl transform`: turns every pending ingestion batch into a processed batch. */
 
-import { runTransform } from '../../../transform/run-transform.ts'
 import type { RegisterCommand } from './index.ts'
 
 export const registerTransform: RegisterCommand = (program, ctx) => {
@@ -9,6 +8,7 @@ export const registerTransform: RegisterCommand = (program, ctx) => {
     .description('transform pending ingestion batches into parquet for the warehouse (quarantining bad rows)')
     .option('--until <batch-id>', 'stop after this ingestion batch')
     .action(async (options: { until?: string }, command) => {
+      const { runTransform } = await import('../../../transform/run-transform.ts')
       await ctx.withDeps(command, async (deps) => {
         const result = await runTransform(
           {

@@ -1,5 +1,3 @@
-import { runVerify } from '../../../verify/run-verify.ts'
-import { toVerifyText } from '../../../verify/to-verify-text.ts'
 import type { RegisterCommand } from './index.ts'
 
 /** `totesys-etl verify`: exit 0 when source, lake and warehouse agree, 1 with each difference otherwise. */
@@ -11,6 +9,8 @@ export const registerVerify: RegisterCommand = (program, ctx) => {
     )
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }, command) => {
+      const { runVerify } = await import('../../../verify/run-verify.ts')
+      const { toVerifyText } = await import('../../../verify/to-verify-text.ts')
       await ctx.withDeps(command, async (deps) => {
         const report = await runVerify({
           source: await deps.source(),

@@ -1,8 +1,5 @@
 import { parseDuration } from '../../../core/duration.ts'
-import { toWatchStages } from '../../../service/pipeline.ts'
-import { runWatch } from '../../../service/run-watch.ts'
 import type { RegisterCommand } from './index.ts'
-import { servePipeline } from './serve-pipeline.ts'
 
 /** `totesys-etl watch`: extract on a schedule, transform and load as soon as there is work, until stopped. */
 export const registerWatch: RegisterCommand = (program, ctx) => {
@@ -15,6 +12,9 @@ export const registerWatch: RegisterCommand = (program, ctx) => {
     .option('--load-every <duration>', 'safety-net interval for load even without new batches', '5m')
     .option('--port <port>', 'status page port on 127.0.0.1 (0 = none)', '0')
     .action(async (options: { every: string; loadEvery: string; port: string }, command) => {
+      const { toWatchStages } = await import('../../../service/pipeline.ts')
+      const { runWatch } = await import('../../../service/run-watch.ts')
+      const { servePipeline } = await import('./serve-pipeline.ts')
       const everyMs = parseDuration(options.every, '--every')
       const loadEveryMs = parseDuration(options.loadEvery, '--load-every')
       await ctx.withDeps(command, async (deps) => {

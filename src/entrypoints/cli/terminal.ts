@@ -1,0 +1,128 @@
+/**
+ * The CLI's stderr when a person reads it: log lines, and progress bars (cli-progress) for long steps
+ * with what is done, the rate and the time left. Lines written while a bar runs appear above it.
+ * Off a terminal (or with JSON logs) there are no bars: the log is the record.
+ */
+import type { MultiBar, SingleBar } from 'cli-progress'
+import pc from 'picocolors'
+import type { Progress } from '../../log.ts'
+import { formatCount } from './render-log-entry.ts'
+
+export interface ProgressState {
+  readonly label: string
+  readonly unit: string
+  readonly value: number
+  readonly total: number
+  readonly elapsedMs: number
+  /** What is being worked on now (a table, a batch). */
+  readonly detail?: string
+}
+
+function formatRate(perSecond: number): string {
+  if (perSecond >= 10_000) return `${formatCount(Math.round(perSecond / 1000))}k`
+  return formatCount(Math.round(perSecond))
+}
+
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–'
+  if (seconds < 60) return `${Math.ceil(seconds)}s`
+  const m = Math.floor(seconds / 60)
+  return m < 60
+    ? `${m}m ${String(Math.ceil(seconds % 60)).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h ${m % 60}m`
+}
+
+/** A progress bar's line (pure): `seed  ██████░░░░  60%  1,800/3,000 rows  900 rows/s  ETA 2s  payment`. */
+export function formatProgressLine(state: ProgressState, color: boolean, width = 24): string {
+  const c = pc.createColors(color)
+  const fraction = state.total > 0 ? Math.min(1, state.value / state.total) : 0
+  const filled = Math.round(fraction * width)
+  const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(width - filled))
+  const seconds = state.elapsedMs / 1000
+  const rate = seconds > 0 ? state.value / seconds : 0
+  const eta = rate > 0 ? (state.total - state.value) / rate : Number.POSITIVE_INFINITY
+  return [
+    c.bold(state.label.padEnd(9)),
+    bar,
+    `${String(Math.floor(fraction * 100)).padStart(3)}%`,
+    `${formatCount(state.value)}/${formatCount(state.total)} ${state.unit}`,
+    c.dim(`${formatRate(rate)} ${state.unit}/s`),
+    c.dim(`ETA ${state.value >= state.total ? '0s' : formatEta(eta)}`),
+    ...(state.detail ? [c.dim(state.detail)] : []),
+  ].join('  ')
+}
+
+export interface Terminal {
+  /** Writes one line (or block) to stderr, above any running bar. */
+  writeLine(line: string): void
+  /** A progress bar for a long step, counted in `unit`. */
+  progress(label: string, unit: string): Progress
+}
+
+/** A terminal on a stream; `bars` is cli-progress when bars are wanted (loaded by the caller, lazily). */
+export function createTerminal(
+  stream: NodeJS.WriteStream,
+  options: { color: boolean; bars?: typeof import('cli-progress') },
+): Terminal {
+  let multi: MultiBar | undefined
+  let running = 0
+  const writeLine = (line: string) => {
+    if (multi) multi.log(`${line}\n`)
+    else stream.write(`${line}\n`)
+  }
+  const progress = (label: string, unit: string): Progress => {
+    const bars = options.bars
+    if (!bars) return { start() {}, advance() {}, stop() {} }
+    let bar: SingleBar | undefined
+    let value = 0
+    let total = 0
+    let detail: string | undefined
+    let started = 0
+    return {
+      start(n) {
+        total = n
+        started = performance.now()
+        // Each bar renders itself: its payload carries its own formatter.
+        multi ??= new bars.MultiBar({
+          stream,
+          hideCursor: true,
+          clearOnComplete: false,
+          fps: 8,
+          format: (_options, params, payload: { render(p: typeof params): string }) => payload.render(params),
+        })
+        running++
+        bar = multi.create(total, 0, {
+          render: (params: { value: number; total: number }) =>
+            formatProgressLine(
+              {
+                label,
+                unit,
+                value: params.value,
+                total: params.total,
+                elapsedMs: performance.now() - started,
+                detail,
+              },
+              options.color,
+            ),
+        })
+      },
+      advance(n, what) {
+        value += n
+        if (what !== undefined) detail = what
+        bar?.update(Math.min(value, total))
+      },
+      stop() {
+        if (!bar || !multi) return
+        bar.update(Math.min(value, total))
+        bar.stop()
+        bar = undefined
+        running--
+        if (running === 0) {
+          multi.stop()
+          multi = undefined
+        }
+      },
+    }
+  }
+  return { writeLine, progress }
+}
