@@ -43,7 +43,7 @@ export function conditionTracker(log: Log, message: string) {
   let active = false
   return (holds: boolean, fields: LogFields = {}): void => {
     if (holds && !active) log.alert(message, fields)
-    if (!holds && active) log.info(`resolved: ${message}`, fields)
+    if (!holds && active) log.info(`resolved: ${message}`, { ...fields, resolved: true })
     active = holds
   }
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { loadConfig, SETTINGS, type SettingName, type Settings } from '../../config.ts'
 import type { Log } from '../../log.ts'
+import { runRecorded } from '../../service/record-run.ts'
 import { type Deps, makeDeps } from '../make-deps.ts'
 
 /** `TOTESYS_DB_URL` ↔ `--totesys-db-url`. */
@@ -40,7 +41,7 @@ export function makeCommandContext(env: Settings, log: Log): CommandContext {
       const config = loadConfig(env, settingsFromFlags(command.optsWithGlobals()))
       const deps = makeDeps(config, log)
       try {
-        return await fn(deps)
+        return await runRecorded(deps, command, fn)
       } finally {
         await deps.close()
       }
