@@ -166,10 +166,11 @@ export async function runReadHistory(deps: HistoryDeps, query: HistoryQuery): Pr
       ...(held > 0 ? { detail: `${held} quarantine entr${held === 1 ? 'y' : 'ies'}` } : {}),
     })
     const load: LoadRecord | undefined = loadOf.get(p.batchId)
+    const loadAt = load?.loadedAtMs ?? timing('load')?.at ?? null
     rows.push({
-      sortMs: load?.loadedAtMs ?? p.takenAtMs,
+      sortMs: loadAt ?? p.takenAtMs,
       order: 2,
-      atMs: load?.loadedAtMs ?? null,
+      atMs: loadAt,
       stage: 'load',
       batchId: p.batchId,
       rows: load?.rows ?? null,

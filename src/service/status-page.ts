@@ -84,12 +84,16 @@ function tiles(view: StatusView): string {
   return `<div class="tiles">${fresh}${extract}${transform}${load}${held}</div>`
 }
 
+/** A detail short enough for a table cell; the whole text on hover (and in the alerts table). */
+const detail = (text: string) =>
+  `<span class="reason" title="${e(text)}">${e(text.length > 80 ? `${text.slice(0, 77)}…` : text)}</span>`
+
 function recentTable(rows: readonly HistoryRow[]): string {
   if (rows.length === 0) return '<p class="empty">no batches yet</p>'
   return `<table data-testid="recent-batches"><tr><th>time (UTC)</th><th>stage</th><th>batch</th><th class="num">rows</th><th class="num">duration</th><th>outcome</th></tr>${rows
     .map(
       (r) =>
-        `<tr><td class="nowrap">${shortTime(r.atMs)}</td><td>${e(r.stage)}</td><td>${e(r.batchId ?? '–')}</td><td class="num">${num(r.rows)}</td><td class="num">${r.ms === null ? '–' : formatDuration(r.ms)}</td><td><span class="${r.outcome === 'loaded' || r.outcome === 'committed' ? 'ok' : r.outcome}">${e(r.outcome)}</span>${r.detail ? ` <span class="reason">${e(r.detail)}</span>` : ''}</td></tr>`,
+        `<tr><td class="nowrap">${shortTime(r.atMs)}</td><td>${e(r.stage)}</td><td>${e(r.batchId ?? '–')}</td><td class="num">${num(r.rows)}</td><td class="num">${r.ms === null ? '–' : formatDuration(r.ms)}</td><td><span class="${r.outcome === 'loaded' || r.outcome === 'committed' ? 'ok' : r.outcome}">${e(r.outcome)}</span>${r.detail ? ` ${detail(r.detail)}` : ''}</td></tr>`,
     )
     .join('')}</table>`
 }
@@ -152,13 +156,21 @@ export function toFreshnessSeries(samples: readonly (readonly [number, number])[
 export function toStatusHtml(view: StatusView, refreshSeconds = 5): string {
   const loads = view.loads.map((l) => [l.batchId, l.rows] as const)
   const fresh = toFreshnessSeries(view.freshness)
+  // No loads because the warehouse could not be read is not "no loads yet".
+  const rowsChart = view.problems.some((p) => p.system === 'warehouse')
+    ? `<p>${unknownBecause(view, 'warehouse')}</p>`
+    : toBatchBarChart(loads, {
+        label: 'rows per loaded batch',
+        yTitle: 'rows loaded',
+        xTitle: 'batch (oldest left)',
+      })
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>totesys-etl status</title>
 <meta http-equiv="refresh" content="${refreshSeconds}"><style>${CSS}</style></head><body>
 <header><h1>totesys-etl</h1><span class="meta">status at ${time(view.generatedAtMs)} UTC · refreshes every ${refreshSeconds} s · <a href="status.json">status.json</a></span></header>
 <div data-testid="problems">${view.problems.map(problemBanner).join('')}</div>
 ${tiles(view)}
 <div class="grid"><div><h2>freshness over time</h2>${toTimeChart(fresh.points, { label: 'freshness over time', yTitle: `freshness (${fresh.unit})` })}</div>
-<div><h2>rows per loaded batch</h2>${toBatchBarChart(loads, { label: 'rows per loaded batch', yTitle: 'rows loaded', xTitle: 'batch (oldest left)' })}</div></div>
+<div><h2>rows per loaded batch</h2>${rowsChart}</div></div>
 <div class="grid"><div><h2>recent batches</h2>${recentTable(view.recent)}</div><div><h2>freshness per source table</h2>${tableFreshness(view)}</div></div>
 <h2>alerts (last 24 hours)</h2>${alertsTable(view.alerts, view.alertsFrom)}
 ${quarantineAndRows(view)}</body></html>`
