@@ -137,23 +137,11 @@ export function statusLog(
     }
     writer.write(event)
   }
-  return {
-    ...log,
-    info(message, fields = {}) {
-      log.info(message, fields)
-      record('info', message, fields)
-    },
-    warn(message, fields = {}) {
-      log.warn(message, fields)
-      record('warn', message, fields)
-    },
-    error(message, fields = {}) {
-      log.error(message, fields)
-      record('error', message, fields)
-    },
-    alert(message, fields = {}) {
-      log.alert(message, fields)
-      record('alert', message, fields)
-    },
-  }
+  const pass =
+    (level: 'info' | 'warn' | 'error' | 'alert') =>
+    (message: string, fields: LogFields = {}): void => {
+      log[level](message, fields)
+      record(level, message, fields)
+    }
+  return { ...log, info: pass('info'), warn: pass('warn'), error: pass('error'), alert: pass('alert') }
 }

@@ -46,41 +46,35 @@ function unknownBecause(view: StatusView, system: StatusProblem['system']): stri
 
 function tiles(view: StatusView): string {
   const { ingestion: i, processed: p, warehouse: w, quarantine: q } = view.status
-  const fresh = w
-    ? tile(
-        'freshness',
-        w.freshnessSeconds === null ? '–' : `${w.freshnessSeconds.toFixed(1)} s`,
-        `newest change loaded ${e(w.newestChange ?? 'none yet')}`,
-        'freshness',
-      )
-    : tile('freshness', unknownBecause(view, 'warehouse'), '', 'freshness')
-  const extract = i
-    ? tile(
-        'extract',
-        e(i.lastBatch ?? '–'),
-        `${num(i.batches)} batches; taken ${e(i.lastBatchAt ?? '–')}`,
-        'extract-last',
-      )
-    : tile('extract', unknownBecause(view, 'ingestion store'), '', 'extract-last')
-  const transform = p
-    ? tile(
-        'transform',
-        e(p.lastBatch ?? '–'),
-        p.pending === null ? 'pending unknown' : `${num(p.pending)} pending`,
-        'transform-last',
-      )
-    : tile('transform', unknownBecause(view, 'processed store'), '', 'transform-last')
-  const load = w
-    ? tile(
-        'load',
-        e(w.lastBatch ?? '–'),
-        `${w.pending === null ? 'pending unknown' : `${num(w.pending)} pending`}; at ${time(w.lastLoadedAtMs)}`,
-        'load-last',
-      )
-    : tile('load', unknownBecause(view, 'warehouse'), '', 'load-last')
-  const held = q
-    ? tile('quarantine', num(q.entries), `open entries, ${num(q.rows)} rows held`, 'quarantine-open')
-    : tile('quarantine', unknownBecause(view, 'ingestion store'), '', 'quarantine-open')
+  /** A tile of a part of the report, or "unknown" and why when its system could not be read. */
+  const of = <T>(
+    part: T | null,
+    key: string,
+    testId: string,
+    system: StatusProblem['system'],
+    show: (v: T) => [string, string],
+  ) => (part ? tile(key, ...show(part), testId) : tile(key, unknownBecause(view, system), '', testId))
+  const pending = (n: number | null) => (n === null ? 'pending unknown' : `${num(n)} pending`)
+  const fresh = of(w, 'freshness', 'freshness', 'warehouse', (x) => [
+    x.freshnessSeconds === null ? '–' : `${x.freshnessSeconds.toFixed(1)} s`,
+    `newest change loaded ${e(x.newestChange ?? 'none yet')}`,
+  ])
+  const extract = of(i, 'extract', 'extract-last', 'ingestion store', (x) => [
+    e(x.lastBatch ?? '–'),
+    `${num(x.batches)} batches; taken ${e(x.lastBatchAt ?? '–')}`,
+  ])
+  const transform = of(p, 'transform', 'transform-last', 'processed store', (x) => [
+    e(x.lastBatch ?? '–'),
+    pending(x.pending),
+  ])
+  const load = of(w, 'load', 'load-last', 'warehouse', (x) => [
+    e(x.lastBatch ?? '–'),
+    `${pending(x.pending)}; at ${time(x.lastLoadedAtMs)}`,
+  ])
+  const held = of(q, 'quarantine', 'quarantine-open', 'ingestion store', (x) => [
+    num(x.entries),
+    `open entries, ${num(x.rows)} rows held`,
+  ])
   return `<div class="tiles">${fresh}${extract}${transform}${load}${held}</div>`
 }
 

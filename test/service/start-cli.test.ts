@@ -15,8 +15,11 @@ import type { Database } from '../../src/io/database.ts'
 import { hasSourceSchema } from '../../src/source/source-schema.ts'
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
 import { createSnapshotSource } from '../support/source-fixture.ts'
+import { until } from './until.ts'
 
 const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+/** Seeding and the first load take minutes on a busy 2-core machine: a bound, not a timing. */
+const BOUND = 300_000
 
 /** Row count and newest change of every source table: equal before and after means nothing was written. */
 async function fingerprint(db: Database): Promise<string> {
@@ -63,14 +66,6 @@ function start(args: string[], env: Record<string, string>): Started {
   }
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 180_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
-
 describe('start against a server source', () => {
   let source: TestDatabase | undefined
   let dataDir: string
@@ -91,12 +86,14 @@ describe('start against a server source', () => {
       DATA_DIR: join(dataDir, 'plain'),
     })
     try {
-      await until('the first batch loaded', () =>
-        run.lines().some((l) => l.message === 'batch loaded' && l.batchId === '0000000001'),
+      await until(
+        'the first batch loaded',
+        () => run.lines().some((l) => l.message === 'batch loaded' && l.batchId === '0000000001'),
+        BOUND,
       )
       // Several more cycles: time in which the old simulator would have written its made-up orders.
       const cycles = () => run.lines().filter((l) => l.message === 'extract found no changes').length
-      await until('five more cycles', () => cycles() >= 5)
+      await until('five more cycles', () => cycles() >= 5, BOUND)
     } finally {
       assert.equal(await run.stop(), 0, run.stderr())
     }
@@ -127,7 +124,7 @@ describe('start against a server source', () => {
       DATA_DIR: join(dataDir, 'simulated'),
     })
     try {
-      await until('simulated sales orders', async () => (await count()) > before)
+      await until('simulated sales orders', async () => (await count()) > before, BOUND)
     } finally {
       assert.equal(await run.stop(), 0, run.stderr())
     }
