@@ -34,14 +34,24 @@ const command = (...names: string[]): CommandLike =>
   })
 
 let s3: TestS3
+const removers: (() => Promise<void>)[] = []
+/** A temporary folder store, removed after the file's tests. */
+async function tempStore() {
+  const made = await createTempStore()
+  removers.push(made.remove)
+  return made
+}
 before(async () => {
   s3 = await startTestS3()
   await s3.createBucket('lake')
 })
-after(() => s3.close())
+after(async () => {
+  await s3.close()
+  for (const remove of removers) await remove()
+})
 
 const makers: Record<string, () => Promise<ObjectStore>> = {
-  folder: async () => (await createTempStore()).store,
+  folder: async () => (await tempStore()).store,
   s3: async () =>
     new S3Store({ bucket: 'lake', prefix: `p${Math.random().toString(36).slice(2)}`, endpoint: s3.endpoint }),
 }
@@ -194,7 +204,7 @@ describe('runRecorded', () => {
   })
 
   it('flushes within its timeout even when a write hangs', async () => {
-    const hanging = Object.assign(Object.create((await createTempStore()).store) as ObjectStore, {
+    const hanging = Object.assign(Object.create((await tempStore()).store) as ObjectStore, {
       description: 'hanging',
       put: () => new Promise<void>(() => {}),
     })
