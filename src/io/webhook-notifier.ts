@@ -1,5 +1,5 @@
 /** Sends each alert as a JSON POST to a URL (Slack-compatible `text` field included), with a timeout. */
-import type { Alert, Notifier } from '../service/alerting.ts'
+import type { Alert, Notifier } from '../core/alert.ts'
 
 export function webhookNotifier(url: string, timeoutMs = 5000): Notifier {
   return {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { Alert } from '../core/alert.ts'
 import { memoryLog } from '../log.ts'
-import { type Alert, alertingLog, conditionTracker, toIncidentKey } from './alerting.ts'
+import { alertingLog, conditionTracker, toIncidentKey } from './alerting.ts'
 
 describe('alertingLog', () => {
   it('alerts once per incident within the cooldown, and again after it', async () => {

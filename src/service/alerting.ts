@@ -3,17 +3,8 @@
  * as an error instead of alerting again. Each alert that does fire also goes to the notifier (a webhook
  * locally; in AWS, CloudWatch alarms on the ALERT log lines notify SNS).
  */
+import type { Notifier } from '../core/alert.ts'
 import type { Log, LogFields } from '../log.ts'
-
-export interface Alert {
-  readonly message: string
-  readonly fields: LogFields
-  readonly at: number
-}
-
-export interface Notifier {
-  notify(alert: Alert): Promise<void>
-}
 
 /** The key that tells one incident from another. */
 export function toIncidentKey(message: string, fields: LogFields): string {
@@ -52,7 +43,7 @@ export function conditionTracker(log: Log, message: string) {
   let active = false
   return (holds: boolean, fields: LogFields = {}): void => {
     if (holds && !active) log.alert(message, fields)
-    if (!holds && active) log.info(`resolved: ${message}`, fields)
+    if (!holds && active) log.info(`resolved: ${message}`, { ...fields, resolved: true })
     active = holds
   }
 }

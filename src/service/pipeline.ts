@@ -63,6 +63,13 @@ export function toWatchStages(deps: PipelineDeps): WatchStages {
   return {
     extract: async () => (await stages.extract()).batchId,
     transform: async () => (await stages.transform()).batches.filter((b) => b.committed).length,
-    load: async () => (await stages.load()).loaded.length,
+    load: async () => {
+      const { loaded } = await stages.load()
+      const rows = loaded.reduce(
+        (sum, b) => sum + Object.values(b.tables).reduce((n, t) => n + (t?.rows ?? 0), 0),
+        0,
+      )
+      return { batches: loaded.length, rows }
+    },
   }
 }

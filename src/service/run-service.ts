@@ -1,19 +1,24 @@
 /**
- * The main job on one machine: make sure the source and warehouse exist (seeding the embedded source
- * with the real snapshot on first use), then run the simulator and the watch loop until aborted.
+ * The main job on one machine: make sure the source and warehouse exist, then run the simulator (when
+ * the start plan says so) and the watch loop until aborted. Only the embedded demo source is ever
+ * seeded: a server source without the totesys tables is refused, never filled with a snapshot.
  */
+import { ConfigError } from '../core/errors.ts'
 import { runInitWarehouse } from '../load/run-init.ts'
 import type { Log } from '../log.ts'
 import { runSeed } from '../source/run-seed.ts'
 import { runSimulate, type SimulateStats } from '../source/run-simulate.ts'
 import { hasSourceSchema } from '../source/source-schema.ts'
 import { type PipelineDeps, toWatchStages } from './pipeline.ts'
-import { type CycleReport, runWatch } from './run-watch.ts'
+import { type CycleReport, runWatch, type WatchSummary } from './run-watch.ts'
 
 export interface ServiceOptions {
   readonly everyMs: number
-  /** Simulated application changes per second; 0 = no simulator. */
+  readonly loadEveryMs?: number
+  /** Simulated application changes per second written into the source; 0 = no simulator. */
   readonly simulateRate: number
+  /** Seed the source with the real snapshot when it has no tables (the embedded demo source only). */
+  readonly seedIfEmpty: boolean
   readonly signal: AbortSignal
   readonly onCycle?: (cycle: CycleReport) => void
 }
@@ -26,9 +31,13 @@ export interface ServiceDeps extends PipelineDeps {
 export async function runService(
   deps: ServiceDeps,
   options: ServiceOptions,
-): Promise<{ simulated?: SimulateStats }> {
+): Promise<{ simulated?: SimulateStats; watch: WatchSummary }> {
   const source = await deps.source()
   if (!(await hasSourceSchema(source))) {
+    if (!options.seedIfEmpty)
+      throw new ConfigError(
+        `the source ${source.description} has no totesys tables; start seeds only its embedded demo source: point TOTESYS_DB_URL at the real source, or create a demo one with 'totesys-etl seed --db <url>'`,
+      )
     deps.log.info('seeding the source with the real snapshot (first run)', { stage: 'service' })
     await runSeed(source, { kind: 'snapshot' }, { log: deps.log })
   }
@@ -46,10 +55,11 @@ export async function runService(
       : undefined
   const watch = runWatch(toWatchStages(deps), {
     everyMs: options.everyMs,
+    ...(options.loadEveryMs === undefined ? {} : { loadEveryMs: options.loadEveryMs }),
     signal: options.signal,
     log: deps.log,
     ...(options.onCycle ? { onCycle: options.onCycle } : {}),
   })
-  const [simulated] = await Promise.all([simulator, watch])
-  return simulated ? { simulated } : {}
+  const [simulated, summary] = await Promise.all([simulator, watch])
+  return simulated ? { simulated, watch: summary } : { watch: summary }
 }

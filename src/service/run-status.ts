@@ -1,36 +1,59 @@
 /**
- * `status`: where each stage is, what is pending, how fresh the warehouse is, what is held in quarantine.
- * Reads only the stores' manifests and the warehouse's ledger; never the data files.
+ * `status`: where each stage is, what is pending, how fresh the warehouse is (per source table), what
+ * is held in quarantine. Reads only the stores' manifests and the warehouse's ledger, never data files.
+ *
+ * Each system is read on its own: one that cannot be read is reported as a problem (which system,
+ * where, why) and its part of the report is null, never zero; what the others hold is still shown.
  */
-
 import type { PurchaseFactTable } from '../config.ts'
-import { batchIdsFromKeys, MANIFEST_PREFIX } from '../core/batch-id.ts'
+import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+import { parseIngestionManifest } from '../core/ingestion-manifest.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { Database } from '../io/database.ts'
-import type { ObjectStore } from '../io/object-store.ts'
-import { runReadLedger } from '../load/load-ledger.ts'
+import { getText, type ObjectStore } from '../io/object-store.ts'
+import { runReadLoadedWatermarks } from '../load/load-ledger.ts'
 import { toPhysicalTable } from '../load/warehouse-names.ts'
 import { runListQuarantine } from '../transform/quarantine-store.ts'
 import { toFreshnessSeconds } from './freshness.ts'
+import { runReadLedgerSummary } from './ledger-queries.ts'
+import { problemCollector, type StatusProblem } from './status-problem.ts'
+
+export interface TableFreshness {
+  readonly table: SourceTable
+  /** Newest change of this table the warehouse holds (naive UTC), null when none is loaded yet. */
+  readonly newestChange: string | null
+  readonly freshnessSeconds: number | null
+}
 
 export interface StatusReport {
-  readonly ingestion: { readonly batches: number; readonly lastBatch: string | null }
+  /** Null when the ingestion store could not be read (see problems). */
+  readonly ingestion: {
+    readonly batches: number
+    readonly lastBatch: string | null
+    /** When the last batch's snapshot was taken (the source's clock, naive UTC). */
+    readonly lastBatchAt: string | null
+  } | null
   readonly processed: {
     readonly batches: number
     readonly lastBatch: string | null
-    readonly pending: number
-  }
+    /** Null when the ingestion store could not be read. */
+    readonly pending: number | null
+  } | null
   readonly warehouse: {
     readonly batches: number
     readonly lastBatch: string | null
-    readonly lastLoadedAt: string | null
-    readonly pending: number
+    /** Epoch ms of the last load's commit (the warehouse's clock). */
+    readonly lastLoadedAtMs: number | null
+    /** Processed batches newer than the last loaded one; null when the processed store could not be read. */
+    readonly pending: number | null
     /** Newest source change loaded (naive UTC), and seconds from it to now. */
     readonly newestChange: string | null
     readonly freshnessSeconds: number | null
-    readonly rows: Partial<Record<WarehouseTable, number>>
-  }
+    readonly tables: readonly TableFreshness[]
+    readonly rows: Readonly<Partial<Record<WarehouseTable, number>>>
+  } | null
   readonly quarantine: {
     readonly entries: number
     readonly rows: number
@@ -40,58 +63,98 @@ export interface StatusReport {
       readonly rows: number
       readonly reason: string
     }[]
-  }
+  } | null
+  /** What could not be read, and why. Empty when every part of the report is known. */
+  readonly problems: readonly StatusProblem[]
 }
 
 export interface StatusDeps {
   readonly ingestion: ObjectStore
   readonly processed: ObjectStore
-  readonly warehouse: Database
+  /** Opened on demand: opening is one of the things that can fail. */
+  warehouse(): Promise<Database>
+  /** Where the warehouse is, safe to show (no password). */
+  readonly warehouseDescription: string
   readonly purchaseFactTable: PurchaseFactTable
   /** The process clock, injected so tests can fix it. */
   readonly now?: () => number
 }
 
 export async function runStatus(deps: StatusDeps): Promise<StatusReport> {
-  const ingested = batchIdsFromKeys(await deps.ingestion.list(MANIFEST_PREFIX))
-  const processed = batchIdsFromKeys(await deps.processed.list(MANIFEST_PREFIX))
-  const processedSet = new Set(processed)
-  const ledger = await runReadLedger(deps.warehouse).catch(() => [])
-  const loaded = new Set(ledger.map((e) => e.batchId))
-  const newestChange = ledger
-    .flatMap((e) => Object.values(e.watermarks))
-    .reduce<string | null>((a, b) => (a === null || b > a ? b : a), null)
-  const rows: Partial<Record<WarehouseTable, number>> = {}
-  for (const table of WAREHOUSE_TABLES) {
-    const physical = quoteIdent(toPhysicalTable(table, deps.purchaseFactTable))
-    const [row] = await deps.warehouse
-      .query<{ n: number }>(`SELECT count(*)::int AS n FROM ${physical}`)
-      .catch(() => [{ n: 0 }])
-    rows[table] = row?.n ?? 0
-  }
-  const quarantine = await runListQuarantine(deps.ingestion)
-  const open = quarantine.filter((e) => e.replayedIn === null)
-  const last = ledger.at(-1)
+  const { problems, attempt } = problemCollector()
+  const nowMs = (deps.now ?? Date.now)()
+  const [ingestion, processedIds, warehouse, quarantine] = await Promise.all([
+    attempt('ingestion store', deps.ingestion.description, () => readIngestion(deps.ingestion)),
+    attempt('processed store', deps.processed.description, async () =>
+      batchIdsFromKeys(await deps.processed.list(MANIFEST_PREFIX)),
+    ),
+    attempt('warehouse', deps.warehouseDescription, async () =>
+      readWarehouse(await deps.warehouse(), deps.purchaseFactTable, nowMs),
+    ),
+    attempt('ingestion store', deps.ingestion.description, () => runListQuarantine(deps.ingestion)),
+  ])
+  const processedSet = new Set(processedIds ?? [])
+  const lastLoaded = warehouse?.lastBatch ?? null
+  const open = quarantine?.filter((e) => e.replayedIn === null)
   return {
-    ingestion: { batches: ingested.length, lastBatch: ingested.at(-1) ?? null },
-    processed: {
-      batches: processed.length,
-      lastBatch: processed.at(-1) ?? null,
-      pending: ingested.filter((id) => !processedSet.has(id)).length,
+    ingestion: ingestion && {
+      batches: ingestion.ids.length,
+      lastBatch: ingestion.ids.at(-1) ?? null,
+      lastBatchAt: ingestion.lastBatchAt,
     },
-    warehouse: {
-      batches: ledger.length,
-      lastBatch: last?.batchId ?? null,
-      lastLoadedAt: last?.loadedAt ?? null,
-      pending: processed.filter((id) => !loaded.has(id)).length,
-      newestChange,
-      freshnessSeconds: toFreshnessSeconds(newestChange, (deps.now ?? Date.now)()),
-      rows,
+    processed: processedIds && {
+      batches: processedIds.length,
+      lastBatch: processedIds.at(-1) ?? null,
+      pending: ingestion ? ingestion.ids.filter((id) => !processedSet.has(id)).length : null,
     },
-    quarantine: {
-      entries: open.length,
-      rows: open.reduce((sum, e) => sum + e.rows, 0),
-      open: open.map((e) => ({ id: e.id, table: e.table, rows: e.rows, reason: e.reason })),
+    warehouse: warehouse && {
+      ...warehouse,
+      pending: processedIds
+        ? processedIds.filter((id) => lastLoaded === null || id > lastLoaded).length
+        : null,
     },
+    quarantine: open
+      ? {
+          entries: open.length,
+          rows: open.reduce((sum, e) => sum + e.rows, 0),
+          open: open.map((e) => ({ id: e.id, table: e.table, rows: e.rows, reason: e.reason })),
+        }
+      : null,
+    problems: [...problems],
+  }
+}
+
+async function readIngestion(store: ObjectStore) {
+  const ids = batchIdsFromKeys(await store.list(MANIFEST_PREFIX))
+  const last = ids.at(-1)
+  const text = last === undefined ? undefined : await getText(store, manifestKey(last))
+  return { ids, lastBatchAt: text === undefined ? null : parseIngestionManifest(text).createdAt }
+}
+
+async function readWarehouse(db: Database, purchaseFactTable: PurchaseFactTable, nowMs: number) {
+  const summary = await runReadLedgerSummary(db)
+  const watermarks = await runReadLoadedWatermarks(db)
+  const tables = SOURCE_TABLES.map((table) => {
+    const newestChange = watermarks[table] ?? null
+    return { table, newestChange, freshnessSeconds: toFreshnessSeconds(newestChange, nowMs) }
+  })
+  const newestChange = tables.reduce<string | null>(
+    (a, t) => (t.newestChange !== null && (a === null || t.newestChange > a) ? t.newestChange : a),
+    null,
+  )
+  // One round trip for every count; a missing table fails the whole read (init was not run).
+  const counts = WAREHOUSE_TABLES.map(
+    (t) =>
+      `(SELECT count(*) FROM ${quoteIdent(toPhysicalTable(t, purchaseFactTable))})::int AS ${quoteIdent(t)}`,
+  )
+  const [row] = await db.query<Record<WarehouseTable, number>>(`SELECT ${counts.join(', ')}`)
+  return {
+    batches: summary.batches,
+    lastBatch: summary.last?.batchId ?? null,
+    lastLoadedAtMs: summary.last?.loadedAtMs ?? null,
+    newestChange,
+    freshnessSeconds: toFreshnessSeconds(newestChange, nowMs),
+    tables,
+    rows: Object.fromEntries(WAREHOUSE_TABLES.map((t) => [t, row?.[t] ?? 0])),
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { memoryLog } from '../log.ts'
-import { type CycleReport, runWatch, toBackoffMs } from './run-watch.ts'
+import { type CycleReport, parseInterval, runWatch, toBackoffMs } from './run-watch.ts'
 
 describe('toBackoffMs', () => {
   for (const [failures, expected] of [
@@ -22,7 +22,7 @@ describe('runWatch', () => {
     const calls: string[] = []
     const reports: CycleReport[] = []
     let extracts = 0
-    await runWatch(
+    const summary = await runWatch(
       {
         async extract() {
           extracts++
@@ -36,7 +36,7 @@ describe('runWatch', () => {
         },
         async load() {
           calls.push('load')
-          return 1
+          return { batches: 1, rows: 10 }
         },
       },
       {
@@ -67,5 +67,27 @@ describe('runWatch', () => {
       reports.map((r) => r.error ?? r.extracted),
       ['0000000001', 'source down', 'source down', '0000000004', null],
     )
+    assert.deepEqual(summary, { cycles: 5, batches: 2, rows: 20, failures: 2 })
   })
+})
+
+describe('parseInterval', () => {
+  for (const [text, ms] of [
+    ['100ms', 100],
+    ['5s', 5000],
+    ['2m', 120_000],
+  ] as const) {
+    it(`accepts ${text}`, () => assert.equal(parseInterval(text, '--every'), ms))
+  }
+  // 0 busy-looped before; a negative or malformed value is not a duration at all.
+  for (const [text, message] of [
+    ['0', /--every must be at least 100ms; got '0'/],
+    ['0s', /--every must be at least 100ms/],
+    ['50ms', /--every must be at least 100ms/],
+    ['0.05', /--every must be at least 100ms/],
+    ['-5s', /--every must be a duration/],
+    ['soon', /--every must be a duration/],
+  ] as const) {
+    it(`refuses ${text}`, () => assert.throws(() => parseInterval(text, '--every'), message))
+  }
 })

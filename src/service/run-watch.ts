@@ -5,15 +5,30 @@
  * An abort (SIGINT/SIGTERM) lets the stage in hand finish, then returns.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { parseDuration } from '../core/duration.ts'
+import { ConfigError } from '../core/errors.ts'
 import { errorFields, type Log } from '../log.ts'
+
+/** The shortest interval a loop accepts: below it the loop would hammer the source for nothing. */
+export const MIN_INTERVAL_MS = 100
+
+/** Parses an interval flag (`--every 30s`), refusing one too short to be meant (0 would busy-loop). */
+export function parseInterval(text: string, flag: string): number {
+  const ms = parseDuration(text, flag)
+  if (ms < MIN_INTERVAL_MS)
+    throw new ConfigError(
+      `${flag} must be at least ${MIN_INTERVAL_MS}ms; got '${text}' (a shorter interval would run the stages back to back without pause)`,
+    )
+  return ms
+}
 
 export interface WatchStages {
   /** Returns the committed batch id, or null when there was nothing new. */
   extract(): Promise<string | null>
   /** Returns how many batches it committed. */
   transform(): Promise<number>
-  /** Returns how many batches it loaded. */
-  load(): Promise<number>
+  /** Returns how many batches it loaded, and their rows. */
+  load(): Promise<{ readonly batches: number; readonly rows: number }>
 }
 
 export interface WatchOptions {
@@ -32,8 +47,20 @@ export interface CycleReport {
   readonly extracted: string | null
   readonly transformed: number
   readonly loaded: number
+  /** Rows the loaded batches brought to the warehouse. */
+  readonly loadedRows: number
   readonly ms: number
   readonly error?: string
+}
+
+/** What a watch did from start to stop. */
+export interface WatchSummary {
+  readonly cycles: number
+  /** Batches loaded into the warehouse, and their rows. */
+  readonly batches: number
+  readonly rows: number
+  /** Cycles that failed. */
+  readonly failures: number
 }
 
 /** The wait before retry n (0-based) after consecutive failures: doubling, capped. */
@@ -41,13 +68,14 @@ export function toBackoffMs(failures: number, everyMs: number, maxMs: number): n
   return Math.min(maxMs, everyMs * 2 ** Math.max(0, failures - 1))
 }
 
-/** Runs cycles until the signal aborts. */
-export async function runWatch(stages: WatchStages, options: WatchOptions): Promise<void> {
+/** Runs cycles until the signal aborts; returns what they did. */
+export async function runWatch(stages: WatchStages, options: WatchOptions): Promise<WatchSummary> {
   const { everyMs, signal, log } = options
   const loadEveryMs = options.loadEveryMs ?? everyMs * 10
   const maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000
   let failures = 0
   let lastLoad = 0
+  const total = { cycles: 0, batches: 0, rows: 0, failures: 0 }
   while (!signal.aborted) {
     const started = Date.now()
     let report: CycleReport
@@ -55,13 +83,21 @@ export async function runWatch(stages: WatchStages, options: WatchOptions): Prom
       const extracted = await stages.extract()
       const transformed = extracted !== null || failures > 0 ? await stages.transform() : 0
       const loadDue = transformed > 0 || started - lastLoad >= loadEveryMs || failures > 0
-      const loaded = loadDue ? await stages.load() : 0
+      const loaded = loadDue ? await stages.load() : { batches: 0, rows: 0 }
       if (loadDue) lastLoad = started
-      if (failures > 0) log.info('pipeline recovered', { stage: 'watch', failures })
+      if (failures > 0) log.info('pipeline recovered', { stage: 'watch', failures, resolved: true })
       failures = 0
-      report = { at: started, extracted, transformed, loaded, ms: Date.now() - started }
+      report = {
+        at: started,
+        extracted,
+        transformed,
+        loaded: loaded.batches,
+        loadedRows: loaded.rows,
+        ms: Date.now() - started,
+      }
     } catch (error) {
       failures++
+      total.failures++
       const fields = { stage: 'watch', failures, ...errorFields(error) }
       // One alert per incident: the first failure alerts, retries only log.
       if (failures === 1) log.alert('pipeline cycle failed; retrying with backoff', fields)
@@ -71,10 +107,14 @@ export async function runWatch(stages: WatchStages, options: WatchOptions): Prom
         extracted: null,
         transformed: 0,
         loaded: 0,
+        loadedRows: 0,
         ms: Date.now() - started,
         error: error instanceof Error ? error.message : String(error),
       }
     }
+    total.cycles++
+    total.batches += report.loaded
+    total.rows += report.loadedRows
     options.onCycle?.(report)
     const wait =
       failures > 0 ? toBackoffMs(failures, everyMs, maxBackoffMs) : everyMs - (Date.now() - started)
@@ -84,4 +124,5 @@ export async function runWatch(stages: WatchStages, options: WatchOptions): Prom
       // aborted while waiting
     }
   }
+  return total
 }

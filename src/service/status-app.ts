@@ -1,18 +1,20 @@
 /** The status page and its JSON, as one Hono app: a plain fetch(Request) → Response, tested in process. */
 import { Hono } from 'hono'
-import type { StatusReport } from './run-status.ts'
-import { type StatusHistory, toStatusHtml } from './status-page.ts'
+import { toStatusHtml } from './status-page.ts'
+import type { StatusView } from './status-view.ts'
 
-export interface StatusSource {
-  status(): Promise<StatusReport>
-  history(): StatusHistory
-}
-
-export function createStatusApp(source: StatusSource): Hono {
+/**
+ * `/` the page, `/status.json` the same view as JSON (systems that could not be read are null, with
+ * `problems` saying why), `/health` 200 while every system answers and 503 with the problems otherwise.
+ */
+export function createStatusApp(readView: () => Promise<StatusView>): Hono {
   const app = new Hono()
-  app.get('/health', (c) => c.json({ ok: true }))
-  app.get('/status.json', async (c) => c.json({ ...(await source.status()), history: source.history() }))
-  app.get('/', async (c) => c.html(toStatusHtml(await source.status(), source.history())))
+  app.get('/health', async (c) => {
+    const { problems } = await readView()
+    return c.json({ ok: problems.length === 0, problems }, problems.length === 0 ? 200 : 503)
+  })
+  app.get('/status.json', async (c) => c.json(await readView()))
+  app.get('/', async (c) => c.html(toStatusHtml(await readView())))
   app.onError((error, c) => c.text(`status unavailable: ${error.message}`, 503))
   return app
 }

@@ -1,13 +1,22 @@
-/** Keeps the running service's recent history in memory for the status page: bounded ring buffers. */
+/**
+ * The running service's own recent history, in memory for the status page: freshness samples (the
+ * store keeps no samples), and this process's warnings, errors and alerts, shown when the status store
+ * cannot be read. Bounded ring buffers.
+ */
 import type { Log, LogFields } from '../log.ts'
-import type { StatusHistory } from './status-page.ts'
 
-const KEEP = 200
+const KEEP = 500
+
+export interface RecordedEvent {
+  readonly at: number
+  readonly level: 'warn' | 'error' | 'alert'
+  readonly message: string
+  readonly error?: string
+}
 
 export class StatusRecorder {
   private readonly freshness: [number, number][] = []
-  private readonly batches: [string, number][] = []
-  private readonly events: { at: number; level: string; message: string }[] = []
+  private readonly events: RecordedEvent[] = []
 
   recordFreshness(at: number, seconds: number | null): void {
     if (seconds === null) return
@@ -15,27 +24,26 @@ export class StatusRecorder {
     if (this.freshness.length > KEEP) this.freshness.shift()
   }
 
-  recordBatch(batchId: string, rows: number): void {
-    if (this.batches.some(([id]) => id === batchId)) return
-    this.batches.push([batchId, rows])
-    if (this.batches.length > 60) this.batches.shift()
-  }
-
-  recordEvent(level: string, message: string, at = Date.now()): void {
-    this.events.push({ at, level, message })
+  recordEvent(event: RecordedEvent): void {
+    this.events.push(event)
     if (this.events.length > KEEP) this.events.shift()
   }
 
-  history(): StatusHistory {
-    return { freshness: [...this.freshness], batches: [...this.batches], events: [...this.events] }
+  freshnessSamples(): readonly (readonly [number, number])[] {
+    return [...this.freshness]
+  }
+
+  recentEvents(): readonly RecordedEvent[] {
+    return [...this.events]
   }
 
   /** A log that also records warnings, errors and alerts here. */
   tap(log: Log): Log {
     const keep =
-      (level: 'warn' | 'error' | 'alert') =>
+      (level: RecordedEvent['level']) =>
       (message: string, fields?: LogFields): void => {
-        this.recordEvent(level, message)
+        const error = fields?.error
+        this.recordEvent({ at: Date.now(), level, message, ...(typeof error === 'string' ? { error } : {}) })
         log[level](message, fields)
       }
     return { ...log, warn: keep('warn'), error: keep('error'), alert: keep('alert') }

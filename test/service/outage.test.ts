@@ -14,14 +14,7 @@ import { runVerify } from '../../src/verify/run-verify.ts'
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
 import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts'
-
-const until = async (what: string, check: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+import { until } from './until.ts'
 
 describe('watch through a source outage (real server)', () => {
   let source: TestDatabase | undefined

@@ -6,11 +6,11 @@
  */
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import { exitCodeOf } from '../../core/exit-codes.ts'
 import { redactText } from '../../core/redact.ts'
 import type { Log, LogEntry, Progress } from '../../log.ts'
 import { SETTINGS, type SettingName, type Settings } from '../../settings.ts'
 import type { Deps } from '../make-deps.ts'
-import { exitCodeOf } from './exit-codes.ts'
 import { createTerminal, type Terminal } from './terminal.ts'
 
 /** `TOTESYS_DB_URL` ↔ `--totesys-db-url`. */
@@ -112,11 +112,12 @@ export function makeCommandContext(
     async withDeps<T>(command: Command, fn: (deps: Deps) => Promise<T>): Promise<T> {
       const { loadConfig } = await import('../../config.ts')
       const { makeDeps } = await import('../make-deps.ts')
+      const { runRecorded } = await import('../../service/record-run.ts')
       const config = loadConfig(env, settingsFromFlags(command.optsWithGlobals()))
       const deps = makeDeps(config, log)
       let result: T
       try {
-        result = await fn(deps)
+        result = await runRecorded(deps, command, fn)
       } catch (error) {
         // A store that could not be written is the cause, whatever a stage made of it.
         throw deps.storeFailure?.() ?? error

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
+import { EXIT_CODES } from '../../core/exit-codes.ts'
 import { addSettingFlags, makeCommandContext } from './command-context.ts'
 import { COMMANDS } from './commands/index.ts'
-import { EXIT_CODES } from './exit-codes.ts'
 
 /** The version in package.json (two folders up from src/entrypoints/cli and from dist/entrypoints/cli). */
 function packageVersion(): string {

@@ -6,6 +6,7 @@ import { registerCheck } from './check.ts'
 import { registerDatasets } from './datasets.ts'
 import { registerExtract } from './extract.ts'
 import { registerFx } from './fx.ts'
+import { registerHistory } from './history.ts'
 import { registerInit } from './init.ts'
 import { registerLoad } from './load.ts'
 import { registerQuarantine } from './quarantine.ts'
@@ -38,6 +39,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerVerify,
   registerSweep,
   registerStatus,
+  registerHistory,
   registerApi,
   registerFx,
   registerDatasets,

@@ -1,7 +1,7 @@
-/** What `start` and `watch` share: alerting, the status page, the monitor, clean shutdown on signals. */
+/** What `start` and `watch` share: alerting, the status page, the monitor, the stop summary, clean shutdown on signals. */
 import { serve } from '@hono/node-server'
+import { describeLocation } from '../../../config.ts'
 import { webhookNotifier } from '../../../io/webhook-notifier.ts'
-import { runReadLedger } from '../../../load/load-ledger.ts'
 import { alertingLog } from '../../../service/alerting.ts'
 import { createMonitor } from '../../../service/monitor.ts'
 import type { PipelineDeps } from '../../../service/pipeline.ts'
@@ -9,6 +9,7 @@ import { runStatus } from '../../../service/run-status.ts'
 import type { CycleReport } from '../../../service/run-watch.ts'
 import { createStatusApp } from '../../../service/status-app.ts'
 import { StatusRecorder } from '../../../service/status-recorder.ts'
+import { createStatusViewReader } from '../../../service/status-view.ts'
 import type { Deps } from '../../make-deps.ts'
 import { toPipelineDeps } from './run.ts'
 
@@ -17,7 +18,8 @@ export interface Serving {
   readonly signal: AbortSignal
   readonly statusUrl: string | undefined
   onCycle(cycle: CycleReport): void
-  close(): void
+  /** Stops serving and logs the 'service stopped' summary. */
+  close(): Promise<void>
 }
 
 /** Sets up alerting, monitoring and (port > 0) the status page around the pipeline's deps. */
@@ -32,44 +34,47 @@ export function servePipeline(deps: Deps, port: number): Serving {
   const recorder = new StatusRecorder()
   const notifier = deps.config.alertWebhookUrl ? webhookNotifier(deps.config.alertWebhookUrl) : undefined
   const log = recorder.tap(alertingLog(deps.log, notifier ? { notifier } : {}))
-  const readStatus = async () =>
-    runStatus({
-      ingestion: deps.ingestion,
-      processed: deps.processed,
-      warehouse: await deps.warehouse(),
-      purchaseFactTable: deps.config.purchaseFactTable,
-    })
+  const reading = {
+    ingestion: deps.ingestion,
+    processed: deps.processed,
+    warehouse: deps.warehouse,
+    warehouseDescription: describeLocation(deps.config.warehouseDb),
+    purchaseFactTable: deps.config.purchaseFactTable,
+  }
   const monitor = createMonitor({
     recorder,
     log,
     freshnessAlertMs: deps.config.freshnessAlertMs,
-    readStatus,
-    readLedger: async () => runReadLedger(await deps.warehouse()),
+    readStatus: () => runStatus(reading),
   })
   const server =
     port > 0
       ? serve({
-          fetch: createStatusApp({ status: readStatus, history: () => recorder.history() }).fetch,
+          fetch: createStatusApp(createStatusViewReader({ ...reading, recorder })).fetch,
           port,
           hostname: '127.0.0.1',
         })
       : undefined
+  let pending = Promise.resolve()
   return {
     pipeline: { ...toPipelineDeps(deps), log },
     signal: controller.signal,
     statusUrl: server ? `http://127.0.0.1:${port}/` : undefined,
     onCycle(cycle) {
-      if (cycle.error) console.error(`cycle failed: ${cycle.error} (retrying)`)
-      else if (cycle.extracted || cycle.loaded)
-        console.error(
-          `batch ${cycle.extracted ?? '-'}: transformed ${cycle.transformed}, loaded ${cycle.loaded} in ${cycle.ms} ms`,
+      // One sample at a time, in cycle order; the stage logs already said what each cycle did.
+      pending = pending
+        .then(() => monitor.observe(cycle))
+        .catch((error: unknown) =>
+          log.warn('status sample failed', { stage: 'monitor', error: String(error) }),
         )
-      monitor().catch((error: unknown) => log.warn('status sample failed', { error: String(error) }))
     },
-    close() {
+    async close() {
       server?.close()
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      await pending
+      // For a person (rendered as a summary block on a terminal) and for machines (one JSON line).
+      log.info('service stopped', { stage: 'service', ...(await monitor.summary()) })
     },
   }
 }

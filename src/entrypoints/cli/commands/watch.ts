@@ -1,4 +1,3 @@
-import { parseDuration } from '../../../core/duration.ts'
 import type { RegisterCommand } from './index.ts'
 
 /** `totesys-etl watch`: extract on a schedule, transform and load as soon as there is work, until stopped. */
@@ -6,17 +5,18 @@ export const registerWatch: RegisterCommand = (program, ctx) => {
   program
     .command('watch')
     .description(
-      'extract on a schedule; transform and load as soon as a batch commits (Ctrl-C stops cleanly)',
+      'extract on a schedule; transform and load as soon as a batch commits (Ctrl-C stops cleanly, with a summary)',
     )
-    .option('--every <duration>', 'how often to extract', '30s')
+    .option('--every <duration>', 'how often to extract (at least 100ms)', '30s')
     .option('--load-every <duration>', 'safety-net interval for load even without new batches', '5m')
     .option('--port <port>', 'status page port on 127.0.0.1 (0 = none)', '0')
     .action(async (options: { every: string; loadEvery: string; port: string }, command) => {
+      // Loaded when the command runs, so `--help` stays fast.
+      const { parseInterval, runWatch } = await import('../../../service/run-watch.ts')
       const { toWatchStages } = await import('../../../service/pipeline.ts')
-      const { runWatch } = await import('../../../service/run-watch.ts')
       const { servePipeline } = await import('./serve-pipeline.ts')
-      const everyMs = parseDuration(options.every, '--every')
-      const loadEveryMs = parseDuration(options.loadEvery, '--load-every')
+      const everyMs = parseInterval(options.every, '--every')
+      const loadEveryMs = parseInterval(options.loadEvery, '--load-every')
       await ctx.withDeps(command, async (deps) => {
         const serving = servePipeline(deps, Number(options.port))
         if (serving.statusUrl) console.error(`status page: ${serving.statusUrl}`)
@@ -29,7 +29,7 @@ export const registerWatch: RegisterCommand = (program, ctx) => {
             onCycle: serving.onCycle,
           })
         } finally {
-          serving.close()
+          await serving.close()
         }
       })
     })

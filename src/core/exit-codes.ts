@@ -3,7 +3,7 @@
  * above 1 follow BSD sysexits (as 75 "try again later" already did), so tools that know them agree.
  * docs/OPERATIONS.md ("Exit codes") lists the same table; a test keeps the two equal.
  */
-import { AccessError, DataError, EtlError, isTransient, StoreError } from '../../core/errors.ts'
+import { AccessError, DataError, EtlError, isTransient, StoreError } from './errors.ts'
 
 export const EXIT_CODES = {
   ok: { code: 0, meaning: 'success' },
@@ -11,6 +11,11 @@ export const EXIT_CODES = {
     code: 1,
     meaning:
       'the command failed or found failures (a table not extracted, a dataset failed, verify found differences, check found a problem), or a flag or setting is invalid; the message says which',
+  },
+  unknown: {
+    code: 2,
+    meaning:
+      'could not check: status, history or verify could not read a system (named in the message); what is known is still shown',
   },
   usage: { code: 64, meaning: 'usage: an unknown command or option, or a missing argument' },
   data: {

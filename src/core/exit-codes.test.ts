@@ -9,7 +9,7 @@ import {
   EtlError,
   StoreError,
   UnavailableError,
-} from '../../core/errors.ts'
+} from './errors.ts'
 import { EXIT_CODES, exitCodeOf } from './exit-codes.ts'
 
 describe('exitCodeOf', () => {
@@ -32,7 +32,7 @@ describe('exitCodeOf', () => {
 
 describe('the exit codes in docs/OPERATIONS.md', () => {
   it('are exactly the codes the CLI uses', () => {
-    const doc = readFileSync(new URL('../../../docs/OPERATIONS.md', import.meta.url), 'utf8')
+    const doc = readFileSync(new URL('../../docs/OPERATIONS.md', import.meta.url), 'utf8')
     const section = doc.split('### Exit codes')[1]?.split(/\n#{2,3} /)[0] ?? ''
     const documented = [...section.matchAll(/^\| `?(\d+)`? +\|/gm)].map((m) => Number(m[1]))
     assert.deepEqual(
