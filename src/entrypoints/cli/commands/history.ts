@@ -1,4 +1,3 @@
-import { describeLocation } from '../../../config.ts'
 import { ConfigError } from '../../../core/errors.ts'
 import type { RegisterCommand } from './index.ts'
 
@@ -23,6 +22,7 @@ export const registerHistory: RegisterCommand = (program, ctx) => {
       const { HISTORY_STAGES, runReadHistory } = await import('../../../service/read-history.ts')
       const { toHistoryText } = await import('../../../service/to-history-text.ts')
       const { UNKNOWN_EXIT } = await import('../../../service/status-problem.ts')
+      const { describeLocation } = await import('../../../config.ts')
       const sinceMs = parseSince(options.since, Date.now())
       const stage = HISTORY_STAGES.find((s) => s === options.stage)
       if (options.stage !== undefined && stage === undefined)
