@@ -32,7 +32,16 @@ export async function runCopyToScratch(
     },
   })
   const stream = await session.copyOut(`COPY (${select}) TO STDOUT (FORMAT csv, HEADER true)`)
-  // pipe() does not pass errors on: a COPY that fails mid-way must fail the write, not hang it.
-  stream.once('error', (error) => count.destroy(error))
-  await scratch.putStream(key, stream.pipe(count))
+  // pipe() does not pass errors on: a COPY that fails (a column gone) must fail the write, not hang it
+  // or crash the process, whenever it fails (even before the store has started reading).
+  let failure: Error | undefined
+  stream.once('error', (error: Error) => {
+    failure = error
+    count.destroy(error)
+  })
+  count.on('error', () => {}) // seen by the store's pipeline, and rethrown below
+  await scratch.putStream(key, stream.pipe(count)).catch((error: unknown) => {
+    throw failure ?? error
+  })
+  if (failure) throw failure
 }
