@@ -154,7 +154,7 @@ export async function runCompareTable(
     const inProcessed = layers.processed
       ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${keyMatchSql(table, 'p', 'e')})`
       : 'NULL::BOOLEAN'
-    const layer = `CASE WHEN e._pending THEN 'pending' WHEN held THEN 'held' WHEN in_lake IS NULL THEN 'lake_unknown'
+    const layer = `CASE WHEN held THEN 'held' WHEN e._pending THEN 'pending' WHEN in_lake IS NULL THEN 'lake_unknown'
       WHEN NOT in_lake THEN 'not_in_lake' WHEN NOT coalesce(in_processed, true) THEN 'not_processed' ELSE 'not_loaded' END`
     await db.run(`CREATE OR REPLACE TEMP TABLE missing AS
       SELECT ${ke.text} AS k, ${ke.id} AS o, e._pending, ${held} AS held, ${inLake} AS in_lake,
@@ -170,7 +170,7 @@ export async function runCompareTable(
     const agrees = layers.processed
       ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${columns.map((c) => `p.${c} IS NOT DISTINCT FROM e.${c}`).join(' AND ')})`
       : 'NULL::BOOLEAN'
-    const staleLayer = `CASE WHEN e._pending THEN 'pending' WHEN held THEN 'held' WHEN agrees THEN 'warehouse_only'
+    const staleLayer = `CASE WHEN held THEN 'held' WHEN e._pending THEN 'pending' WHEN agrees THEN 'warehouse_only'
       WHEN in_lake IS NULL THEN 'lake_unknown' WHEN NOT in_lake THEN 'not_in_lake' ELSE 'processed_differs' END`
     await db.run(`CREATE OR REPLACE TEMP TABLE stale AS
       SELECT k, o, cols, ${staleLayer} AS layer FROM (
