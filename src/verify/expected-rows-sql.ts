@@ -33,9 +33,10 @@ export const MADE_FROM: Readonly<Record<ExpectedTable, SourceTable>> = {
 export const EXPECTED_SETTINGS_SQL = `SELECT set_config('totesys_etl.verify_watermarks', $1, true),
   set_config('totesys_etl.verify_lag_ms', $2, true)`
 
+// Whole expressions inside scalar subqueries: each is computed once per query, not once per row.
 const wm = (table: SourceTable) =>
-  `((SELECT current_setting('totesys_etl.verify_watermarks')::jsonb) ->> '${table}')::timestamp`
-const lag = `(SELECT current_setting('totesys_etl.verify_lag_ms')::int) * interval '1 millisecond'`
+  `(SELECT (current_setting('totesys_etl.verify_watermarks')::jsonb ->> '${table}')::timestamp)`
+const lag = `(SELECT current_setting('totesys_etl.verify_lag_ms')::int * interval '1 millisecond')`
 const fresh = (...pairs: [alias: string, table: SourceTable][]) =>
   pairs.map(([alias, table]) => `coalesce(${alias}.last_updated <= ${wm(table)}, false)`).join(' AND ')
 const flags = (alias: string, table: SourceTable, ...joined: [alias: string, table: SourceTable][]) =>

@@ -89,7 +89,9 @@ export async function runVerify(deps: VerifyDeps): Promise<VerifyReport> {
     const scratch = new FolderStore(duck.workDir)
     let snapshot: WarehouseSnapshot | undefined
     try {
+      progress.phase('open warehouse', 1, 'databases')
       const warehouse = await open(deps.warehouse)
+      progress.advance(1)
       snapshot = await runReadWarehouseSnapshot(warehouse, {
         purchaseFactTable: deps.purchaseFactTable,
         scratch,
@@ -106,9 +108,21 @@ export async function runVerify(deps: VerifyDeps): Promise<VerifyReport> {
       })
     }
     lap('warehouse')
+    // What quarantine holds is known whatever else can be read.
+    let quarantine: QuarantineRead | undefined
+    try {
+      quarantine = await runReadQuarantineHeld(deps.ingestion, `${duck.workDir}/lake`)
+    } catch (error) {
+      unavailable.push({
+        system: 'ingestion store',
+        description: deps.ingestion.description,
+        reason: `its quarantine entries cannot be read: ${messageOf(error)}`,
+      })
+    }
     if (snapshot === undefined || snapshot.batchIds.length === 0) {
       return toReport({
         snapshot,
+        quarantine,
         unavailable,
         timings,
         nothingLoaded: snapshot !== undefined,
@@ -118,7 +132,10 @@ export async function runVerify(deps: VerifyDeps): Promise<VerifyReport> {
 
     let source: SourceRead | undefined
     try {
-      source = await runReadSourceExpected(await open(deps.source), {
+      progress.phase('open source', 1, 'databases')
+      const db = await open(deps.source)
+      progress.advance(1)
+      source = await runReadSourceExpected(db, {
         watermarks: snapshot.watermarks,
         lagMs: deps.lagMs,
         scratch,
@@ -144,27 +161,17 @@ export async function runVerify(deps: VerifyDeps): Promise<VerifyReport> {
       })
     } catch (error) {
       if (!(error instanceof StoreUnreachableError)) throw error
-      unavailable.push({
-        system: error.system,
-        description: error.description,
-        reason: messageOf(error.cause),
-      })
-    }
-    let quarantine: QuarantineRead | undefined
-    try {
-      quarantine = await runReadQuarantineHeld(deps.ingestion, `${duck.workDir}/lake`)
-    } catch (error) {
-      if (!unavailable.some((u) => u.system === 'ingestion store'))
+      if (!unavailable.some((u) => u.system === error.system))
         unavailable.push({
-          system: 'ingestion store',
-          description: deps.ingestion.description,
-          reason: messageOf(error),
+          system: error.system,
+          description: error.description,
+          reason: messageOf(error.cause),
         })
     }
     lap('lake')
 
     const loaded = await runLoadLayers(duck, { snapshot, source, lake, quarantine, progress })
-    lap('lake versions')
+    lap('layers')
 
     progress.phase('compare', EXPECTED_TABLES.length, 'tables')
     const findings: TableFindings[] = []
@@ -238,7 +245,7 @@ async function runLoadLayers(
     lakeVersions: {},
     processedDates: null,
   }
-  progress.phase('lake versions', SOURCE_TABLES.length + WAREHOUSE_TABLES.length, 'tables')
+  progress.phase('layers', SOURCE_TABLES.length + WAREHOUSE_TABLES.length, 'tables')
   for (const table of SOURCE_TABLES) {
     if (lake) {
       await duck.run(createVersionsSql(lakeName(table), table, lake.ingestionFiles[table] ?? []))

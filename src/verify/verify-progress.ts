@@ -3,7 +3,7 @@
  * CLI shows a bar on a TTY; tests and pipes get nothing.
  */
 
-export type ProgressUnit = 'rows' | 'files' | 'tables'
+export type ProgressUnit = 'rows' | 'files' | 'tables' | 'databases'
 
 export interface VerifyProgress {
   /** A phase starts with `total` units to do (0 when unknown). */
