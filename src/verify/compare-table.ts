@@ -166,7 +166,12 @@ export async function runCompareTable(
 
     const columns = def.columns.map((c) => quoteIdent(c.name))
     const differs = columns.map((c) => `e.${c} IS DISTINCT FROM w.${c}`).join(' OR ')
-    const which = `list_filter([${columns.map((c) => `CASE WHEN e.${c} IS DISTINCT FROM w.${c} THEN ${sqlString(c.slice(1, -1))} END`).join(', ')}], x -> x IS NOT NULL)`
+    const which = `list_filter([${def.columns
+      .map(
+        (c) =>
+          `CASE WHEN e.${quoteIdent(c.name)} IS DISTINCT FROM w.${quoteIdent(c.name)} THEN ${sqlString(c.name)} END`,
+      )
+      .join(', ')}], x -> x IS NOT NULL)`
     const agrees = layers.processed
       ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${columns.map((c) => `p.${c} IS NOT DISTINCT FROM e.${c}`).join(' AND ')})`
       : 'NULL::BOOLEAN'
