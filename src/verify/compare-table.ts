@@ -12,6 +12,7 @@ import { toCanonicalValue } from '../load/verify-warehouse.ts'
 import {
   expectedName,
   heldName,
+  keyColumnsSql,
   keyMatchSql,
   keySql,
   lakeName,
@@ -142,7 +143,8 @@ export async function runCompareTable(
     findings.duplicated = await sample(
       db,
       table,
-      `SELECT ${kw.text} AS k, min(${kw.id}) AS o, count(*) AS c FROM ${w} AS w GROUP BY k HAVING count(*) > 1`,
+      `SELECT ${kw.text} AS k, ${kw.id} AS o, count(*) AS c FROM ${w} AS w
+       GROUP BY ${keyColumnsSql(table, 'w')} HAVING count(*) > 1`,
       'CAST(c AS VARCHAR)',
     )
   }
@@ -227,7 +229,7 @@ export async function runCompareTable(
     findings.notLoaded = await sample(
       db,
       table,
-      `SELECT DISTINCT ${kp.text} AS k, ${kp.id} AS o FROM ${p} AS p
+      `SELECT DISTINCT ON (${keyColumnsSql(table, 'p')}) ${kp.text} AS k, ${kp.id} AS o FROM ${p} AS p
        WHERE NOT EXISTS (SELECT 1 FROM ${w} AS w WHERE ${keyMatchSql(table, 'w', 'p')})`,
     )
   }
@@ -235,8 +237,8 @@ export async function runCompareTable(
     findings.processedDuplicates = await sample(
       db,
       table,
-      `SELECT ${kp.text} AS k, min(${kp.id}) AS o, count(*) AS c FROM ${p} AS p
-       GROUP BY k HAVING count(*) > 1`,
+      `SELECT ${kp.text} AS k, ${kp.id} AS o, count(*) AS c FROM ${p} AS p
+       GROUP BY ${keyColumnsSql(table, 'p')} HAVING count(*) > 1`,
       'CAST(c AS VARCHAR)',
     )
   }
