@@ -6,7 +6,7 @@ const asOf = {
   name: 'as_of',
   in: 'query',
   required: false,
-  description: 'The day the report is for (YYYY-MM-DD); default today (UTC).',
+  description: 'The day the report is for (YYYY-MM-DD, 0001-01-01 to 9999-12-31); default today (UTC).',
   schema: day,
 }
 

@@ -28,12 +28,16 @@ export interface ApiDeps {
   readonly now?: () => number
 }
 
+const FIRST_DAY = '0001-01-01'
+
 const reportQuery = z
   .object({
     as_of: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day YYYY-MM-DD')
       .refine(isDay, 'is not a calendar day')
+      // PostgreSQL has no year 0 (1 BC is followed by AD 1): such a day would fail in SQL, not here.
+      .refine((day) => day >= FIRST_DAY, `is out of range (${FIRST_DAY} to 9999-12-31)`)
       .optional(),
   })
   .strict()

@@ -10,11 +10,11 @@ import { streamQuarantineDataKey, toReasonCounts } from '../extensions/stream-qu
 import {
   type DatasetSchema,
   datasetSchemaJson,
-  planFileRecords,
   planKeyedRows,
   planRecordRow,
   toDatasetTable,
 } from './dataset-schema.ts'
+import { planFileRecords } from './plan-file-records.ts'
 import { datasetStream } from './run-dataset-schema.ts'
 
 /** The schema a landed (or processed) batch of a dataset carries in its meta. */
@@ -36,11 +36,16 @@ export function datasetModel(name: string): StreamModel {
       const held: { reason: string; source: string; record: number; value: unknown }[] = []
       for (const file of manifest.files) {
         const split = planFileRecords(file.key, await read(file.key))
-        if (!split.ok)
-          throw new DataError(
-            `dataset ${name} batch ${manifest.batchId}: landed ${file.key} no longer parses: ${split.reason}`,
-            { batchId: manifest.batchId, key: file.key },
-          )
+        if (!split.ok) {
+          // Checked when it landed, so the checks changed since (or the file did): hold it, load the rest.
+          held.push({
+            reason: `the landed file no longer parses: ${split.reason}`,
+            source: file.source,
+            record: 0,
+            value: file.key,
+          })
+          continue
+        }
         split.records.forEach(({ record, error }, i) => {
           const checked = error ? { ok: false as const, reason: error } : planRecordRow(schema, record)
           if (!checked.ok) {

@@ -5,7 +5,7 @@ import type { DatasetConfig } from './dataset-config.ts'
 import {
   type DatasetSchema,
   isDatasetFile,
-  planFileRecords,
+  MAX_KEY_BYTES,
   planKeyedRows,
   planRecordRow,
   planSchemaVersion,
@@ -34,7 +34,6 @@ const config = (over: Partial<DatasetConfig> = {}): DatasetConfig => ({
   maxFileBytes: 1000,
   ...over,
 })
-const bytes = (text: string) => new TextEncoder().encode(text)
 
 describe('dataset-schema', () => {
   const values: [ExtensionType, unknown, string | RegExp][] = [
@@ -57,6 +56,20 @@ describe('dataset-schema', () => {
     ['timestamp', '2024-02-21 07:00:00', '2024-02-21 07:00:00'],
     ['timestamp', '2024-02-21T07:00:00+01:00', /UTC/],
     ['timestamp', '2024-02-21 25:00:00', /valid time/],
+    // What PostgreSQL cannot hold is refused here, at the record check, never at the load.
+    ['text', 'a\u0000b', /NUL character/],
+    ['text', 'a\uD800b', /unpaired UTF-16 surrogate/],
+    ['text', '\uD83D\uDE00 ok', '\uD83D\uDE00 ok'],
+    ['date', '0000-01-01', /from 0001-01-01/],
+    ['date', '0001-01-01', '0001-01-01'],
+    ['date', '9999-12-31', '9999-12-31'],
+    ['timestamp', '0000-12-31 23:59:59', /from 0001-01-01/],
+    ['integer', -(2 ** 31), '-2147483648'],
+    ['integer', '-2147483649', /in range/],
+    ['bigint', '-9223372036854775809', /in range/],
+    ['numeric', '1e400', /not a decimal/],
+    ['numeric', 1e21, /plain decimal notation/],
+    ['numeric', '12345678901234567890123456789', /more than 28 integer digits/],
   ]
   for (const [type, value, want] of values) {
     it(`reads ${JSON.stringify(value)} as ${type}`, () => {
@@ -78,27 +91,28 @@ describe('dataset-schema', () => {
     assert.deepEqual(planRecordRow(schema, [1]), { ok: false, reason: 'the record is not a JSON object' })
   })
 
-  it('splits .json arrays and JSON Lines, and refuses files that cannot hold records', () => {
-    assert.deepEqual(planFileRecords('a.json', bytes('[{"a":1},2]')), {
+  it('takes only own fields (a column named constructor is not inherited), and bounds the key bytes', () => {
+    const odd: DatasetSchema = {
+      ...schema,
+      columns: [...schema.columns, { name: 'constructor', type: 'text', required: false }],
+    }
+    assert.deepEqual(planRecordRow(odd, { station: 'YORK', day: '2024-01-01' }), {
       ok: true,
-      records: [{ record: { a: 1 } }, { record: 2 }],
+      values: ['YORK', '2024-01-01', null, null],
     })
-    assert.deepEqual(planFileRecords('a.jsonl', bytes('{"a":1}\nbad\n')), {
-      ok: true,
-      records: [{ record: { a: 1 } }, { record: 'bad', error: 'the line is not JSON' }],
-    })
-    assert.deepEqual(planFileRecords('a.json', bytes('{"a":1}')), {
-      ok: false,
-      reason: 'a .json file must hold an array of records',
-    })
-    assert.match((planFileRecords('a.json', bytes('[')) as { reason: string }).reason, /not JSON/)
-    assert.deepEqual(planFileRecords('a.json', new Uint8Array([0xff, 0xfe])), {
-      ok: false,
-      reason: 'the file is not UTF-8 text',
-    })
+    const long = planRecordRow(schema, { station: 'é'.repeat(MAX_KEY_BYTES), day: '2024-01-01' })
+    assert.ok(
+      !long.ok && /the key \(station, day\) takes 4010 bytes, over the 2000/.test(long.reason),
+      JSON.stringify(long),
+    )
+  })
+
+  it('knows the files a dataset picks up', () => {
     assert.deepEqual(
-      ['a.json', 'b/c.JSONL', 'd.ndjson', 'e.csv', '.hidden/f.json', 'g.json.tmp'].map(isDatasetFile),
-      [true, true, true, false, false, false],
+      ['a.json', 'b/c.JSONL', 'd.ndjson', 'e.csv', '.hidden/f.json', 'g.json.tmp', 'new\nline.json'].map(
+        isDatasetFile,
+      ),
+      [true, true, true, false, false, false, true],
     )
   })
 

@@ -72,47 +72,27 @@ export function planSchemaVersion(
   return { schema: { ...wanted, version: latest.version + 1 }, register: true }
 }
 
-/** Splits a file into records: a .json file holds an array of records, a .jsonl/.ndjson file one per line. */
-export function planFileRecords(
-  key: string,
-  bytes: Uint8Array,
-): { ok: true; records: { record: unknown; error?: string }[] } | { ok: false; reason: string } {
-  let text: string
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-  } catch {
-    return { ok: false, reason: 'the file is not UTF-8 text' }
-  }
-  if (/\.(jsonl|ndjson)$/i.test(key)) {
-    const lines = text.split('\n')
-    if (lines.at(-1)?.trim() === '') lines.pop()
-    return {
-      ok: true,
-      records: lines.map((line) => {
-        try {
-          return { record: JSON.parse(line) as unknown }
-        } catch {
-          return { record: line.slice(0, 500), error: 'the line is not JSON' }
-        }
-      }),
-    }
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (error) {
-    return { ok: false, reason: `the file is not JSON: ${(error as Error).message}` }
-  }
-  if (!Array.isArray(json)) return { ok: false, reason: 'a .json file must hold an array of records' }
-  return { ok: true, records: json.map((record) => ({ record })) }
-}
-
 /** True for the files a dataset picks up. */
 export function isDatasetFile(key: string): boolean {
   return /\.(json|jsonl|ndjson)$/i.test(key) && !key.split('/').some((part) => part.startsWith('.'))
 }
 
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,6})?(Z)?$/
+
+/** The first day PostgreSQL's date and timestamp hold in YYYY-MM-DD (it has no year 0). */
+const FIRST_DAY = '0001-01-01'
+
+/** UTF-8 bytes the key of one row may take: a btree index entry holds at most ~2.7 kB. */
+export const MAX_KEY_BYTES = 2000
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** Why PostgreSQL text cannot store a string unchanged, or undefined when it can. */
+export function toUnstorableText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'holds a NUL character (U+0000), which PostgreSQL text cannot store'
+  if (LONE_SURROGATE.test(text)) return 'holds an unpaired UTF-16 surrogate, which is not Unicode text'
+  return undefined
+}
 
 /** A JSON value as the exact text of a column type, or the reason it does not fit. */
 export function toColumnText(
@@ -138,15 +118,22 @@ export function toColumnText(
       const exact = toExactDecimal(value)
       return exact.ok ? exact : { ok: false, reason: exact.reason }
     }
-    case 'text':
-      return typeof value === 'string' ? { ok: true, text: value } : fail('a string')
+    case 'text': {
+      if (typeof value !== 'string') return fail('a string')
+      const unstorable = toUnstorableText(value)
+      return unstorable ? { ok: false, reason: unstorable } : { ok: true, text: value }
+    }
     case 'boolean':
       return typeof value === 'boolean' ? { ok: true, text: String(value) } : fail('true or false')
     case 'date':
-      return typeof value === 'string' && isDay(value) ? { ok: true, text: value } : fail('a date YYYY-MM-DD')
+      if (typeof value !== 'string' || !isDay(value)) return fail('a date YYYY-MM-DD')
+      return value < FIRST_DAY
+        ? fail(`a date from ${FIRST_DAY} (PostgreSQL has no year 0)`)
+        : { ok: true, text: value }
     case 'timestamp': {
       const m = typeof value === 'string' ? TIMESTAMP.exec(value) : null
       if (!m || !isDay(m[1]!)) return fail('a timestamp YYYY-MM-DD HH:MM:SS[.fff][Z] (UTC)')
+      if (m[1]! < FIRST_DAY) return fail(`a timestamp from ${FIRST_DAY} (PostgreSQL has no year 0)`)
       const [hh, mm, ss] = m[2]!.split(':').map(Number)
       if (hh! > 23 || mm! > 59 || ss! > 59) return fail('a valid time of day')
       return { ok: true, text: `${m[1]} ${m[2]}${m[3] ?? ''}` }
@@ -164,7 +151,10 @@ export function planRecordRow(
   const values: (string | null)[] = []
   const problems: string[] = []
   for (const column of schema.columns) {
-    const value = (record as Record<string, unknown>)[column.name]
+    // Own fields only: a column named like Object.prototype's members (constructor) is not inherited.
+    const value = Object.hasOwn(record, column.name)
+      ? (record as Record<string, unknown>)[column.name]
+      : undefined
     if (value === undefined || value === null) {
       if (column.required) problems.push(`${column.name}: required`)
       values.push(null)
@@ -177,6 +167,14 @@ export function planRecordRow(
       values.push(null)
     }
   }
+  const keyBytes = schema.key.reduce((n, k) => {
+    const value = values[schema.columns.findIndex((c) => c.name === k)]
+    return n + (value ? new TextEncoder().encode(value).length : 0)
+  }, 0)
+  if (keyBytes > MAX_KEY_BYTES)
+    problems.push(
+      `the key (${schema.key.join(', ')}) takes ${keyBytes} bytes, over the ${MAX_KEY_BYTES} a warehouse index holds`,
+    )
   return problems.length > 0 ? { ok: false, reason: problems.join('; ') } : { ok: true, values }
 }
 

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { parseBatchId, toBatchId } from '../core/batch-id.ts'
+import { DataError } from '../core/errors.ts'
 import { runCommitStreamBatch } from '../extensions/run-commit-stream-batch.ts'
 import {
   streamBatchIds,
@@ -23,11 +24,12 @@ import {
   streamQuarantineDataKey,
   streamQuarantineKey,
 } from '../extensions/stream-quarantine.ts'
-import type { ExternalSource } from '../io/external-source.ts'
+import type { ExternalObject, ExternalSource } from '../io/external-source.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 import type { DatasetConfig } from './dataset-config.ts'
-import { isDatasetFile, planFileRecords } from './dataset-schema.ts'
+import { isDatasetFile, toUnstorableText } from './dataset-schema.ts'
+import { type FileRecords, planFileRecords } from './plan-file-records.ts'
 import { datasetStream, runResolveDatasetSchema } from './run-dataset-schema.ts'
 
 export interface PickupDeps {
@@ -53,27 +55,55 @@ const ledgerJson = z.object({
 
 interface Ledger {
   readonly throughBatchId: string | null
+  /** takenId of every (key, ETag) taken. */
   readonly taken: Set<string>
 }
 
 const ledgerKey = (name: string) => `${streamPrefix(datasetStream(name))}_ledger.json`
-const takenId = (key: string, etag: string | null) => `${key}\n${etag ?? ''}`
+// JSON of the pair: a key may hold any character (a newline, a quote), and still maps to one id and back.
+const takenId = (key: string, etag: string | null) => JSON.stringify([key, etag ?? ''])
+
+/** The saved ledger, or an empty one when it is missing or unreadable (it is only a cache of the manifests). */
+function parseLedger(
+  text: string | undefined,
+  log: Log | undefined,
+  name: string,
+): z.infer<typeof ledgerJson> {
+  if (text === undefined) return { through_batch_id: null, taken: [] }
+  try {
+    return ledgerJson.parse(JSON.parse(text))
+  } catch (error) {
+    log?.warn('dataset ledger unreadable; rebuilt from the manifests', {
+      stage: 'datasets',
+      dataset: name,
+      reason: (error as Error).message.slice(0, 200),
+    })
+    return { through_batch_id: null, taken: [] }
+  }
+}
 
 /** The ledger brought up to date with every committed manifest (and saved when that changed it). */
-export async function runReadPickupLedger(store: ObjectStore, name: string): Promise<Ledger> {
+export async function runReadPickupLedger(store: ObjectStore, name: string, log?: Log): Promise<Ledger> {
   const stream = datasetStream(name)
-  const text = await getText(store, ledgerKey(name))
-  const saved =
-    text === undefined ? { through_batch_id: null, taken: [] } : ledgerJson.parse(JSON.parse(text))
+  const saved = parseLedger(await getText(store, ledgerKey(name)), log, name)
   const taken = new Set(saved.taken.map(([k, e]) => takenId(k, e)))
   let through = saved.through_batch_id
   const newer = streamBatchIds(stream, await store.list(streamManifestPrefix(stream))).filter(
     (id) => through === null || id > through,
   )
   for (const batchId of newer) {
-    const manifest = parseStreamIngestionManifest(
-      (await getText(store, streamManifestKey(stream, batchId))) ?? '',
-    )
+    const key = streamManifestKey(stream, batchId)
+    let manifest: StreamIngestionManifest
+    try {
+      manifest = parseStreamIngestionManifest((await getText(store, key)) ?? '')
+    } catch (cause) {
+      // A manifest is a commit: without it, which files were taken is unknown, so stop rather than guess.
+      throw new DataError(
+        `dataset ${name}: the manifest ${key} in ${store.description} does not parse; restore it (or remove it if its batch never loaded)`,
+        { stage: 'datasets', batchId, key },
+        { cause },
+      )
+    }
     for (const f of manifest.files) taken.add(takenId(f.source, f.sourceEtag))
     for (const h of manifest.heldFiles) taken.add(takenId(h.source, h.sourceEtag))
     through = batchId
@@ -83,16 +113,48 @@ export async function runReadPickupLedger(store: ObjectStore, name: string): Pro
 }
 
 async function runWriteLedger(store: ObjectStore, name: string, ledger: Ledger): Promise<void> {
-  const taken = [...ledger.taken].sort().map((id) => id.split('\n') as [string, string])
+  const taken = [...ledger.taken].sort().map((id) => JSON.parse(id) as [string, string])
   // Rewriting it with an older view is harmless: the next reader folds the newer manifests in again.
   await store.put(ledgerKey(name), `${JSON.stringify({ through_batch_id: ledger.throughBatchId, taken })}\n`)
+}
+
+/** UTF-8 bytes a file name may take: S3's own limit, and well inside what a warehouse key index holds. */
+export const MAX_NAME_BYTES = 1024
+
+/** Why a file's name cannot be stored as its lineage (`_source_key`), or undefined when it can. */
+export function toUnstorableName(key: string): string | undefined {
+  const text = toUnstorableText(key)
+  if (text) return `the file name ${text}`
+  const bytes = new TextEncoder().encode(key).length
+  return bytes > MAX_NAME_BYTES ? `the file name takes ${bytes} bytes, over ${MAX_NAME_BYTES}` : undefined
+}
+
+/** The bytes of a file and the check of its records, or why it is held whole. */
+async function runReadCandidate(
+  source: ExternalSource,
+  object: ExternalObject,
+  maxFileBytes: number,
+): Promise<{ bytes: Uint8Array | undefined; check: FileRecords }> {
+  const refuse = (reason: string) => ({ bytes: undefined, check: { ok: false as const, reason } })
+  const name = toUnstorableName(object.key)
+  if (name) return refuse(name)
+  if (object.bytes > maxFileBytes)
+    return refuse(`the file has ${object.bytes} bytes, over max_file_bytes ${maxFileBytes}`)
+  let bytes: Uint8Array
+  try {
+    bytes = await source.read(object.key)
+  } catch (error) {
+    // Held, not retried forever: a new version of the file (new ETag) is a new file and is taken again.
+    return refuse(`the file cannot be read: ${(error as Error).message}`)
+  }
+  return { bytes, check: planFileRecords(object.key, bytes) }
 }
 
 /** Lands the dataset's new files as one batch. */
 export async function runDatasetPickup(deps: PickupDeps, config: DatasetConfig): Promise<PickupResult> {
   const stream = datasetStream(config.name)
   const schema = await runResolveDatasetSchema(deps.ingestion, config)
-  const ledger = await runReadPickupLedger(deps.ingestion, config.name)
+  const ledger = await runReadPickupLedger(deps.ingestion, config.name, deps.log)
   const fresh = (await deps.source.list()).filter(
     (o) => isDatasetFile(o.key) && !ledger.taken.has(takenId(o.key, o.etag)),
   )
@@ -113,14 +175,8 @@ export async function runDatasetPickup(deps: PickupDeps, config: DatasetConfig):
       const heldFiles: StreamIngestionManifest['heldFiles'][number][] = []
       for (const [index, object] of chosen.entries()) {
         const ext = /\.(jsonl|ndjson)$/i.test(object.key) ? 'jsonl' : 'json'
-        const bytes = object.bytes > config.maxFileBytes ? undefined : await deps.source.read(object.key)
+        const { bytes, check } = await runReadCandidate(deps.source, object, config.maxFileBytes)
         const sha256 = bytes ? createHash('sha256').update(bytes).digest('hex') : ''
-        const check = bytes
-          ? planFileRecords(object.key, bytes)
-          : {
-              ok: false as const,
-              reason: `the file has ${object.bytes} bytes, over max_file_bytes ${config.maxFileBytes}`,
-            }
         if (!check.ok) {
           const entryId = `${writer.batchId}-${writer.attempt}-file-${index + 1}`
           const dataKey = bytes

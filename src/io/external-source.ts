@@ -38,12 +38,15 @@ function folderSource(root: string): ExternalSource {
     async list() {
       const out: ExternalObject[] = []
       for (const full of await runWalkFiles(root)) {
-        const s = await stat(full)
-        out.push({
-          key: relative(root, full).split(sep).join('/'),
-          etag: `${s.size}-${Math.trunc(s.mtimeMs)}`,
-          bytes: s.size,
-        })
+        const key = relative(root, full).split(sep).join('/')
+        // A name that is not UTF-8 comes back with U+FFFD and cannot be opened by it: list it anyway, so
+        // the reader holds it with its reason instead of the listing failing on every run.
+        const s = await stat(full).catch(() => undefined)
+        out.push(
+          s
+            ? { key, etag: `${s.size}-${Math.trunc(s.mtimeMs)}`, bytes: s.size }
+            : { key, etag: 'unreadable', bytes: 0 },
+        )
       }
       return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     },

@@ -139,7 +139,7 @@ export function toFactVersionDifferences(
 }
 
 /** SQL giving a column's text independent of the server's DateStyle. */
-function textOf(column: WarehouseColumn, alias = ''): string {
+export function textOf(column: WarehouseColumn, alias = ''): string {
   const ref = `${alias}${quoteIdent(column.name)}`
   if (column.type === 'date') return `to_char(${ref}, 'YYYY-MM-DD')`
   if (column.type === 'time') return `to_char(${ref}, 'HH24:MI:SS.US')`

@@ -1,91 +1,174 @@
-/** The lake's side of verify: row counts per layer, file integrity, and the fact versions the lake holds. */
-import { join } from 'node:path'
+/**
+ * The lake's side of verify, limited to the batches the warehouse ledger holds (so a batch committed
+ * after the warehouse snapshot is not half-counted): the manifests, every file checked against its
+ * manifest's checksum, and local paths of the good files for DuckDB to read.
+ */
+import { basename, dirname } from 'node:path'
 import { manifestKey } from '../core/batch-id.ts'
 import type { SourceTable } from '../core/catalogue.ts'
-import { type ProcessedManifest, parseProcessedManifest } from '../core/processed-manifest.ts'
-import { quoteIdent } from '../core/sql-ident.ts'
-import { type WarehouseTable, warehouseTable } from '../core/warehouse-catalogue.ts'
+import { parseProcessedManifest } from '../core/processed-manifest.ts'
+import type { WarehouseTable } from '../core/warehouse-catalogue.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from '../extract/ingestion-batches.ts'
-import { openDuckDb, readParquetSql } from '../io/duckdb.ts'
+import { FolderStore } from '../io/folder-store.ts'
 import { runDigestObject } from '../io/object-digest.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
-import { type KeyCount, toRowKey } from '../load/verify-warehouse.ts'
+import type { VerifyProgress } from './verify-progress.ts'
 
-export interface LakeSummary {
-  readonly ingestionRows: Partial<Record<SourceTable, number>>
-  readonly processedRows: Partial<Record<WarehouseTable, number>>
-  /** Files whose bytes do not match their manifest's checksum, or that are missing. */
-  readonly fileProblems: readonly string[]
-  readonly manifests: readonly ProcessedManifest[]
+export interface FileProblem {
+  readonly store: 'ingestion' | 'processed'
+  /** The full path (store + key). */
+  readonly path: string
+  readonly message: string
 }
 
-/** Sums rows and checks every file of the given batches against its manifest. */
+export interface LakeRead {
+  /** Rows per source table in the loaded ingestion batches, as their manifests count them. */
+  readonly ingestionRows: Partial<Record<SourceTable, number>>
+  /** Local paths of the good ingestion files, per source table. */
+  readonly ingestionFiles: Partial<Record<SourceTable, string[]>>
+  /** Local paths of the good processed files, per warehouse table. */
+  readonly processedFiles: Partial<Record<WarehouseTable, string[]>>
+  readonly fileProblems: readonly FileProblem[]
+}
+
+/** `store/key` with exactly one slash between them, whatever the store's description ends with. */
+export function toStorePath(store: ObjectStore, key: string): string {
+  return store.description.endsWith('/') ? `${store.description}${key}` : `${store.description}/${key}`
+}
+
+/** A store that could not be listed or read at all. */
+export class StoreUnreachableError extends Error {
+  override readonly name = 'StoreUnreachableError'
+  constructor(
+    readonly system: 'ingestion store' | 'processed store',
+    readonly description: string,
+    cause: unknown,
+  ) {
+    super(`${system} ${description} cannot be read: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+  }
+}
+
+async function reach<T>(
+  system: StoreUnreachableError['system'],
+  store: ObjectStore,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    throw new StoreUnreachableError(system, store.description, error)
+  }
+}
+
+interface PlannedFile {
+  readonly store: ObjectStore
+  readonly side: 'ingestion' | 'processed'
+  readonly key: string
+  readonly sha256: string | null
+  readonly table: string
+}
+
+/** Reads the manifests of the loaded batches and checks their files; `localDir` receives S3 downloads. */
 export async function runReadLake(
   ingestion: ObjectStore,
   processed: ObjectStore,
   batchIds: readonly string[],
-): Promise<LakeSummary> {
+  input: { localDir: string; progress: VerifyProgress },
+): Promise<LakeRead> {
   const wanted = new Set(batchIds)
   const ingestionRows: Partial<Record<SourceTable, number>> = {}
-  const processedRows: Partial<Record<WarehouseTable, number>> = {}
-  const fileProblems: string[] = []
-  const check = async (store: ObjectStore, key: string, sha256: string | null, gunzip: boolean) => {
-    try {
-      const actual = await runDigestObject(store, key, { gunzip })
-      if (actual !== sha256)
-        fileProblems.push(`${store.description}${key}: checksum ${actual} ≠ manifest ${sha256}`)
-    } catch (error) {
-      fileProblems.push(`${store.description}${key}: unreadable (${(error as Error).message})`)
-    }
-  }
-  for (const batchId of (await runListIngestionBatches(ingestion)).filter((id) => wanted.has(id))) {
-    const manifest = await runReadIngestionManifest(ingestion, batchId)
-    for (const entry of manifest.tables) {
-      ingestionRows[entry.table] = (ingestionRows[entry.table] ?? 0) + entry.rows
-      if (entry.key) await check(ingestion, entry.key, entry.sha256, true)
-    }
-  }
-  const manifests: ProcessedManifest[] = []
+  const fileProblems: FileProblem[] = []
+  const planned: PlannedFile[] = []
+  const listed = await reach('ingestion store', ingestion, () => runListIngestionBatches(ingestion))
+  const present = new Set(listed.filter((id) => wanted.has(id)))
   for (const batchId of batchIds) {
-    const text = await getText(processed, manifestKey(batchId))
-    if (text === undefined) {
-      fileProblems.push(`processed manifest of loaded batch ${batchId} is missing`)
+    if (!present.has(batchId)) {
+      fileProblems.push({
+        store: 'ingestion',
+        path: toStorePath(ingestion, manifestKey(batchId)),
+        message: `the ingestion manifest of loaded batch ${batchId} is missing`,
+      })
       continue
     }
-    const manifest = parseProcessedManifest(text)
-    manifests.push(manifest)
-    for (const entry of manifest.tables) {
-      processedRows[entry.table] = (processedRows[entry.table] ?? 0) + entry.rows
-      if (entry.key) await check(processed, entry.key, entry.sha256, false)
+    try {
+      const manifest = await runReadIngestionManifest(ingestion, batchId)
+      for (const entry of manifest.tables) {
+        ingestionRows[entry.table] = (ingestionRows[entry.table] ?? 0) + entry.rows
+        if (entry.key)
+          planned.push({
+            store: ingestion,
+            side: 'ingestion',
+            key: entry.key,
+            sha256: entry.sha256,
+            table: entry.table,
+          })
+      }
+    } catch (error) {
+      fileProblems.push({
+        store: 'ingestion',
+        path: toStorePath(ingestion, manifestKey(batchId)),
+        message: `the ingestion manifest does not parse: ${(error as Error).message}`,
+      })
     }
   }
-  return { ingestionRows, processedRows, fileProblems, manifests }
-}
-
-/** Every fact version the processed batches hold, with how often (once each, when all is well). */
-export async function runReadLakeFactKeys(
-  processed: ObjectStore,
-  manifests: readonly ProcessedManifest[],
-  table: WarehouseTable,
-  tmpDir?: string,
-): Promise<KeyCount[]> {
-  const keys = manifests.flatMap((m) =>
-    m.tables.filter((t) => t.table === table && t.key).map((t) => t.key as string),
-  )
-  if (keys.length === 0) return []
-  const duck = await openDuckDb(tmpDir === undefined ? {} : { tmpDir })
-  try {
-    const files: string[] = []
-    for (const key of keys) files.push(await processed.toLocalFile(key, join(duck.workDir, 'files')))
-    const columns = warehouseTable(table).key.map(
-      (c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`,
-    )
-    const rows = await duck.rows<Record<string, string>>(
-      `SELECT ${columns.join(', ')}, count(*)::INTEGER AS n FROM ${readParquetSql(files)}
-       GROUP BY ALL`,
-    )
-    return rows.map((row) => ({ key: toRowKey(table, row), count: Number(row.n) }))
-  } finally {
-    await duck.close()
+  for (const batchId of batchIds) {
+    const path = toStorePath(processed, manifestKey(batchId))
+    const text = await reach('processed store', processed, () => getText(processed, manifestKey(batchId)))
+    if (text === undefined) {
+      fileProblems.push({
+        store: 'processed',
+        path,
+        message: `the processed manifest of loaded batch ${batchId} is missing`,
+      })
+      continue
+    }
+    try {
+      for (const entry of parseProcessedManifest(text).tables) {
+        if (entry.key)
+          planned.push({
+            store: processed,
+            side: 'processed',
+            key: entry.key,
+            sha256: entry.sha256,
+            table: entry.table,
+          })
+      }
+    } catch (error) {
+      fileProblems.push({
+        store: 'processed',
+        path,
+        message: `the processed manifest does not parse: ${(error as Error).message}`,
+      })
+    }
   }
+
+  input.progress.phase('lake files', planned.length, 'files')
+  const ingestionFiles: Partial<Record<SourceTable, string[]>> = {}
+  const processedFiles: Partial<Record<WarehouseTable, string[]>> = {}
+  for (const file of planned) {
+    const path = toStorePath(file.store, file.key)
+    try {
+      // One local copy (the file itself on a folder store, one download from S3) serves both the
+      // checksum and DuckDB's read.
+      const local = await file.store.toLocalFile(file.key, `${input.localDir}/${file.side}`)
+      const actual = await runDigestObject(new FolderStore(dirname(local)), basename(local), {
+        gunzip: file.side === 'ingestion',
+      })
+      if (actual !== file.sha256) {
+        fileProblems.push({ store: file.side, path, message: `checksum ${actual} ≠ manifest ${file.sha256}` })
+      } else if (file.side === 'ingestion') {
+        const list = ingestionFiles[file.table as SourceTable] ?? []
+        list.push(local)
+        ingestionFiles[file.table as SourceTable] = list
+      } else {
+        const list = processedFiles[file.table as WarehouseTable] ?? []
+        list.push(local)
+        processedFiles[file.table as WarehouseTable] = list
+      }
+    } catch (error) {
+      fileProblems.push({ store: file.side, path, message: `unreadable: ${(error as Error).message}` })
+    }
+    input.progress.advance(1)
+  }
+  return { ingestionRows, ingestionFiles, processedFiles, fileProblems }
 }

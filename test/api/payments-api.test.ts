@@ -190,6 +190,13 @@ for (const kind of DATABASE_KINDS) {
         ['/payments/next5?as_of=', 'as_of', /YYYY-MM-DD/],
         ['/payments/last5?as_of=2024-01-01&as_of=2024-01-02', 'as_of', /more than once/],
         ['/payments/last5?limit=50', 'limit', /not a parameter/],
+        // PostgreSQL has no year 0: these were 500s (the day failed in SQL).
+        ['/payments/last5?as_of=0000-01-01', 'as_of', /out of range \(0001-01-01 to 9999-12-31\)/],
+        ['/payments/next5?as_of=0000-02-29', 'as_of', /out of range/],
+        ['/payments/next5?as_of=10000-01-01', 'as_of', /YYYY-MM-DD/],
+        ['/payments/next5?as_of=2024-01-01T00:00:00', 'as_of', /YYYY-MM-DD/],
+        ['/payments/next5?as_of=-2024-01-01', 'as_of', /YYYY-MM-DD/],
+        ['/payments/next5?as_of=%EF%BC%92024-01-01', 'as_of', /YYYY-MM-DD/],
       ]
       for (const [path, parameter, message] of cases) {
         const response = await app().request(path)
@@ -206,6 +213,10 @@ for (const kind of DATABASE_KINDS) {
         'SELECT count(*)::int AS n FROM fact_payment',
       )
       assert.ok(n > 9899, 'fact_payment is still there')
+      for (const edge of ['0001-01-01', '9999-12-31']) {
+        const response = await app().request(`/payments/last5?as_of=${edge}`)
+        assert.equal(response.status, 200, edge)
+      }
       const missing = await app().request('/payments/all')
       assert.equal(missing.status, 404)
       assert.equal(((await missing.json()) as { error: string }).error, 'not_found')

@@ -1,0 +1,246 @@
+/**
+ * Compares one warehouse table across the layers, in DuckDB (bounded memory, spills to disk): expected
+ * rows (source) against the warehouse, and for facts the warehouse's versions against the processed
+ * store's. Each finding is counted whole and sampled (20 keys): the caller never holds a table's rows.
+ * A missing or stale row is put in the first layer that lacks it (or held in quarantine, or pending),
+ * which is what says its cause.
+ */
+import { quoteIdent } from '../core/sql-ident.ts'
+import { type WarehouseTable, warehouseTable } from '../core/warehouse-catalogue.ts'
+import { type DuckDb, sqlString } from '../io/duckdb.ts'
+import { toCanonicalValue } from '../load/verify-warehouse.ts'
+import {
+  expectedName,
+  heldName,
+  keyColumnsSql,
+  keyMatchSql,
+  keySql,
+  lakeName,
+  processedName,
+  warehouseName,
+} from './duck-tables.ts'
+import { type ExpectedTable, MADE_FROM } from './expected-rows-sql.ts'
+
+const SAMPLE = 20
+
+export interface KeySample {
+  readonly count: number
+  readonly keys: readonly string[]
+}
+
+export interface StaleSample extends KeySample {
+  /** Every column that differs in at least one row. */
+  readonly columns: readonly string[]
+  /** Per sampled key, its differing columns. */
+  readonly rows: readonly { readonly key: string; readonly columns: readonly string[] }[]
+}
+
+/** Where a missing (or stale) expected row stops: the first layer that lacks its version. */
+export const MISSING_LAYERS = ['not_in_lake', 'not_processed', 'not_loaded', 'lake_unknown'] as const
+export type MissingLayer = (typeof MISSING_LAYERS)[number]
+/** Why a warehouse row differs: the processed store agrees with the source (so only the warehouse is off),
+ * the lake never had the source's version, or the processed store has other values too. */
+export const STALE_LAYERS = ['warehouse_only', 'not_in_lake', 'processed_differs', 'lake_unknown'] as const
+export type StaleLayer = (typeof STALE_LAYERS)[number]
+
+export interface TableFindings {
+  readonly table: WarehouseTable
+  readonly source: number | null
+  readonly lake: number | null
+  readonly processed: number | null
+  readonly warehouse: number | null
+  readonly lag: number | null
+  readonly pending: number | null
+  readonly quarantined: number | null
+  readonly missing: Readonly<Record<MissingLayer, KeySample>>
+  readonly stale: Readonly<Record<StaleLayer, StaleSample>>
+  /** Dims: keys the source has no row for; facts: versions no loaded batch holds. */
+  readonly unexpected: KeySample
+  /** Keys (versions) the warehouse holds more than once; keys carry ` ×n`. */
+  readonly duplicated: KeySample
+  /** Facts: versions of loaded batches the warehouse lacks. */
+  readonly notLoaded: KeySample
+  /** Facts: versions the processed store holds in more than one batch; keys carry ` ×n`. */
+  readonly processedDuplicates: KeySample
+}
+
+/** Which layers are in DuckDB for this comparison. */
+export interface Layers {
+  readonly expected: boolean
+  readonly warehouse: boolean
+  readonly processed: boolean
+  readonly lake: boolean
+}
+
+const none: KeySample = { count: 0, keys: [] }
+const noStale: StaleSample = { count: 0, keys: [], columns: [], rows: [] }
+
+/** Display form of a key: times as HH:MM:SS.mmm like the rest of the pipeline's messages. */
+function toDisplayKey(table: WarehouseTable, key: string): string {
+  const def = warehouseTable(table)
+  return key
+    .split('|')
+    .map((part, i) => {
+      const column = def.columns.find((c) => c.name === def.key[i])
+      return column?.type === 'time' && part !== '' ? (toCanonicalValue('time', part) ?? part) : part
+    })
+    .join('|')
+}
+
+async function sample(db: DuckDb, table: WarehouseTable, from: string, extra = ''): Promise<KeySample> {
+  const rows = await db.rows<{ n: number | string; k: string; x: string | null }>(
+    `SELECT count(*) OVER () AS n, k, ${extra || 'NULL'} AS x FROM (${from}) ORDER BY o, k LIMIT ${SAMPLE}`,
+  )
+  return {
+    count: Number(rows[0]?.n ?? 0),
+    keys: rows.map((r) => `${toDisplayKey(table, r.k)}${r.x ? ` ×${r.x}` : ''}`),
+  }
+}
+
+/** Runs every comparison of one table whose layers are loaded into DuckDB. */
+export async function runCompareTable(
+  db: DuckDb,
+  table: ExpectedTable,
+  layers: Layers,
+): Promise<TableFindings> {
+  const def = warehouseTable(table)
+  const isFact = def.kind === 'fact'
+  const source = MADE_FROM[table]
+  const [e, w, p, l, q] = [
+    expectedName(table),
+    warehouseName(table),
+    processedName(table),
+    lakeName(source),
+    heldName(source),
+  ]
+  const count = async (sql: string) => Number((await db.rows<{ n: number | string }>(sql))[0]?.n ?? 0)
+  const ke = keySql(table, 'e')
+  const kw = keySql(table, 'w')
+  const kp = keySql(table, 'p')
+
+  const findings = {
+    table,
+    source: layers.expected ? await count(`SELECT count(*) AS n FROM ${e}`) : null,
+    lake: layers.lake ? await count(`SELECT count(*) AS n FROM ${l}`) : null,
+    processed: layers.processed
+      ? await count(
+          `SELECT count(*) AS n FROM (SELECT DISTINCT ${def.key.map(quoteIdent).join(', ')} FROM ${p})`,
+        )
+      : null,
+    warehouse: layers.warehouse ? await count(`SELECT count(*) AS n FROM ${w}`) : null,
+    lag: layers.expected ? await count(`SELECT count(*) AS n FROM ${e} WHERE NOT _fresh`) : null,
+    pending: null as number | null,
+    quarantined: null as number | null,
+    missing: Object.fromEntries(MISSING_LAYERS.map((m) => [m, none])) as Record<MissingLayer, KeySample>,
+    stale: Object.fromEntries(STALE_LAYERS.map((s) => [s, noStale])) as Record<StaleLayer, StaleSample>,
+    unexpected: none,
+    duplicated: none,
+    notLoaded: none,
+    processedDuplicates: none,
+  }
+
+  if (layers.warehouse) {
+    findings.duplicated = await sample(
+      db,
+      table,
+      `SELECT ${kw.text} AS k, ${kw.id} AS o, count(*) AS c FROM ${w} AS w
+       GROUP BY ${keyColumnsSql(table, 'w')} HAVING count(*) > 1`,
+      'CAST(c AS VARCHAR)',
+    )
+  }
+  if (layers.expected && layers.warehouse) {
+    const held = `EXISTS (SELECT 1 FROM ${q} AS q WHERE q._pk = e._pk AND q._version = e._version)`
+    const inLake = layers.lake
+      ? `EXISTS (SELECT 1 FROM ${l} AS l WHERE l._pk = e._pk AND l._version = e._version)`
+      : 'NULL::BOOLEAN'
+    const inProcessed = layers.processed
+      ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${keyMatchSql(table, 'p', 'e')})`
+      : 'NULL::BOOLEAN'
+    const layer = `CASE WHEN held THEN 'held' WHEN e._pending THEN 'pending' WHEN in_lake IS NULL THEN 'lake_unknown'
+      WHEN NOT in_lake THEN 'not_in_lake' WHEN NOT coalesce(in_processed, true) THEN 'not_processed' ELSE 'not_loaded' END`
+    await db.run(`CREATE OR REPLACE TEMP TABLE missing AS
+      SELECT ${ke.text} AS k, ${ke.id} AS o, e._pending, ${held} AS held, ${inLake} AS in_lake,
+        ${inProcessed} AS in_processed
+      FROM ${e} AS e WHERE e._fresh AND NOT EXISTS (SELECT 1 FROM ${w} AS w WHERE ${keyMatchSql(table, 'w', 'e')})`)
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE missing_layer AS SELECT k, o, ${layer} AS layer FROM missing AS e`,
+    )
+
+    const columns = def.columns.map((c) => quoteIdent(c.name))
+    const differs = columns.map((c) => `e.${c} IS DISTINCT FROM w.${c}`).join(' OR ')
+    const which = `list_filter([${def.columns
+      .map(
+        (c) =>
+          `CASE WHEN e.${quoteIdent(c.name)} IS DISTINCT FROM w.${quoteIdent(c.name)} THEN ${sqlString(c.name)} END`,
+      )
+      .join(', ')}], x -> x IS NOT NULL)`
+    const agrees = layers.processed
+      ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${columns.map((c) => `p.${c} IS NOT DISTINCT FROM e.${c}`).join(' AND ')})`
+      : 'NULL::BOOLEAN'
+    const staleLayer = `CASE WHEN held THEN 'held' WHEN e._pending THEN 'pending' WHEN agrees THEN 'warehouse_only'
+      WHEN in_lake IS NULL THEN 'lake_unknown' WHEN NOT in_lake THEN 'not_in_lake' ELSE 'processed_differs' END`
+    await db.run(`CREATE OR REPLACE TEMP TABLE stale AS
+      SELECT k, o, cols, ${staleLayer} AS layer FROM (
+        SELECT ${ke.text} AS k, ${ke.id} AS o, ${which} AS cols, e._pending, ${held} AS held,
+          ${inLake} AS in_lake, ${agrees} AS agrees
+        FROM ${e} AS e JOIN ${w} AS w ON ${keyMatchSql(table, 'w', 'e')}
+        WHERE e._fresh AND (${differs})) AS e`)
+
+    findings.pending =
+      (await count(`SELECT count(*) AS n FROM missing_layer WHERE layer = 'pending'`)) +
+      (await count(`SELECT count(*) AS n FROM stale WHERE layer = 'pending'`))
+    findings.quarantined =
+      (await count(`SELECT count(*) AS n FROM missing_layer WHERE layer = 'held'`)) +
+      (await count(`SELECT count(*) AS n FROM stale WHERE layer = 'held'`))
+    for (const m of MISSING_LAYERS) {
+      findings.missing[m] = await sample(db, table, `SELECT k, o FROM missing_layer WHERE layer = '${m}'`)
+    }
+    for (const s of STALE_LAYERS) {
+      const rows = await db.rows<{ n: number | string; k: string; cols: string[] }>(
+        `SELECT count(*) OVER () AS n, k, cols FROM stale WHERE layer = '${s}' ORDER BY o, k LIMIT ${SAMPLE}`,
+      )
+      if (rows.length === 0) continue
+      const all = await db.rows<{ c: string }>(
+        `SELECT DISTINCT unnest(cols) AS c FROM stale WHERE layer = '${s}' ORDER BY c`,
+      )
+      findings.stale[s] = {
+        count: Number(rows[0]?.n ?? 0),
+        keys: rows.map((r) => toDisplayKey(table, r.k)),
+        columns: all.map((r) => r.c),
+        rows: rows.map((r) => ({ key: toDisplayKey(table, r.k), columns: r.cols })),
+      }
+    }
+    if (!isFact) {
+      findings.unexpected = await sample(
+        db,
+        table,
+        `SELECT ${kw.text} AS k, ${kw.id} AS o FROM ${w} AS w
+         WHERE NOT EXISTS (SELECT 1 FROM ${e} AS e WHERE ${keyMatchSql(table, 'e', 'w')})`,
+      )
+    }
+  }
+  if (isFact && layers.warehouse && layers.processed) {
+    findings.unexpected = await sample(
+      db,
+      table,
+      `SELECT ${kw.text} AS k, ${kw.id} AS o FROM ${w} AS w
+       WHERE NOT EXISTS (SELECT 1 FROM ${p} AS p WHERE ${keyMatchSql(table, 'p', 'w')})`,
+    )
+    findings.notLoaded = await sample(
+      db,
+      table,
+      `SELECT DISTINCT ON (${keyColumnsSql(table, 'p')}) ${kp.text} AS k, ${kp.id} AS o FROM ${p} AS p
+       WHERE NOT EXISTS (SELECT 1 FROM ${w} AS w WHERE ${keyMatchSql(table, 'w', 'p')})`,
+    )
+  }
+  if (isFact && layers.processed) {
+    findings.processedDuplicates = await sample(
+      db,
+      table,
+      `SELECT ${kp.text} AS k, ${kp.id} AS o, count(*) AS c FROM ${p} AS p
+       GROUP BY ${keyColumnsSql(table, 'p')} HAVING count(*) > 1`,
+      'CAST(c AS VARCHAR)',
+    )
+  }
+  return findings
+}

@@ -1,0 +1,97 @@
+/**
+ * Puts every layer verify could read into DuckDB tables (see duck-tables.ts): the lake's and quarantine's
+ * versions per source table, and per warehouse table its warehouse, expected and processed rows.
+ */
+import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
+import type { DuckDb } from '../io/duckdb.ts'
+import { isoCurrencyNames } from '../transform/currency-names.ts'
+import {
+  createExpectedSql,
+  createProcessedSql,
+  createVersionsSql,
+  createWarehouseSql,
+  heldName,
+  lakeName,
+} from './duck-tables.ts'
+import type { LakeRead } from './read-lake.ts'
+import type { QuarantineRead } from './read-quarantine-held.ts'
+import type { SourceRead } from './read-source-expected.ts'
+import type { WarehouseSnapshot } from './read-warehouse-snapshot.ts'
+import type { VerifyProgress } from './verify-progress.ts'
+
+export interface LoadedLayers {
+  readonly expected: Set<WarehouseTable>
+  readonly warehouse: Set<WarehouseTable>
+  readonly processed: Set<WarehouseTable>
+  readonly lake: Set<SourceTable>
+  readonly lakeVersions: Partial<Record<SourceTable, number>>
+  readonly processedDates: number | null
+}
+
+/** Loads every layer that could be read; says which tables of which layer are there. */
+export async function runLoadLayers(
+  duck: DuckDb,
+  input: {
+    snapshot: WarehouseSnapshot
+    source: SourceRead | undefined
+    lake: LakeRead | undefined
+    quarantine: QuarantineRead | undefined
+    progress: VerifyProgress
+  },
+): Promise<LoadedLayers> {
+  const { snapshot, source, lake, quarantine, progress } = input
+  const at = (key: string) => `${duck.workDir}/${key}`
+  await duck.run('CREATE TABLE iso_currency (code VARCHAR, name VARCHAR)')
+  const iso = isoCurrencyNames()
+  for (let i = 0; i < iso.length; i += 200) {
+    const chunk = iso.slice(i, i + 200)
+    await duck.run(
+      `INSERT INTO iso_currency VALUES ${chunk.map((_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(', ')}`,
+      chunk.flat(),
+    )
+  }
+  const loaded: LoadedLayers = {
+    expected: new Set(),
+    warehouse: new Set(),
+    processed: new Set(),
+    lake: new Set(),
+    lakeVersions: {},
+    processedDates: null,
+  }
+  progress.phase('layers', SOURCE_TABLES.length + WAREHOUSE_TABLES.length, 'tables')
+  for (const table of SOURCE_TABLES) {
+    if (lake) {
+      await duck.run(createVersionsSql(lakeName(table), table, lake.ingestionFiles[table] ?? []))
+      loaded.lake.add(table)
+      const [row] = await duck.rows<{ n: number | string }>(`SELECT count(*) AS n FROM ${lakeName(table)}`)
+      loaded.lakeVersions[table] = Number(row?.n ?? 0)
+    }
+    await duck.run(createVersionsSql(heldName(table), table, quarantine?.files[table] ?? []))
+    progress.advance(1)
+  }
+  for (const table of WAREHOUSE_TABLES) {
+    const warehouseFile = snapshot.files[table]
+    if (warehouseFile) {
+      await duck.run(createWarehouseSql(table, at(warehouseFile)))
+      loaded.warehouse.add(table)
+    }
+    const expectedFile = table === 'dim_date' ? undefined : source?.files[table]
+    if (expectedFile) {
+      await duck.run(createExpectedSql(table, at(expectedFile)))
+      loaded.expected.add(table)
+    }
+    if (lake) {
+      await duck.run(createProcessedSql(table, lake.processedFiles[table] ?? []))
+      loaded.processed.add(table)
+    }
+    progress.advance(1)
+  }
+  if (loaded.processed.has('dim_date')) {
+    const [row] = await duck.rows<{ n: number | string }>(
+      'SELECT count(DISTINCT date_id) AS n FROM p_dim_date',
+    )
+    return { ...loaded, processedDates: Number(row?.n ?? 0) }
+  }
+  return loaded
+}
