@@ -28,7 +28,10 @@ export interface Deps {
   close(): Promise<void>
 }
 
-/** A store that remembers the first StoreError any of its calls threw (and still throws it). */
+/**
+ * A store that remembers the first StoreError a write threw (and still throws it). Reads are not
+ * noticed: a reader (status, verify) reports a store it cannot read as a problem of its own.
+ */
 function noticingFailures(store: ObjectStore, notice: (error: StoreError) => void): ObjectStore {
   const watch =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
@@ -45,11 +48,11 @@ function noticingFailures(store: ObjectStore, notice: (error: StoreError) => voi
     put: watch((key, body) => store.put(key, body)),
     putStream: watch((key, body) => store.putStream(key, body)),
     createIfAbsent: watch((key, body) => store.createIfAbsent(key, body)),
-    get: watch((key) => store.get(key)),
-    getStream: watch((key) => store.getStream(key)),
-    list: watch((prefix) => store.list(prefix)),
+    get: (key) => store.get(key),
+    getStream: (key) => store.getStream(key),
+    list: (prefix) => store.list(prefix),
     delete: watch((key) => store.delete(key)),
-    toLocalFile: watch((key, tmpDir) => store.toLocalFile(key, tmpDir)),
+    toLocalFile: (key, tmpDir) => store.toLocalFile(key, tmpDir),
     putFile: watch((key, path) => store.putFile(key, path)),
   }
 }

@@ -42,9 +42,10 @@ export function toStatusProblem(system: StatusSystem, where: string, error: unkn
   const code = (error as { code?: unknown } | null)?.code
   const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
   let reason = redactUrlsIn(error instanceof Error ? error.message : String(error))
-  // The io layer names the URL in its message; the problem names it once, in `where`.
-  const prefix = `cannot connect to ${where}: `
-  if (reason.startsWith(prefix)) reason = reason.slice(prefix.length)
+  // The io layer names the system and URL in its message ("cannot connect to the warehouse
+  // (WAREHOUSE_DB_URL) at postgres://…: "); the problem names them once, in `system` and `where`.
+  reason = reason.replace(/^cannot connect to [^:]*?\bat [a-z][a-z0-9+.-]*:\/\/\S+: /i, '')
+  reason = reason.replace(`cannot connect to ${where}: `, '')
   reason = reason.split('\n')[0] ?? reason
   if (sqlState !== undefined && UNDEFINED_OBJECT.has(sqlState))
     return {
