@@ -55,6 +55,30 @@ export class StoreError extends EtlError {
   override readonly name = 'StoreError'
 }
 
+/**
+ * The one classifier of a failed operation, by what failed rather than where: an EtlError keeps its type,
+ * a transient failure (see isTransient) passes through untouched so its caller retries, a database
+ * refusal of the data (SQLSTATE class 21: a key twice in one statement; 22: a value that does not fit;
+ * 23: a constraint) becomes a DataError, anything else an EtlError; both say `what` failed, keep the
+ * driver's message and cause, and carry the ids. `advice.foreignKey` is appended to a foreign-key
+ * violation (23503): what the missing key means for this operation.
+ */
+export function classifyError(
+  error: unknown,
+  what: string,
+  ids: ErrorIds,
+  advice: { readonly foreignKey?: string } = {},
+): unknown {
+  if (error instanceof EtlError || isTransient(error)) return error
+  const code = String((error as { code?: unknown } | null)?.code ?? '')
+  const message = `${what}: ${(error as Error | null)?.message}`
+  if (code === '23503' && advice.foreignKey !== undefined)
+    return new DataError(`${message} (${advice.foreignKey})`, ids, { cause: error })
+  return /^2[123]/.test(code)
+    ? new DataError(message, ids, { cause: error })
+    : new EtlError(message, ids, { cause: error })
+}
+
 /** True when retrying the failed operation can succeed without anyone changing anything. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof EtlError) return error.transient

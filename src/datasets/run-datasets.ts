@@ -5,11 +5,11 @@
  */
 import type { StoreLocation } from '../config.ts'
 import { EtlError } from '../core/errors.ts'
+import { runLoadStream, type StreamLoadResult } from '../extensions/run-load-stream.ts'
 import { runTransformStream, type StreamTransformOutcome } from '../extensions/run-transform-stream.ts'
 import type { Database } from '../io/database.ts'
 import type { ExternalSource } from '../io/external-source.ts'
 import type { ObjectStore } from '../io/object-store.ts'
-import { runLoadStream, type StreamLoadResult } from '../load/run-load-stream.ts'
 import { errorFields, type Log } from '../log.ts'
 import type { DatasetConfig } from './dataset-config.ts'
 import { datasetModel, parseBatchSchema } from './dataset-model.ts'

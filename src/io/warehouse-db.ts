@@ -48,10 +48,20 @@ export interface LoadLedgerTable {
   watermarks: JsonColumn<Record<string, string>>
 }
 
-/** The Kysely schema of the warehouse: every catalogue table, the ERD's singular purchase fact, the ledger. */
+/** The ledger of the streams' batches (FX, datasets): one row per (stream, batch). */
+export interface StreamLedgerTable {
+  stream: string
+  batch_id: string
+  loaded_at: ColumnType<string, string | undefined, never>
+  source_created_at: string
+  rows: JsonColumn<Record<string, LedgerTableRows>>
+}
+
+/** The Kysely schema of the warehouse: every catalogue table, the ERD's singular purchase fact, the ledgers. */
 export type WarehouseSchema = CatalogueTables & {
   fact_purchase_order: CatalogueTables['fact_purchase_orders']
   'etl.load_ledger': LoadLedgerTable
+  'etl.stream_ledger': StreamLedgerTable
 }
 
 /** A row of a warehouse table as read back. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { FX_RATE_TABLE } from '../core/extension-catalogue.ts'
 import { toAddColumnsDdl, toExtensionMergeTable, toExtensionTableDdl } from './extension-ddl.ts'
-import { toAppendSqlOf, toUpsertSqlOf } from './plan-merge.ts'
+import { toAppendSql, toUpsertSql } from './plan-merge.ts'
 
 /** SQL without comments, quotes, IF NOT EXISTS and layout: what a statement says, not how. */
 const normalise = (sql: string) =>
@@ -26,7 +26,7 @@ describe('extension-ddl', () => {
   it('merges upsert tables like dims and append tables like facts, through the shared builders', () => {
     const fx = toExtensionMergeTable(FX_RATE_TABLE)
     assert.equal(fx.kind, 'dim')
-    const upsert = toUpsertSqlOf(fx, 'fact_fx_rate')
+    const upsert = toUpsertSql(fx, 'fact_fx_rate')
     assert.match(
       upsert,
       /ON CONFLICT \("date_id", "base_currency_id", "quote_currency_id"\) DO UPDATE SET "rate" = EXCLUDED."rate"/,
@@ -43,10 +43,10 @@ describe('extension-ddl', () => {
       ],
     })
     assert.match(
-      toAppendSqlOf(events, 'dataset_events'),
+      toAppendSql(events, 'dataset_events'),
       /WHERE NOT EXISTS \(SELECT 1 FROM "dataset_events" AS f WHERE f."_source_key" = s."_source_key" AND f."_record" = s."_record"\)/,
     )
-    assert.throws(() => toAppendSqlOf(fx, 'fact_fx_rate'), /not a fact/)
+    assert.throws(() => toAppendSql(fx, 'fact_fx_rate'), /not a fact/)
     assert.deepEqual(
       toAddColumnsDdl({
         ...FX_RATE_TABLE,

@@ -1,9 +1,10 @@
 /**
  * The DDL of the extension tables and of the stream ledger, derived from their declarations (pure), and
- * the extension tables as the shared merge builders see them.
+ * the extension tables as the batch loader sees them.
  */
-import type { ExtensionTable } from '../core/extension-catalogue.ts'
+import { duckPatternOfExtension, type ExtensionTable } from '../core/extension-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
+import type { LoadTable } from './load-target.ts'
 import type { MergeTable } from './plan-merge.ts'
 
 /** The ledger of loaded extension batches: one row per (stream, batch), next to etl.load_ledger. */
@@ -49,4 +50,41 @@ export function toExtensionMergeTable(table: ExtensionTable): MergeTable {
     key: table.key,
     columns: table.columns.map((c) => ({ name: c.name, pgType: c.type })),
   }
+}
+
+/** An extension table for the batch loader: its merge, its name, the parquet columns its files hold. */
+export function toExtensionLoadTable(table: ExtensionTable): LoadTable {
+  return {
+    merge: toExtensionMergeTable(table),
+    physical: table.name,
+    parquet: table.columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      pattern: duckPatternOfExtension(c.type),
+    })),
+  }
+}
+
+/** What the warehouse already holds of a stream's tables: whether the ledger exists, each table's columns. */
+export interface ExistingStreamTables {
+  readonly ledger: boolean
+  readonly columns: ReadonlyMap<string, ReadonlySet<string>>
+}
+
+/**
+ * Only the DDL the warehouse lacks: the ledger, the missing tables, the nullable columns a later schema
+ * version added. Empty when everything exists, so a role without CREATE (or not owning the tables) loads.
+ */
+export function planStreamTablesDdl(
+  tables: readonly ExtensionTable[],
+  existing: ExistingStreamTables,
+): string[] {
+  const ddl = existing.ledger ? [] : [STREAM_LEDGER_DDL]
+  for (const table of tables) {
+    const columns = existing.columns.get(table.name)
+    if (!columns) ddl.push(toExtensionTableDdl(table))
+    else
+      ddl.push(...toAddColumnsDdl({ ...table, columns: table.columns.filter((c) => !columns.has(c.name)) }))
+  }
+  return ddl
 }

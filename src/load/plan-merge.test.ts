@@ -2,11 +2,13 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { WAREHOUSE_CATALOGUE } from '../core/warehouse-catalogue.ts'
 import {
-  toDimUpsertSql,
-  toFactAppendSql,
-  toParquetSchemaProblems,
+  toAppendSql,
+  toMergeTable,
+  toParquetColumns,
+  toParquetProblems,
   toStagingCopySql,
   toStagingDdl,
+  toUpsertSql,
 } from './plan-merge.ts'
 
 const columnsOf = (table: keyof typeof WAREHOUSE_CATALOGUE, types: Record<string, string> = {}) =>
@@ -28,33 +30,33 @@ const columnsOf = (table: keyof typeof WAREHOUSE_CATALOGUE, types: Record<string
 describe('plan-merge', () => {
   it('stages a table with the catalogue columns, dropped at commit', () => {
     assert.equal(
-      toStagingDdl('dim_currency'),
+      toStagingDdl(toMergeTable('dim_currency')),
       'CREATE TEMP TABLE "stage_dim_currency" ("currency_id" integer, "currency_code" varchar, "currency_name" varchar) ON COMMIT DROP',
     )
     assert.equal(
-      toStagingCopySql('dim_currency'),
+      toStagingCopySql(toMergeTable('dim_currency')),
       'COPY "stage_dim_currency" ("currency_id", "currency_code", "currency_name") FROM STDIN (FORMAT csv)',
     )
   })
 
   it('upserts a dim on its key, rewriting only changed rows', () => {
-    const sql = toDimUpsertSql('dim_currency', 'dim_currency')
+    const sql = toUpsertSql(toMergeTable('dim_currency'), 'dim_currency')
     assert.match(
       sql,
       /ON CONFLICT \("currency_id"\) DO UPDATE SET "currency_code" = EXCLUDED."currency_code"/,
     )
     assert.match(sql, /WHERE \(t."currency_code", t."currency_name"\) IS DISTINCT FROM \(EXCLUDED/)
-    assert.throws(() => toDimUpsertSql('fact_payment', 'fact_payment'), /not a dimension/)
+    assert.throws(() => toUpsertSql(toMergeTable('fact_payment'), 'fact_payment'), /not a dimension/)
   })
 
   it('appends fact versions not present for the same natural id and last_updated', () => {
-    const sql = toFactAppendSql('fact_purchase_orders', 'fact_purchase_order')
+    const sql = toAppendSql(toMergeTable('fact_purchase_orders'), 'fact_purchase_order')
     assert.match(sql, /INSERT INTO "fact_purchase_order" \("purchase_order_id"/)
     assert.match(
       sql,
       /NOT EXISTS \(SELECT 1 FROM "fact_purchase_order" AS f WHERE f."purchase_order_id" = s."purchase_order_id" AND f."last_updated_date" = s."last_updated_date" AND f."last_updated_time" = s."last_updated_time"\)/,
     )
-    assert.throws(() => toFactAppendSql('dim_date', 'dim_date'), /not a fact/)
+    assert.throws(() => toAppendSql(toMergeTable('dim_date'), 'dim_date'), /not a fact/)
   })
 
   const schemaCases = [
@@ -80,7 +82,7 @@ describe('plan-merge', () => {
   ] as const
   for (const c of schemaCases) {
     it(`checks a parquet schema: ${c.name}`, () => {
-      assert.deepEqual(toParquetSchemaProblems(c.table, c.columns), c.want)
+      assert.deepEqual(toParquetProblems(toParquetColumns(c.table), c.columns), c.want)
     })
   }
 })

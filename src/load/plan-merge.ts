@@ -40,38 +40,23 @@ export function toStagingTable(table: string): string {
   return `stage_${table}`
 }
 
-/** Creates a staging table with the catalogue's columns, dropped at commit (or rollback). */
-export function toStagingDdl(table: WarehouseTable): string {
-  return toStagingDdlOf(toMergeTable(table))
-}
-
 /** Creates a staging table with a MergeTable's columns, dropped at commit (or rollback). */
-export function toStagingDdlOf(def: MergeTable): string {
+export function toStagingDdl(def: MergeTable): string {
   const columns = def.columns.map((c) => `${quoteIdent(c.name)} ${c.pgType}`)
   return `CREATE TEMP TABLE ${quoteIdent(toStagingTable(def.name))} (${columns.join(', ')}) ON COMMIT DROP`
 }
 
-/** COPY of headerless CSV (the catalogue's column order) into the staging table. */
-export function toStagingCopySql(table: WarehouseTable): string {
-  return toStagingCopySqlOf(toMergeTable(table))
-}
-
 /** COPY of headerless CSV (the MergeTable's column order) into its staging table. */
-export function toStagingCopySqlOf(def: MergeTable): string {
+export function toStagingCopySql(def: MergeTable): string {
   const columns = def.columns.map((c) => quoteIdent(c.name))
   return `COPY ${quoteIdent(toStagingTable(def.name))} (${columns.join(', ')}) FROM STDIN (FORMAT csv)`
 }
 
 /**
- * Upserts a dimension from its staging table; returns one row `{ inserted, updated }`. Rows whose values
- * are unchanged are not rewritten (no dead tuples, and `updated` counts real changes).
+ * Upserts a dimension (a MergeTable of kind dim) from its staging table; returns one row `{ inserted,
+ * updated }`. Rows whose values are unchanged are not rewritten (no dead tuples, `updated` counts changes).
  */
-export function toDimUpsertSql(table: WarehouseTable, physical: string): string {
-  return toUpsertSqlOf(toMergeTable(table), physical)
-}
-
-/** toDimUpsertSql for any MergeTable of kind dim. */
-export function toUpsertSqlOf(def: MergeTable, physical: string): string {
+export function toUpsertSql(def: MergeTable, physical: string): string {
   if (def.kind !== 'dim') throw new Error(`${def.name} is not a dimension`)
   const columns = def.columns.map((c) => quoteIdent(c.name))
   const values = def.columns.filter((c) => !def.key.includes(c.name)).map((c) => quoteIdent(c.name))
@@ -91,15 +76,11 @@ FROM applied`
 }
 
 /**
- * Appends the staged fact versions the warehouse does not hold yet (same natural id, last_updated_date
- * and last_updated_time); returns one row `{ inserted }`. Record ids come from the table's serial.
+ * Appends the staged fact versions (a MergeTable of kind fact: its key identifies a version, e.g. natural
+ * id, last_updated_date and last_updated_time) the warehouse does not hold yet; returns one row
+ * `{ inserted }`. Record ids come from the table's serial.
  */
-export function toFactAppendSql(table: WarehouseTable, physical: string): string {
-  return toAppendSqlOf(toMergeTable(table), physical)
-}
-
-/** toFactAppendSql for any MergeTable of kind fact (its key identifies a version). */
-export function toAppendSqlOf(def: MergeTable, physical: string): string {
+export function toAppendSql(def: MergeTable, physical: string): string {
   if (def.kind !== 'fact') throw new Error(`${def.name} is not a fact`)
   const columns = def.columns.map((c) => quoteIdent(c.name))
   const sameVersion = def.key.map((k) => `f.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND ')
@@ -122,22 +103,25 @@ const DUCKDB_FAMILY: Record<WarehouseType, RegExp> = {
   bool: /^BOOLEAN$/,
 }
 
-/** What is wrong with a parquet file's columns for a table (names, order, types); empty when it fits. */
-export function toParquetSchemaProblems(
-  table: WarehouseTable,
-  columns: readonly { readonly name: string; readonly type: string }[],
-): string[] {
-  const expected = warehouseTable(table).columns.map((c) => ({
+/** A column a parquet file must hold: its name, the type to name in messages, the DuckDB types that fit. */
+export interface ParquetColumn {
+  readonly name: string
+  readonly type: string
+  readonly pattern: RegExp
+}
+
+/** The columns a catalogue table's parquet files must hold, in order. */
+export function toParquetColumns(table: WarehouseTable): ParquetColumn[] {
+  return warehouseTable(table).columns.map((c) => ({
     name: c.name,
     type: c.type,
     pattern: DUCKDB_FAMILY[c.type],
   }))
-  return toParquetProblemsOf(expected, columns)
 }
 
-/** toParquetSchemaProblems against any expected columns (name, type to report, DuckDB type pattern). */
-export function toParquetProblemsOf(
-  expected: readonly { readonly name: string; readonly type: string; readonly pattern: RegExp }[],
+/** What is wrong with a parquet file's columns (names, order, types) against the expected ones; empty when it fits. */
+export function toParquetProblems(
+  expected: readonly ParquetColumn[],
   columns: readonly { readonly name: string; readonly type: string }[],
 ): string[] {
   const problems: string[] = []

@@ -11,8 +11,9 @@ import type { Database } from '../../src/io/database.ts'
 import { FolderStore } from '../../src/io/folder-store.ts'
 import { getText } from '../../src/io/object-store.ts'
 import { runReadLedger, runReadLoadedWatermarks } from '../../src/load/load-ledger.ts'
+import { LOAD_FAULT_POINTS } from '../../src/load/load-target.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
-import { LOAD_FAULT_POINTS, runLoad } from '../../src/load/run-load.ts'
+import { runLoad } from '../../src/load/run-load.ts'
 import { runResetWarehouse } from '../../src/load/run-reset-warehouse.ts'
 import {
   runReadDateCoverage,
