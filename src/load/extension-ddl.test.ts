@@ -2,7 +2,13 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { FX_RATE_TABLE } from '../core/extension-catalogue.ts'
-import { toAddColumnsDdl, toExtensionMergeTable, toExtensionTableDdl } from './extension-ddl.ts'
+import {
+  planStreamTablesDdl,
+  STREAM_LEDGER_DDL,
+  toAddColumnsDdl,
+  toExtensionMergeTable,
+  toExtensionTableDdl,
+} from './extension-ddl.ts'
 import { toAppendSql, toUpsertSql } from './plan-merge.ts'
 
 /** SQL without comments, quotes, IF NOT EXISTS and layout: what a statement says, not how. */
@@ -55,4 +61,37 @@ describe('extension-ddl', () => {
       ['ALTER TABLE "fact_fx_rate" ADD COLUMN IF NOT EXISTS "note" text'],
     )
   })
+})
+
+describe('planStreamTablesDdl', () => {
+  const withNote = {
+    ...FX_RATE_TABLE,
+    columns: [...FX_RATE_TABLE.columns, { name: 'note', type: 'text' as const, nullable: true }],
+  }
+  const fxColumns = new Set(FX_RATE_TABLE.columns.map((c) => c.name))
+  const cases = [
+    {
+      name: 'nothing when the ledger, the table and its columns exist',
+      existing: { ledger: true, columns: new Map([['fact_fx_rate', new Set([...fxColumns, 'note'])]]) },
+      want: [],
+    },
+    {
+      name: 'the ledger and the table when neither exists',
+      existing: { ledger: false, columns: new Map() },
+      want: [STREAM_LEDGER_DDL, toExtensionTableDdl(withNote)],
+    },
+    {
+      name: 'only the table when the ledger exists',
+      existing: { ledger: true, columns: new Map() },
+      want: [toExtensionTableDdl(withNote)],
+    },
+    {
+      name: 'only the nullable column a later schema version added',
+      existing: { ledger: true, columns: new Map([['fact_fx_rate', fxColumns]]) },
+      want: ['ALTER TABLE "fact_fx_rate" ADD COLUMN IF NOT EXISTS "note" text'],
+    },
+  ]
+  for (const c of cases) {
+    it(c.name, () => assert.deepEqual(planStreamTablesDdl([withNote], c.existing), c.want))
+  }
 })
