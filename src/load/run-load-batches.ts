@@ -58,8 +58,9 @@ export async function runLoadBatches<M extends LoadManifest>(
     )
   }
   const { logs } = target
-  const say = (message: string | undefined, fields: Record<string, unknown>) =>
-    message !== undefined && deps.log.info(message, { stage: 'load', ...logs.fields, ...fields })
+  const say = (message: string | undefined, fields: Record<string, unknown>) => {
+    if (message !== undefined) deps.log.info(message, { stage: 'load', ...logs.fields, ...fields })
+  }
   const loaded: LoadedBatch[] = []
   const skipped: string[] = []
   const scratch = await openParquetToCsv(deps.tmpDir)

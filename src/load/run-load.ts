@@ -44,6 +44,7 @@ export interface LoadResult extends BatchLoadResult {
 /** Loads every processed batch the ledger lacks, in order, exactly once each. */
 export async function runLoad(deps: LoadDeps, input: LoadInput = {}): Promise<LoadResult> {
   await runCheckWarehouseReady(deps.warehouse, deps.purchaseFactTable)
+  // The warehouse target's tables are the catalogue's, so every batch's tables are named by it.
   return (await runLoadBatches(deps, toWarehouseTarget(deps), input.untilBatchId)) as LoadResult
 }
 
