@@ -61,6 +61,8 @@ export interface LoadTarget<M extends LoadManifest> {
   readonly outOfOrderAdvice: string
   /** What a row referencing a missing key means for this target. */
   readonly foreignKeyAdvice: string
+  /** What to run when a batch's file does not match its manifest (its sha256). */
+  readonly damagedFileAdvice?: (batchId: string) => string
   /** Append facts this big in bulk, foreign keys dropped and re-validated (see LoadDeps.bulkFactRows); off when absent. */
   readonly bulkFactRows?: number
   /** The log line of each event (absent: not logged), and fields every line carries. */

@@ -26,6 +26,10 @@ export async function runPrepareFiles<M extends LoadManifest>(
 ): Promise<StagedFile[]> {
   const declared = new Map(target.tablesOf(manifest).map((t) => [t.merge.name, t]))
   const name = toBatchName(target, manifest.batchId)
+  const batch = {
+    name,
+    advice: target.damagedFileAdvice ? `; ${target.damagedFileAdvice(manifest.batchId)}` : '',
+  }
   const staged: StagedFile[] = []
   for (const [index, entry] of manifest.tables.entries()) {
     const ids = { stage: 'load', batchId: manifest.batchId, table: entry.table, key: entry.key ?? undefined }
@@ -44,7 +48,7 @@ export async function runPrepareFiles<M extends LoadManifest>(
     staged.push({
       table,
       csvPath,
-      rows: await runCheckAndConvert(scratch, name, entry, table, local, csvPath, ids),
+      rows: await runCheckAndConvert(scratch, batch, entry, table, local, csvPath, ids),
     })
   }
   return staged
@@ -53,7 +57,7 @@ export async function runPrepareFiles<M extends LoadManifest>(
 /** Checks one parquet file against its manifest entry and table, converts it to CSV; returns its rows. */
 async function runCheckAndConvert(
   scratch: ParquetToCsv,
-  name: string,
+  batch: { readonly name: string; readonly advice: string },
   entry: Entry,
   table: LoadTable,
   local: string,
@@ -63,16 +67,22 @@ async function runCheckAndConvert(
   const sha256 = await scratch.sha256(local)
   if (sha256 !== entry.sha256) {
     throw new DataError(
-      `${name}: ${entry.key} has sha256 ${sha256}, the manifest says ${entry.sha256}; re-run the transform of this batch`,
+      `${batch.name}: ${entry.key} has sha256 ${sha256}, the manifest says ${entry.sha256}${batch.advice}`,
       ids,
     )
   }
   const problems = toParquetProblems(table.parquet, await scratch.describe(local))
   if (problems.length > 0)
-    throw new DataError(`${name}: ${entry.key} does not fit ${entry.table}: ${problems.join('; ')}`, ids)
+    throw new DataError(
+      `${batch.name}: ${entry.key} does not fit ${entry.table}: ${problems.join('; ')}`,
+      ids,
+    )
   const columns = table.merge.columns.map((c) => c.name)
   const rows = await scratch.toCsv(local, columns, csvPath)
   if (rows !== entry.rows)
-    throw new DataError(`${name}: ${entry.key} holds ${rows} rows, the manifest says ${entry.rows}`, ids)
+    throw new DataError(
+      `${batch.name}: ${entry.key} holds ${rows} rows, the manifest says ${entry.rows}`,
+      ids,
+    )
   return rows
 }
