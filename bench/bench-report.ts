@@ -73,6 +73,9 @@ For context: the same COPY in with the target's foreign keys dropped takes ${f(l
 
 ${table(['cycle', 'changes', 'wall s', 'extract s', 'rows loaded'], [cycleRow('first (cold, idle)', cycles.coldIdle), cycleRow('idle', cycles.idle), cycleRow('1k changes', cycles.changes1k), cycleRow('10k changes', cycles.changes10k)])}
 
+**Idle extract poll**: ${k(r.idle.idleBlocksPerPoll)} blocks of the source's tables per poll (${r.idle.skipped}/${r.idle.polls} polls
+skipped: nothing committed on the server); the first poll of a process reads every table: ${k(r.idle.firstPollBlocks)} blocks.
+
 **Freshness** in watch (every ${freshness.everyMs / 1000} s): ${freshness.arrived}/${freshness.changes} changes arrived;
 p50 ${f(freshness.p50S)} s, p95 ${f(freshness.p95S)} s, max ${f(freshness.maxS)} s.
 

@@ -4,6 +4,7 @@ import type { MachineInfo } from './machine-info.ts'
 import type { CyclesFigures } from './measure-cycles.ts'
 import type { FreshnessFigures } from './measure-freshness.ts'
 import type { FullLoad } from './measure-full-load.ts'
+import type { IdleBlocksFigures } from './measure-idle-blocks.ts'
 import type { LimitFigures } from './measure-limit.ts'
 
 export type LoadFigures = Omit<FullLoad, 'config'>
@@ -16,6 +17,7 @@ export interface BenchResults {
   readonly fullLoad: LoadFigures
   readonly limit: LimitFigures
   readonly cycles: CyclesFigures
+  readonly idle: IdleBlocksFigures
   readonly freshness: FreshnessFigures
   readonly scaling: readonly LoadFigures[]
   readonly targets: readonly TargetCheck[]
@@ -29,6 +31,10 @@ export interface Summary {
   readonly ratio: number
   readonly peak_rss_mb: number
   readonly idle_cycle_s: number
+  /** Blocks of the source's tables one idle extract poll reads. */
+  readonly idle_poll_blocks: number
+  /** Blocks a process's first poll reads (every table). */
+  readonly first_poll_blocks: number
   readonly cycle_1k_s: number
   readonly cycle_10k_s: number
   readonly freshness_p50_s: number
@@ -49,6 +55,7 @@ export function toSummary(
   limit: LimitFigures,
   cycles: CyclesFigures,
   freshness: FreshnessFigures,
+  idle: IdleBlocksFigures,
 ): Summary {
   return {
     scale: fullLoad.scale,
@@ -58,6 +65,8 @@ export function toSummary(
     ratio: round(fullLoad.totalS / limit.totalS, 2),
     peak_rss_mb: round(fullLoad.peakRssMb, 1),
     idle_cycle_s: round(cycles.idle.s),
+    idle_poll_blocks: Math.round(idle.idleBlocksPerPoll),
+    first_poll_blocks: idle.firstPollBlocks,
     cycle_1k_s: round(cycles.changes1k.s),
     cycle_10k_s: round(cycles.changes10k.s),
     freshness_p50_s: round(freshness.p50S, 2),
@@ -92,6 +101,11 @@ export function checkTargets(
       target: `peak RSS flat: ${largest?.scale}× ≤ 1.25× the ${smallest?.scale}× figure, per stage`,
       value: `worst ${worstGrowth.stage} ${worstGrowth.ratio.toFixed(2)}×`,
       met: worstGrowth.ratio <= 1.25,
+    },
+    {
+      target: `idle extract poll ≤ 1,000 blocks of the source (at ${summary.scale}×)`,
+      value: `${summary.idle_poll_blocks} blocks (first poll of a process ${summary.first_poll_blocks})`,
+      met: summary.idle_poll_blocks <= 1000,
     },
     { target: 'idle cycle ≤ 0.5 s', value: `${summary.idle_cycle_s} s`, met: summary.idle_cycle_s <= 0.5 },
     { target: '1k-change cycle ≤ 2 s', value: `${summary.cycle_1k_s} s`, met: summary.cycle_1k_s <= 2 },

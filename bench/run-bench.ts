@@ -15,6 +15,7 @@ import { currentLoad, readMachineInfo } from './machine-info.ts'
 import { runCycles } from './measure-cycles.ts'
 import { runFreshness } from './measure-freshness.ts'
 import { type FullLoad, runFullLoad } from './measure-full-load.ts'
+import { runIdleBlocks } from './measure-idle-blocks.ts'
 import { runLimit } from './measure-limit.ts'
 import { runStartup } from './measure-startup.ts'
 
@@ -63,6 +64,10 @@ async function runBench(workDir: string): Promise<BenchResults> {
   say(`    ${limit.totalS.toFixed(2)} s`)
   say('(3) incremental cycles')
   const cycles = await runCycles(main.config)
+  const idle = await runIdleBlocks(main.config)
+  say(
+    `    idle poll: ${idle.idleBlocksPerPoll.toFixed(0)} blocks (${idle.skipped}/${idle.polls} skipped); a process's first poll: ${idle.firstPollBlocks} blocks`,
+  )
   say('(4) freshness in watch (≥ 20 changes, 1–3 s apart)')
   const freshness = await runFreshness(main.config)
   await dropLoad(main)
@@ -85,10 +90,10 @@ async function runBench(workDir: string): Promise<BenchResults> {
 
   machine.loadEnd = currentLoad()
   const fullLoad = withoutConfig(main)
-  const summary = toSummary(fullLoad, limit, cycles, freshness)
+  const summary = toSummary(fullLoad, limit, cycles, freshness, idle)
   const targets = checkTargets(summary, scaling, freshness)
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ')
-  return { date, mode, machine, summary, fullLoad, limit, cycles, freshness, scaling, targets }
+  return { date, mode, machine, summary, fullLoad, limit, cycles, idle, freshness, scaling, targets }
 }
 
 async function main(): Promise<void> {

@@ -19,8 +19,9 @@ import type { ObjectStore } from '../io/object-store.ts'
 import { errorFields, type Log } from '../log.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from './ingestion-batches.ts'
 import { INITIAL_CURSOR, toNextCursor } from './plan-cursor.ts'
+import { type ChangeSignal, type IdleMark, planIdleSkip } from './plan-idle-skip.ts'
 import { runReadTableWindow } from './read-table-window.ts'
-import { NOW_SQL, SESSION_SQL } from './source-sql.ts'
+import { CHANGE_SIGNAL_SQL, NOW_SQL, SESSION_SQL } from './source-sql.ts'
 
 export interface ExtractDeps {
   readonly source: Database
@@ -40,6 +41,11 @@ export interface ExtractInput {
   readonly maxBatchRows?: number
   /** Start no new batch after this time (Date.now() milliseconds): a Lambda's time budget. */
   readonly untilMs?: number
+  /**
+   * Read every table even when the source proves nothing was committed since the last complete read
+   * (plan-idle-skip.ts). Default false: an idle poll then costs the source no table scan.
+   */
+  readonly alwaysRead?: boolean
 }
 
 /**
@@ -59,7 +65,31 @@ export interface ExtractResult {
   readonly failedTables: IngestionManifest['failedTables']
   /** True when the batch was cut at its row limit: more changes are waiting, run again. */
   readonly more: boolean
+  /** True when no table was read: the source proved nothing was committed since the last complete read. */
+  readonly skipped?: boolean
   readonly ms: number
+}
+
+/**
+ * The last complete read per source connection: a `watch` loop or a warm Lambda keeps its connection,
+ * so its next poll can prove the source idle. A new process reads everything once.
+ */
+const idleMarks = new WeakMap<Database, IdleMark>()
+
+async function runReadChangeSignal(source: Database): Promise<ChangeSignal> {
+  const [row] = await source.query<{
+    snapshot: string
+    server_started_at: string
+    in_recovery: boolean
+    at_ms: number
+  }>(CHANGE_SIGNAL_SQL)
+  if (!row) throw new Error('the source returned no change signal')
+  return {
+    snapshot: row.snapshot,
+    serverStartedAt: row.server_started_at,
+    inRecovery: row.in_recovery,
+    atMs: Number(row.at_ms),
+  }
 }
 
 /**
@@ -70,6 +100,20 @@ export interface ExtractResult {
  */
 export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promise<ExtractResult> {
   const started = performance.now()
+  const signal = input.alwaysRead ? undefined : await runReadChangeSignal(deps.source)
+  if (signal) {
+    const lastId = (await runListIngestionBatches(deps.ingestion)).at(-1) ?? null
+    const decision = planIdleSkip(idleMarks.get(deps.source), signal, lastId)
+    if (decision.skip) {
+      const ms = Math.round(performance.now() - started)
+      deps.log.debug('extract skipped: nothing committed on the source since the last read', {
+        stage: 'extract',
+        ms,
+      })
+      return { ...NOTHING, skipped: true, ms }
+    }
+  }
+  idleMarks.delete(deps.source)
   const batches: string[] = []
   const rows: Partial<Record<SourceTable, number>> = {}
   const failed = new Map<SourceTable, string>()
@@ -85,6 +129,13 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
     last.more &&
     (input.untilMs === undefined || Date.now() < input.untilMs)
   )
+  // Every table read to the end of a snapshot taken after the signal, and its cursors committed (or
+  // unchanged): until a transaction finishes on the source, a read at these cursors finds nothing.
+  const complete = last.outcome !== 'lost-race' && !last.more && failed.size === 0
+  if (signal && complete) {
+    const lastBatchId = batches.at(-1) ?? (await runListIngestionBatches(deps.ingestion)).at(-1) ?? null
+    idleMarks.set(deps.source, { signal, lastBatchId })
+  }
   return {
     batchId: batches.at(-1) ?? null,
     batches,
@@ -95,6 +146,15 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
     ms: Math.round(performance.now() - started),
   }
 }
+
+const NOTHING = {
+  batchId: null,
+  batches: [],
+  outcome: 'no-changes',
+  rows: {},
+  failedTables: [],
+  more: false,
+} as const satisfies Omit<ExtractResult, 'ms'>
 
 /** Extracts one batch of at most maxBatchRows rows. */
 async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<ExtractResult> {

@@ -92,3 +92,11 @@ export function windowStatsSql(def: SourceTableDef): string {
 export function windowCopySql(def: SourceTableDef): string {
   return `COPY (${windowSelect(def, 't.*')}) TO STDOUT (FORMAT csv, HEADER true)`
 }
+
+/**
+ * The change signal (plan-idle-skip.ts), read in its own statement before the batch's snapshot, so every
+ * commit it has seen finished is visible to the read that follows. Every function is open to PUBLIC.
+ */
+export const CHANGE_SIGNAL_SQL = `SELECT pg_current_snapshot()::text AS snapshot,
+    pg_postmaster_start_time()::text AS server_started_at, pg_is_in_recovery() AS in_recovery,
+    (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS at_ms`
