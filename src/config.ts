@@ -8,7 +8,7 @@ import { parseEnv } from 'node:util'
 import { parseDuration } from './core/duration.ts'
 import { ConfigError } from './core/errors.ts'
 import { redactUrl, secretsOfUrl } from './core/redact.ts'
-import { type DatasetConfig, parseDatasets } from './datasets/dataset-config.ts'
+import { type DatasetConfig, parseDatasets } from './core/dataset-config.ts'
 import type { SettingName, Settings } from './settings.ts'
 
 export type DbLocation =
