@@ -43,6 +43,9 @@ export function settingsFromFlags(options: Record<string, unknown>): Settings {
   return out
 }
 
+/** Adds one command to the program; its action runs with the context. */
+export type RegisterCommand = (program: Command, ctx: CommandContext) => void
+
 export interface CommandContext {
   /** Parses settings and opens deps for the running command; closes them when fn ends. */
   withDeps<T>(command: Command, fn: (deps: Deps) => Promise<T>): Promise<T>
@@ -63,10 +66,15 @@ type Environment = Record<string, string | undefined>
 /** The clock a terminal line shows: local `HH:MM:SS`. */
 const clock = (time: Date) => time.toTimeString().slice(0, 8)
 
+/**
+ * The context of one CLI run. `env` defaults to the process's environment (read by config.ts, when a
+ * command runs: `--help` does not load it); tests pass their own.
+ */
 export function makeCommandContext(
-  env: Environment,
+  given?: Environment,
   stderr: NodeJS.WriteStream = process.stderr,
 ): CommandContext {
+  let env: Environment = given ?? {}
   const tty = stderr.isTTY === true
   let terminal: Terminal = createTerminal(stderr, { color: false })
   // Until prepare() has read the settings: the same shapes, with the defaults.
@@ -86,7 +94,10 @@ export function makeCommandContext(
     progress: (label, unit) => (interactive ? terminal.progress(label, unit) : noBar),
     colorStdout: () => stdoutColor,
     async prepare(command) {
-      const { knownSecrets, loadEnvFile, loadOutputSettings } = await import('../../config.ts')
+      const { knownSecrets, loadEnvFile, loadOutputSettings, processEnvironment } = await import(
+        '../../config.ts'
+      )
+      env = given ?? processEnvironment()
       const { lineLog, redactingLog, toJsonLine } = await import('../../log.ts')
       const { renderLogEntry } = await import('./render-log-entry.ts')
       running = commandPath(command)
@@ -110,7 +121,8 @@ export function makeCommandContext(
       current = redactingLog(lineLog(terminal.writeLine, render, output.logLevel), knownSecrets(env, flags))
     },
     async withDeps<T>(command: Command, fn: (deps: Deps) => Promise<T>): Promise<T> {
-      const { loadConfig } = await import('../../config.ts')
+      const { loadConfig, processEnvironment } = await import('../../config.ts')
+      env = given ?? processEnvironment()
       const { makeDeps } = await import('../make-deps.ts')
       const { runRecorded } = await import('../../service/record-run.ts')
       const config = loadConfig(env, settingsFromFlags(command.optsWithGlobals()))

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../core/errors.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** `totesys-etl start` (what `npm start` runs): the whole pipeline on a machine, simulating only the embedded demo source. */
 export const registerStart: RegisterCommand = (program, ctx) => {

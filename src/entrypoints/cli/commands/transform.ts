@@ -1,6 +1,6 @@
 /** `totesys-etl transform`: turns every pending ingestion batch into a processed batch. */
 
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 export const registerTransform: RegisterCommand = (program, ctx) => {
   program
