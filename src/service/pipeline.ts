@@ -1,6 +1,7 @@
 /** The three stages wired together: once (`totesys-etl run`) or as the watch loop's stages. */
 import type { ExtractResult } from '../extract/run-extract.ts'
 import type { LoadResult } from '../load/run-load.ts'
+import type { Progress } from '../log.ts'
 import type { TransformResult } from '../transform/run-transform.ts'
 import type { WatchStages } from './run-watch.ts'
 import { type PipelineDeps, runExtractStage, runLoadStage, runTransformStage } from './stage-runners.ts'
@@ -13,11 +14,20 @@ export interface PipelineResult {
   readonly load: LoadResult
 }
 
+export interface PipelineOptions {
+  /** A bar for a stage with more than one batch ahead (a first run, a rebuild); none by default. */
+  readonly progress?: (stage: 'transform' | 'load') => Progress
+}
+
 /** Extract, transform, load once, each doing only pending work. */
-export async function runPipelineOnce(deps: PipelineDeps): Promise<PipelineResult> {
+export async function runPipelineOnce(
+  deps: PipelineDeps,
+  options: PipelineOptions = {},
+): Promise<PipelineResult> {
+  const bar = (stage: 'transform' | 'load') => (options.progress ? { progress: options.progress(stage) } : {})
   const extract = await runExtractStage(deps)
-  const transform = await runTransformStage(deps)
-  const load = await runLoadStage(deps)
+  const transform = await runTransformStage(deps, bar('transform'))
+  const load = await runLoadStage(deps, bar('load'))
   return { extract, transform, load }
 }
 

@@ -11,7 +11,10 @@ export const registerRun: RegisterCommand = (program, ctx) => {
       const { runPipelineOnce } = await import('../../../service/pipeline.ts')
       const { toPipelineDeps } = await import('../../../service/stage-runners.ts')
       await ctx.withDeps(command, async (deps) => {
-        const result = await runPipelineOnce(toPipelineDeps(deps))
+        // A first run or a rebuild transforms and loads many batches: a bar for each on a terminal.
+        const result = await runPipelineOnce(toPipelineDeps(deps), {
+          progress: (stage) => ctx.progress(stage, 'batches'),
+        })
         if (options.json) console.log(JSON.stringify(result))
         else {
           const extracted = Object.values(result.extract.rows).reduce((a, b) => a + (b ?? 0), 0)
