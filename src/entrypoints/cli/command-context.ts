@@ -94,51 +94,17 @@ export function makeCommandContext(
     progress: (label, unit) => (interactive ? terminal.progress(label, unit) : noBar),
     colorStdout: () => stdoutColor,
     async prepare(command) {
-      const { knownSecrets, loadEnvFile, loadOutputSettings, processEnvironment } = await import(
-        '../../config.ts'
-      )
+      const { processEnvironment } = await import('../../config.ts')
       env = given ?? processEnvironment()
-      const { lineLog, redactingLog, toJsonLine } = await import('../../log.ts')
-      const { renderLogEntry } = await import('./render-log-entry.ts')
       running = commandPath(command)
-      const options = command.optsWithGlobals()
-      const envFile = typeof options.dotenv === 'string' ? options.dotenv : undefined
-      loadEnvFile(env, resolve(envFile ?? '.env'), { required: envFile !== undefined })
-      const flags = settingsFromFlags(options)
-      const output = loadOutputSettings(env, flags)
-      const text = (output.logFormat ?? (tty ? 'text' : 'json')) === 'text'
-      const color = output.color ?? (tty && text)
-      stdoutColor = output.color ?? process.stdout.isTTY === true
-      interactive = tty && text
-      terminal = createTerminal(stderr, {
-        color,
-        ...(interactive ? { bars: (await import('cli-progress')).default } : {}),
-      })
-      const verbose = output.logLevel === 'debug'
-      const render = text
-        ? (entry: LogEntry) => renderLogEntry(entry, { color, clock: clock(new Date()), verbose })
-        : (entry: LogEntry) => toJsonLine(entry, new Date())
-      current = redactingLog(lineLog(terminal.writeLine, render, output.logLevel), knownSecrets(env, flags))
+      const output = await runSetUpOutput(env, command, stderr)
+      ;({ terminal, interactive, stdoutColor } = output)
+      current = output.log
     },
     async withDeps<T>(command: Command, fn: (deps: Deps) => Promise<T>): Promise<T> {
-      const { loadConfig, processEnvironment } = await import('../../config.ts')
+      const { processEnvironment } = await import('../../config.ts')
       env = given ?? processEnvironment()
-      const { makeDeps } = await import('../make-deps.ts')
-      const { runRecorded } = await import('../../service/record-run.ts')
-      const config = loadConfig(env, settingsFromFlags(command.optsWithGlobals()))
-      const deps = makeDeps(config, log)
-      let result: T
-      try {
-        result = await runRecorded(deps, command, fn)
-      } catch (error) {
-        // A store that could not be written is the cause, whatever a stage made of it.
-        throw deps.storeFailure?.() ?? error
-      } finally {
-        await deps.close()
-      }
-      const failure = deps.storeFailure?.()
-      if (failure) throw failure
-      return result
+      return runWithDeps(env, command, log, fn)
     },
     async fail(error, command) {
       const { errorFields } = await import('../../log.ts')
@@ -148,6 +114,63 @@ export function makeCommandContext(
       process.exitCode = exitCode
     },
   }
+}
+
+/**
+ * Reads `.env` (or `--dotenv`), the log settings and the secrets to redact, and makes the terminal and
+ * the log of this run: lines for a person on a terminal, JSON lines elsewhere.
+ */
+async function runSetUpOutput(env: Environment, command: Command, stderr: NodeJS.WriteStream) {
+  const { knownSecrets, loadEnvFile, loadOutputSettings } = await import('../../config.ts')
+  const { lineLog, redactingLog, toJsonLine } = await import('../../log.ts')
+  const { renderLogEntry } = await import('./render-log-entry.ts')
+  const tty = stderr.isTTY === true
+  const options = command.optsWithGlobals()
+  const envFile = typeof options.dotenv === 'string' ? options.dotenv : undefined
+  loadEnvFile(env, resolve(envFile ?? '.env'), { required: envFile !== undefined })
+  const flags = settingsFromFlags(options)
+  const output = loadOutputSettings(env, flags)
+  const text = (output.logFormat ?? (tty ? 'text' : 'json')) === 'text'
+  const color = output.color ?? (tty && text)
+  const interactive = tty && text
+  const terminal = createTerminal(stderr, {
+    color,
+    ...(interactive ? { bars: (await import('cli-progress')).default } : {}),
+  })
+  const verbose = output.logLevel === 'debug'
+  const render = text
+    ? (entry: LogEntry) => renderLogEntry(entry, { color, clock: clock(new Date()), verbose })
+    : (entry: LogEntry) => toJsonLine(entry, new Date())
+  const log = redactingLog(lineLog(terminal.writeLine, render, output.logLevel), knownSecrets(env, flags))
+  return { terminal, interactive, stdoutColor: output.color ?? process.stdout.isTTY === true, log }
+}
+
+/**
+ * Opens the deps of the settings, runs `fn` recorded in the status store, closes them. A store that
+ * could not be written is the command's failure, whatever a stage made of it.
+ */
+async function runWithDeps<T>(
+  env: Environment,
+  command: Command,
+  log: Log,
+  fn: (deps: Deps) => Promise<T>,
+): Promise<T> {
+  const { loadConfig } = await import('../../config.ts')
+  const { makeDeps } = await import('../make-deps.ts')
+  const { runRecorded } = await import('../../service/record-run.ts')
+  const config = loadConfig(env, settingsFromFlags(command.optsWithGlobals()))
+  const deps = makeDeps(config, log)
+  let result: T
+  try {
+    result = await runRecorded(deps, command, fn)
+  } catch (error) {
+    throw deps.storeFailure?.() ?? error
+  } finally {
+    await deps.close()
+  }
+  const failure = deps.storeFailure?.()
+  if (failure) throw failure
+  return result
 }
 
 /** `fx backfill` for the backfill subcommand of fx (the program's own name left out). */
