@@ -10,7 +10,7 @@ import type { ObjectStore } from '../io/object-store.ts'
 import { openDatabase } from '../io/open-database.ts'
 import { openStore } from '../io/open-store.ts'
 import { type Log, powertoolsLog } from '../log.ts'
-import type { StageDeps } from '../service/stage-runners.ts'
+import type { StageDeps } from '../service/stages/stage-deps.ts'
 import { SYSTEM_NAMES } from '../settings.ts'
 
 export interface Deps extends StageDeps {

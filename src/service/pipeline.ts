@@ -4,9 +4,12 @@ import type { LoadResult } from '../load/run-load.ts'
 import type { Progress } from '../log.ts'
 import type { TransformResult } from '../transform/run-transform.ts'
 import type { WatchStages } from './run-watch.ts'
-import { type PipelineDeps, runExtractStage, runLoadStage, runTransformStage } from './stage-runners.ts'
+import { runExtractStage } from './stages/run-extract-stage.ts'
+import { runLoadStage } from './stages/run-load-stage.ts'
+import { runTransformStage } from './stages/run-transform-stage.ts'
+import type { PipelineDeps } from './stages/stage-deps.ts'
 
-export type { PipelineDeps } from './stage-runners.ts'
+export type { PipelineDeps } from './stages/stage-deps.ts'
 
 export interface PipelineResult {
   readonly extract: ExtractResult

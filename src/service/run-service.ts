@@ -10,7 +10,8 @@ import { runSimulate, type SimulateStats } from '../source/run-simulate.ts'
 import { hasSourceSchema } from '../source/source-schema.ts'
 import { toWatchStages } from './pipeline.ts'
 import { type CycleReport, runWatch, type WatchSummary } from './run-watch.ts'
-import { type PipelineDeps, runInitStage } from './stage-runners.ts'
+import { runInitStage } from './stages/run-load-stage.ts'
+import type { PipelineDeps } from './stages/stage-deps.ts'
 
 export interface ServiceOptions {
   readonly everyMs: number

@@ -5,7 +5,8 @@
  */
 import { processEnvironment } from '../../config.ts'
 import type { ExtractResult } from '../../extract/run-extract.ts'
-import { runExtractStage, toPipelineDeps } from '../../service/stage-runners.ts'
+import { runExtractStage } from '../../service/stages/run-extract-stage.ts'
+import { toPipelineDeps } from '../../service/stages/stage-deps.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics, toExtractMetrics } from './lambda-metrics.ts'

@@ -15,6 +15,7 @@ import {
 import type { DatasetOutcome } from '../../datasets/run-datasets.ts'
 import type { ExtractResult } from '../../extract/run-extract.ts'
 import type { FxResult } from '../../fx/run-fx.ts'
+import type { LoadResult } from '../../load/run-load.ts'
 import type { TransformResult } from '../../transform/run-transform.ts'
 
 export type MetricValues = Partial<Record<MetricName, number>>
@@ -55,6 +56,14 @@ export function toTransformMetrics(result: TransformResult): MetricValues {
   return {
     [METRIC_NAMES.transformedBatches]: result.batches.filter((b) => b.committed).length,
     [METRIC_NAMES.quarantinedRows]: sum(result.batches, (b) => b.quarantinedRows),
+  }
+}
+
+/** A load run: the batches it committed, and how fresh the warehouse is after it. */
+export function toLoadMetrics(result: LoadResult, freshnessLagSeconds: number): MetricValues {
+  return {
+    [METRIC_NAMES.loadedBatches]: result.loaded.length,
+    [METRIC_NAMES.freshnessLagSeconds]: freshnessLagSeconds,
   }
 }
 

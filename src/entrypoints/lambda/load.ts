@@ -5,12 +5,12 @@
  * deployment needs no separate step against a database inside a VPC.
  */
 import { processEnvironment } from '../../config.ts'
-import { METRIC_NAMES } from '../../core/metric-names.ts'
 import type { LoadResult } from '../../load/run-load.ts'
-import { runInitStage, runLoadStage, toPipelineDeps } from '../../service/stage-runners.ts'
+import { runInitStage, runLoadStage } from '../../service/stages/run-load-stage.ts'
+import { toPipelineDeps } from '../../service/stages/stage-deps.ts'
 import type { Deps } from '../make-deps.ts'
-import { lambdaDeps } from './lambda-deps.ts'
-import { type EmitMetrics, powertoolsMetrics } from './lambda-metrics.ts'
+import { lambdaDeps, onceUntilFailure } from './lambda-deps.ts'
+import { type EmitMetrics, powertoolsMetrics, toLoadMetrics } from './lambda-metrics.ts'
 import { runMeasureFreshness } from './measure-freshness.ts'
 import { logWake, parseStageEvent } from './parse-event.ts'
 import { traced } from './tracing.ts'
@@ -21,29 +21,22 @@ export interface LoadHandlerResult extends LoadResult {
 
 /** A handler over the given dependencies (tests build their own); `now` is the clock freshness is read by. */
 export function makeLoadHandler(getDeps: () => Promise<Deps>, emit: EmitMetrics, now = Date.now) {
-  let initialised: Promise<unknown> | undefined
+  const init = onceUntilFailure(runInitStage)
   return async (event: unknown): Promise<LoadHandlerResult> => {
     const woke = parseStageEvent(event)
     const deps = await getDeps()
     logWake(deps.log, 'load', woke)
     const pipeline = toPipelineDeps(deps)
-    // Once per container; a failed init is tried again on the next call.
-    initialised ??= runInitStage(pipeline).catch((error: unknown) => {
-      initialised = undefined
-      throw error
-    })
-    await initialised
+    await init(pipeline)
     const result = await runLoadStage(pipeline)
-    const freshness = await runMeasureFreshness(
-      { warehouse: await deps.warehouse(), ingestion: deps.ingestion },
+    const warehouse = await deps.warehouse()
+    const { lagSeconds, oldestUnloaded } = await runMeasureFreshness(
+      { warehouse, ingestion: deps.ingestion },
       now(),
     )
-    deps.log.info('warehouse freshness', { stage: 'load', ...freshness })
-    emit({
-      [METRIC_NAMES.loadedBatches]: result.loaded.length,
-      [METRIC_NAMES.freshnessLagSeconds]: freshness.lagSeconds,
-    })
-    return { ...result, freshnessLagSeconds: freshness.lagSeconds }
+    deps.log.info('warehouse freshness', { stage: 'load', lagSeconds, oldestUnloaded })
+    emit(toLoadMetrics(result, lagSeconds))
+    return { ...result, freshnessLagSeconds: lagSeconds }
   }
 }
 

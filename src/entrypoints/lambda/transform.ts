@@ -3,7 +3,8 @@
  * hand, transforms every pending batch, as `totesys-etl transform` does. DuckDB's scratch goes to /tmp.
  */
 import { processEnvironment } from '../../config.ts'
-import { runTransformStage, toPipelineDeps } from '../../service/stage-runners.ts'
+import { runTransformStage } from '../../service/stages/run-transform-stage.ts'
+import { toPipelineDeps } from '../../service/stages/stage-deps.ts'
 import type { TransformResult } from '../../transform/run-transform.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'

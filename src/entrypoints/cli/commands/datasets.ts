@@ -12,7 +12,7 @@ export const registerDatasets: RegisterCommand = (program, ctx) => {
     .option('--only <name>', 'only this dataset')
     .option('--json', 'print the result as JSON')
     .action(async (options: { only?: string; json?: boolean }, command) => {
-      const { runDatasetsStage } = await import('../../../service/stage-runners.ts')
+      const { runDatasetsStage } = await import('../../../service/stages/run-datasets-stage.ts')
       await ctx.withDeps(command, async (deps) => {
         if (deps.config.datasets.length === 0) {
           console.log('no dataset is configured: set DATASETS (docs/OPERATIONS.md, JSON datasets)')

@@ -23,7 +23,8 @@ export const registerExtract: RegisterCommand = (program, ctx) => {
     .description('copy every row version changed since the last committed batch into the ingestion store')
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
-      const { runExtractStage, toPipelineDeps } = await import('../../../service/stage-runners.ts')
+      const { runExtractStage } = await import('../../../service/stages/run-extract-stage.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
         const result = await runExtractStage(toPipelineDeps(deps))
         if (options.json) console.log(JSON.stringify(result))

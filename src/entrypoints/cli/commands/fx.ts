@@ -10,7 +10,7 @@ async function runWith(
   range: FxInput | undefined,
   options: { days?: number; providerUrl?: string },
 ): Promise<FxResult> {
-  const { runFxStage } = await import('../../../service/stage-runners.ts')
+  const { runFxStage } = await import('../../../service/stages/run-fx-stage.ts')
   return runFxStage(deps, range, { ...options, progress: ctx.progress('fx', 'requests') })
 }
 

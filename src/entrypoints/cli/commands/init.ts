@@ -10,7 +10,8 @@ export const registerInit: RegisterCommand = (program, ctx) => {
     )
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
-      const { runInitStage, toPipelineDeps } = await import('../../../service/stage-runners.ts')
+      const { runInitStage } = await import('../../../service/stages/run-load-stage.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
         const location = deps.config.warehouseDb
         if (location.kind === 'server') {

@@ -13,7 +13,8 @@ export const registerLoad: RegisterCommand = (program, ctx) => {
       if (options.until !== undefined && parseBatchId(options.until) === undefined) {
         throw new ConfigError(`--until must be a 10-digit batch id; got '${options.until}'`)
       }
-      const { runLoadStage, toPipelineDeps } = await import('../../../service/stage-runners.ts')
+      const { runLoadStage } = await import('../../../service/stages/run-load-stage.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
         // A first load or a rebuild runs for minutes: a bar when there is more than one batch ahead.
         const result = await runLoadStage(toPipelineDeps(deps), {

@@ -9,7 +9,7 @@ export const registerRun: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
       const { runPipelineOnce } = await import('../../../service/pipeline.ts')
-      const { toPipelineDeps } = await import('../../../service/stage-runners.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
         // A first run or a rebuild transforms and loads many batches: a bar for each on a terminal.
         const result = await runPipelineOnce(toPipelineDeps(deps), {

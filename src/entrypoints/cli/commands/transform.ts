@@ -8,7 +8,8 @@ export const registerTransform: RegisterCommand = (program, ctx) => {
     .description('transform pending ingestion batches into parquet for the warehouse (quarantining bad rows)')
     .option('--until <batch-id>', 'stop after this ingestion batch')
     .action(async (options: { until?: string }, command) => {
-      const { runTransformStage, toPipelineDeps } = await import('../../../service/stage-runners.ts')
+      const { runTransformStage } = await import('../../../service/stages/run-transform-stage.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
         const result = await runTransformStage(toPipelineDeps(deps), {
           ...(options.until ? { untilBatchId: options.until } : {}),

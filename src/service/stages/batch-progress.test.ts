@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type LogEntry, memoryLog, type Progress } from '../log.ts'
+import { type LogEntry, memoryLog, type Progress } from '../../log.ts'
 import {
   advancingLog,
   BATCH_DONE_MESSAGES,

@@ -3,8 +3,8 @@
  * than one batch is pending, moved one batch for each batch the stage logs as done, with the rows so far.
  * The stages know nothing of it: the bar reads the log lines they write anyway.
  */
-import { batchIdsFromKeys, MANIFEST_PREFIX } from '../core/batch-id.ts'
-import type { Log, LogFields, Progress } from '../log.ts'
+import { batchIdsFromKeys, MANIFEST_PREFIX } from '../../core/batch-id.ts'
+import type { Log, LogFields, Progress } from '../../log.ts'
 
 /** The log lines that say a stage finished one batch (by itself or found done by another run). */
 export const BATCH_DONE_MESSAGES = {
