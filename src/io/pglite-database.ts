@@ -4,7 +4,7 @@
  * memory: fine for the embedded default's sizes; a real server streams.
  */
 import { Readable } from 'node:stream'
-import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite'
 import { AccessError, EtlError } from '../core/errors.ts'
 import {
   beginSql,
@@ -69,20 +69,22 @@ export class PgliteDatabase implements Database {
   /**
    * Opens (creating if needed) an embedded database in a folder, or in memory when path is undefined.
    * A folder is locked for this process while it is open: another process waits up to `lockWaitMs`
-   * (default 2 s), then fails with an error naming the holder.
+   * (default 2 s), then fails with an error naming the holder. The other `options` go to PGlite (the
+   * tests start from a saved data folder with `loadDataDir`).
    */
   static async open(
     path: string | undefined,
     system = 'database',
-    options: { readonly lockWaitMs?: number } = {},
+    options: Omit<PGliteOptions, 'dataDir'> & { readonly lockWaitMs?: number } = {},
   ): Promise<PgliteDatabase> {
+    const { lockWaitMs, ...pglite } = options
     const description = path === undefined ? 'pglite:memory' : `pglite:${path}`
     const what = `cannot open the embedded ${system} at ${description}`
     const lock =
       path === undefined
         ? undefined
-        : await runPrepareFolder(path, what, `${system} at ${description}`, options.lockWaitMs)
-    const db = new PGlite(path)
+        : await runPrepareFolder(path, what, `${system} at ${description}`, lockWaitMs)
+    const db = new PGlite({ ...pglite, dataDir: path })
     try {
       await db.waitReady
     } catch (error) {

@@ -20,6 +20,9 @@ import { registerTransform } from './transform.ts'
 import { registerVerify } from './verify.ts'
 import { registerWatch } from './watch.ts'
 
+/** Where commands took their type from before it moved to command-context.ts (no command imports it here). */
+export type { RegisterCommand }
+
 export const COMMANDS: readonly RegisterCommand[] = [
   registerStart,
   registerWatch,
