@@ -36,6 +36,20 @@ describe('loadConfig', () => {
     assert.equal(config.purchaseFactTable, 'fact_purchase_order')
   })
 
+  it('reads the FX settings and the region of an S3-compatible endpoint, with their defaults', () => {
+    const defaults = loadConfig({})
+    assert.equal(defaults.fxDays, 4)
+    assert.equal(defaults.fxProviderUrl, undefined)
+    assert.equal(defaults.s3Region, undefined)
+    const set = loadConfig(
+      { FX_DAYS: '7', FX_PROVIDER_URL: 'http://127.0.0.1:9/fx', AWS_REGION: 'eu-west-2' },
+      { FX_DAYS: '9' },
+    )
+    assert.equal(set.fxDays, 9, 'a flag wins over the environment')
+    assert.equal(set.fxProviderUrl, 'http://127.0.0.1:9/fx')
+    assert.equal(set.s3Region, 'eu-west-2')
+  })
+
   const bad: [string, Record<string, string>, RegExp][] = [
     ['an unknown scheme', { TOTESYS_DB_URL: 'mysql://u:hunter2@h/db' }, /TOTESYS_DB_URL must be/],
     ['a bad bucket', { INGESTION_STORE: 's3://Bad_Bucket' }, /invalid bucket name/],
@@ -49,6 +63,10 @@ describe('loadConfig', () => {
       /PURCHASE_FACT_TABLE must be one of/,
     ],
     ['a bad endpoint', { S3_ENDPOINT: 'ftp://x' }, /S3_ENDPOINT must be/],
+    ['no FX days', { FX_DAYS: '0' }, /FX_DAYS must be 1 to 92; got '0'/],
+    ['too many FX days', { FX_DAYS: '93' }, /FX_DAYS must be 1 to 92; got '93'/],
+    ['FX days that are not a number', { FX_DAYS: 'four' }, /FX_DAYS must be 1 to 92/],
+    ['a bad FX provider', { FX_PROVIDER_URL: 'frankfurter' }, /FX_PROVIDER_URL must be an http\(s\) URL/],
   ]
   for (const [name, env, message] of bad) {
     it(`rejects ${name} with a clear ConfigError`, () => {

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseEnv } from 'node:util'
+import { type DatasetConfig, parseDatasets } from './core/dataset-config.ts'
 import { parseDuration } from './core/duration.ts'
 import { ConfigError } from './core/errors.ts'
 import { redactUrl, secretsOfUrl } from './core/redact.ts'
-import { type DatasetConfig, parseDatasets } from './datasets/dataset-config.ts'
 import type { SettingName, Settings } from './settings.ts'
 
 export type DbLocation =
@@ -44,14 +44,49 @@ export interface Config {
   readonly freshnessAlertMs: number
   /** The external JSON datasets to pick up (DATASETS); empty when unset. */
   readonly datasets: readonly DatasetConfig[]
+  /** How many days up to today the daily FX fetch re-reads (FX_DAYS, 1 to 92). */
+  readonly fxDays: number
+  /** A Frankfurter-compatible FX provider (FX_PROVIDER_URL); undefined = the public one. */
+  readonly fxProviderUrl: string | undefined
+  /** The region an S3-compatible endpoint is addressed in (AWS_REGION); undefined = us-east-1. */
+  readonly s3Region: string | undefined
+}
+
+type Environment = Readonly<Record<string, string | undefined>>
+
+/**
+ * The process's environment: the one place it is read. The CLI's `.env` file adds to this same object, so
+ * what the file sets reaches the AWS SDK and the PostgreSQL driver as if exported.
+ */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env
+}
+
+/** The most days one FX fetch may re-read (a quarter: one stream batch). */
+export const MAX_FX_DAYS = 92
+
+/** Parses a day count for the FX fetch (FX_DAYS, `fx fetch --days`), or throws ConfigError naming `name`. */
+export function parseFxDays(value: string, name: string): number {
+  const days = Number(value)
+  if (!Number.isInteger(days) || days < 1 || days > MAX_FX_DAYS)
+    throw new ConfigError(`${name} must be 1 to ${MAX_FX_DAYS}; got '${value}'`)
+  return days
+}
+
+/** An optional http(s) URL setting, or ConfigError. */
+function parseHttpUrl(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !/^https?:\/\//.test(value)) {
+    throw new ConfigError(`${name} must be an http(s) URL; got '${redactUrl(value)}'`)
+  }
+  return value
 }
 
 export { SETTINGS, type SettingName, type Settings } from './settings.ts'
 
 /** Parses settings (environment merged with flags) into a typed Config, or throws ConfigError. */
-export function loadConfig(env: Settings, overrides: Settings = {}): Config {
-  const get = (name: SettingName): string | undefined => {
-    const value = overrides[name] ?? env[name]
+export function loadConfig(env: Settings | Environment, overrides: Settings = {}): Config {
+  const get = (name: SettingName | 'AWS_REGION'): string | undefined => {
+    const value = (overrides as Environment)[name] ?? (env as Environment)[name]
     return value === undefined || value.trim() === '' ? undefined : value.trim()
   }
   const dataDir = resolve(get('DATA_DIR') ?? '.data')
@@ -67,14 +102,6 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
   if (!/^\d+$/.test(batchRows) || Number(batchRows) < 1) {
     throw new ConfigError(`EXTRACT_BATCH_ROWS must be a positive whole number; got '${batchRows}'`)
   }
-  const endpoint = get('S3_ENDPOINT')
-  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) {
-    throw new ConfigError(`S3_ENDPOINT must be an http(s) URL; got '${redactUrl(endpoint)}'`)
-  }
-  const webhook = get('ALERT_WEBHOOK_URL')
-  if (webhook !== undefined && !/^https?:\/\//.test(webhook)) {
-    throw new ConfigError(`ALERT_WEBHOOK_URL must be an http(s) URL; got '${redactUrl(webhook)}'`)
-  }
   return {
     totesysDb: parseDbLocation('TOTESYS_DB_URL', get('TOTESYS_DB_URL'), resolve(dataDir, 'totesys')),
     warehouseDb: parseDbLocation('WAREHOUSE_DB_URL', get('WAREHOUSE_DB_URL'), resolve(dataDir, 'warehouse')),
@@ -88,14 +115,17 @@ export function loadConfig(env: Settings, overrides: Settings = {}): Config {
       get('PROCESSED_STORE'),
       resolve(dataDir, 'processed'),
     ),
-    s3Endpoint: endpoint,
+    s3Endpoint: parseHttpUrl('S3_ENDPOINT', get('S3_ENDPOINT')),
     extractLagMs,
     extractBatchRows: Number(batchRows),
     purchaseFactTable: purchase as PurchaseFactTable,
     dataDir,
-    alertWebhookUrl: webhook,
+    alertWebhookUrl: parseHttpUrl('ALERT_WEBHOOK_URL', get('ALERT_WEBHOOK_URL')),
     freshnessAlertMs: parseDuration(get('FRESHNESS_ALERT') ?? '10m', 'FRESHNESS_ALERT'),
     datasets: parseDatasets(get('DATASETS')),
+    fxDays: parseFxDays(get('FX_DAYS') ?? '4', 'FX_DAYS'),
+    fxProviderUrl: parseHttpUrl('FX_PROVIDER_URL', get('FX_PROVIDER_URL')),
+    s3Region: get('AWS_REGION'),
   }
 }
 
@@ -163,8 +193,6 @@ export interface OutputSettings {
   readonly logFormat: LogFormat | undefined
   readonly color: boolean | undefined
 }
-
-type Environment = Readonly<Record<string, string | undefined>>
 
 /**
  * Reads LOG_LEVEL, LOG_FORMAT, NO_COLOR and FORCE_COLOR (https://no-color.org, https://force-color.org).

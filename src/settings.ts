@@ -19,6 +19,8 @@ export const SETTINGS = {
   DATA_DIR: 'folder for the embedded defaults; default .data',
   ALERT_WEBHOOK_URL: 'optional http(s) URL that receives every alert as a JSON POST',
   FRESHNESS_ALERT: 'freshness above which an alert fires, e.g. 10m; default 10m',
+  FX_DAYS: 'how many days up to today the daily FX fetch re-reads, 1 to 92; default 4',
+  FX_PROVIDER_URL: 'a Frankfurter-compatible FX provider URL; default https://api.frankfurter.app',
   DATASETS:
     'external JSON datasets to pick up: a JSON array (docs/OPERATIONS.md, JSON datasets); default none',
   LOG_LEVEL: 'debug, info (default), warn or error: the least severe log line shown',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { DatasetConfig } from '../core/dataset-config.ts'
 import type { ExtensionType } from '../core/extension-catalogue.ts'
-import type { DatasetConfig } from './dataset-config.ts'
 import {
   type DatasetSchema,
   isDatasetFile,

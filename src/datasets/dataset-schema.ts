@@ -5,10 +5,10 @@
  * position in the file) and `_batch_id`.
  */
 import { z } from 'zod'
+import type { DatasetColumn, DatasetConfig } from '../core/dataset-config.ts'
 import { EXTENSION_TYPES, type ExtensionTable, type ExtensionType } from '../core/extension-catalogue.ts'
 import { isDay, toExactDecimal } from '../extensions/exact-decimal.ts'
 import type { TextRow } from '../extensions/run-transform-stream.ts'
-import type { DatasetColumn, DatasetConfig } from './dataset-config.ts'
 
 export interface DatasetSchema {
   readonly dataset: string

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import { parseBatchId, toBatchId } from '../core/batch-id.ts'
+import type { DatasetConfig } from '../core/dataset-config.ts'
 import { DataError } from '../core/errors.ts'
 import { runCommitStreamBatch } from '../extensions/run-commit-stream-batch.ts'
 import {
@@ -27,7 +28,6 @@ import {
 import type { ExternalObject, ExternalSource } from '../io/external-source.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
-import type { DatasetConfig } from './dataset-config.ts'
 import { isDatasetFile, toUnstorableText } from './dataset-schema.ts'
 import { type FileRecords, planFileRecords } from './plan-file-records.ts'
 import { datasetStream, runResolveDatasetSchema } from './run-dataset-schema.ts'

@@ -3,10 +3,11 @@
  * created if absent. The configured schema becomes version 1 on first use; adding optional columns
  * registers the next version; any other change is refused with the reasons.
  */
+
+import type { DatasetConfig } from '../core/dataset-config.ts'
 import { ConfigError } from '../core/errors.ts'
 import { streamPrefix } from '../extensions/stream-keys.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
-import type { DatasetConfig } from './dataset-config.ts'
 import { type DatasetSchema, datasetSchemaJson, planSchemaVersion } from './dataset-schema.ts'
 
 /** The stream of a dataset. */

@@ -4,6 +4,7 @@
  * that fails is reported (and alerted) without stopping the others; the run fails at the end if any did.
  */
 import type { StoreLocation } from '../config.ts'
+import type { DatasetConfig } from '../core/dataset-config.ts'
 import { EtlError } from '../core/errors.ts'
 import { runLoadStream, type StreamLoadResult } from '../extensions/run-load-stream.ts'
 import { runTransformStream, type StreamTransformOutcome } from '../extensions/run-transform-stream.ts'
@@ -11,7 +12,6 @@ import type { Database } from '../io/database.ts'
 import type { ExternalSource } from '../io/external-source.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { errorFields, type Log } from '../log.ts'
-import type { DatasetConfig } from './dataset-config.ts'
 import { datasetModel, parseBatchSchema } from './dataset-model.ts'
 import { toDatasetTable } from './dataset-schema.ts'
 import { type PickupResult, runDatasetPickup } from './run-dataset-pickup.ts'

@@ -10,15 +10,10 @@ import type { ObjectStore } from '../io/object-store.ts'
 import { openDatabase } from '../io/open-database.ts'
 import { openStore } from '../io/open-store.ts'
 import { type Log, powertoolsLog } from '../log.ts'
+import type { StageDeps } from '../service/stages/stage-deps.ts'
 import { SYSTEM_NAMES } from '../settings.ts'
 
-export interface Deps {
-  readonly config: Config
-  readonly log: Log
-  source(): Promise<Database>
-  warehouse(): Promise<Database>
-  readonly ingestion: ObjectStore
-  readonly processed: ObjectStore
+export interface Deps extends StageDeps {
   /**
    * The first store write that failed since the deps were made, if any. A stage may record such a
    * failure against a table and carry on; the caller reports it as what it is.
@@ -57,6 +52,12 @@ function noticingFailures(store: ObjectStore, notice: (error: StoreError) => voi
   }
 }
 
+/** The ingestion or processed store a config names, as errors name it (S3 opened on first use). */
+export function openConfiguredStore(config: Config, which: 'ingestion' | 'processed'): ObjectStore {
+  const location = which === 'ingestion' ? config.ingestionStore : config.processedStore
+  return openStore(location, config.s3Endpoint, SYSTEM_NAMES[which], config.s3Region)
+}
+
 /** Lazily opened dependencies for a config. */
 export function makeDeps(config: Config, log: Log = powertoolsLog()): Deps {
   const opened: Promise<Database>[] = []
@@ -83,14 +84,8 @@ export function makeDeps(config: Config, log: Log = powertoolsLog()): Deps {
     log,
     source,
     warehouse,
-    ingestion: noticingFailures(
-      openStore(config.ingestionStore, config.s3Endpoint, SYSTEM_NAMES.ingestion),
-      notice,
-    ),
-    processed: noticingFailures(
-      openStore(config.processedStore, config.s3Endpoint, SYSTEM_NAMES.processed),
-      notice,
-    ),
+    ingestion: noticingFailures(openConfiguredStore(config, 'ingestion'), notice),
+    processed: noticingFailures(openConfiguredStore(config, 'processed'), notice),
     storeFailure: () => failure,
     async close() {
       const results = await Promise.allSettled(opened)

@@ -26,10 +26,14 @@ export interface ExternalSource {
 }
 
 /** Opens the source a location names. */
-export function openExternalSource(location: StoreLocation, s3Endpoint?: string): ExternalSource {
+export function openExternalSource(
+  location: StoreLocation,
+  s3Endpoint?: string,
+  s3Region?: string,
+): ExternalSource {
   return location.kind === 'folder'
     ? folderSource(location.path)
-    : s3Source(location.bucket, location.prefix, makeS3Client(s3Endpoint))
+    : s3Source(location.bucket, location.prefix, makeS3Client(s3Endpoint, s3Region))
 }
 
 function folderSource(root: string): ExternalSource {

@@ -7,13 +7,24 @@ import type { ObjectStore } from './object-store.ts'
  * (INGESTION_STORE)`). An S3 store loads the AWS SDK on its first call, so a command that never
  * touches it (or `--help`) does not pay for loading the SDK.
  */
-export function openStore(location: StoreLocation, s3Endpoint?: string, name?: string): ObjectStore {
+export function openStore(
+  location: StoreLocation,
+  s3Endpoint?: string,
+  name?: string,
+  s3Region?: string,
+): ObjectStore {
   if (location.kind === 'folder') return new FolderStore(location.path, name)
   let store: Promise<ObjectStore> | undefined
   const open = () => {
     store ??= import('./s3-store.ts').then(
       ({ S3Store }) =>
-        new S3Store({ bucket: location.bucket, prefix: location.prefix, endpoint: s3Endpoint, name }),
+        new S3Store({
+          bucket: location.bucket,
+          prefix: location.prefix,
+          endpoint: s3Endpoint,
+          region: s3Region,
+          name,
+        }),
     )
     return store
   }

@@ -4,7 +4,7 @@
  * memory: fine for the embedded default's sizes; a real server streams.
  */
 import { Readable } from 'node:stream'
-import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite'
 import { AccessError, EtlError } from '../core/errors.ts'
 import {
   beginSql,
@@ -13,6 +13,7 @@ import {
   TEXT_TYPE_OIDS,
   type TransactionOptions,
 } from './database.ts'
+import { type FolderLock, runLockFolder } from './folder-lock.ts'
 import { makeFolder } from './make-folder.ts'
 
 const parsers = Object.fromEntries(TEXT_TYPE_OIDS.map((oid) => [oid, (value: string) => value]))
@@ -56,42 +57,45 @@ export class PgliteDatabase implements Database {
   readonly description: string
   private readonly db: PGlite
   private readonly direct: SqlSession
+  private readonly lock: FolderLock | undefined
 
-  private constructor(db: PGlite, description: string) {
+  private constructor(db: PGlite, description: string, lock: FolderLock | undefined) {
     this.db = db
     this.description = description
     this.direct = session(db)
+    this.lock = lock
   }
 
-  /** Opens (creating if needed) an embedded database in a folder, or in memory when path is undefined. */
-  static async open(path: string | undefined, system = 'database'): Promise<PgliteDatabase> {
+  /**
+   * Opens (creating if needed) an embedded database in a folder, or in memory when path is undefined.
+   * A folder is locked for this process while it is open: another process waits up to `lockWaitMs`
+   * (default 2 s), then fails with an error naming the holder. The other `options` go to PGlite (the
+   * tests start from a saved data folder with `loadDataDir`).
+   */
+  static async open(
+    path: string | undefined,
+    system = 'database',
+    options: Omit<PGliteOptions, 'dataDir'> & { readonly lockWaitMs?: number } = {},
+  ): Promise<PgliteDatabase> {
+    const { lockWaitMs, ...pglite } = options
     const description = path === undefined ? 'pglite:memory' : `pglite:${path}`
     const what = `cannot open the embedded ${system} at ${description}`
-    if (path !== undefined) {
-      try {
-        await makeFolder(path)
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? String(error)
-        throw new AccessError(
-          `${what}: cannot create its folder (${code}); point it at a writable folder`,
-          {},
-          {
-            cause: error,
-          },
-        )
-      }
-    }
-    const db = new PGlite(path)
+    const lock =
+      path === undefined
+        ? undefined
+        : await runPrepareFolder(path, what, `${system} at ${description}`, lockWaitMs)
+    const db = new PGlite({ ...pglite, dataDir: path })
     try {
       await db.waitReady
     } catch (error) {
+      lock?.release()
       throw new EtlError(
         `${what}: ${error instanceof Error ? error.message : String(error)}`,
         {},
         { cause: error },
       )
     }
-    return new PgliteDatabase(db, description)
+    return new PgliteDatabase(db, description, lock)
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]> {
@@ -116,6 +120,32 @@ export class PgliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    if (!this.db.closed) await this.db.close()
+    try {
+      if (!this.db.closed) await this.db.close()
+    } finally {
+      this.lock?.release()
+    }
   }
+}
+
+/** Creates the folder if needed and locks it for this process. */
+async function runPrepareFolder(
+  path: string,
+  what: string,
+  named: string,
+  waitMs: number | undefined,
+): Promise<FolderLock> {
+  try {
+    await makeFolder(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw new AccessError(
+      `${what}: cannot create its folder (${code}); point it at a writable folder`,
+      {},
+      {
+        cause: error,
+      },
+    )
+  }
+  return runLockFolder(path, { what: named, ...(waitMs === undefined ? {} : { waitMs }) })
 }

@@ -20,17 +20,20 @@ export interface S3StoreOptions {
   readonly bucket: string
   readonly prefix: string
   readonly endpoint?: string | undefined
+  /** The region a custom endpoint is addressed in (AWS_REGION, read by config.ts); default us-east-1. */
+  readonly region?: string | undefined
   readonly client?: S3Client
   /** How errors name this store, e.g. `ingestion store (INGESTION_STORE)`. */
   readonly name?: string
 }
 
-/** Builds the S3 client: a custom endpoint (tests, MinIO) gets path-style addressing. */
-export function makeS3Client(endpoint: string | undefined): S3Client {
+/**
+ * Builds the S3 client: a custom endpoint (tests, MinIO) gets path-style addressing and a region (the
+ * SDK insists on one); without an endpoint the SDK finds the region and credentials the standard ways.
+ */
+export function makeS3Client(endpoint: string | undefined, region?: string): S3Client {
   return new S3Client(
-    endpoint === undefined
-      ? {}
-      : { endpoint, forcePathStyle: true, region: process.env.AWS_REGION ?? 'us-east-1' },
+    endpoint === undefined ? {} : { endpoint, forcePathStyle: true, region: region ?? 'us-east-1' },
   )
 }
 
@@ -54,7 +57,7 @@ export class S3Store implements ObjectStore {
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket
     this.prefix = options.prefix === '' ? '' : `${options.prefix.replace(/\/+$/, '')}/`
-    this.client = options.client ?? makeS3Client(options.endpoint)
+    this.client = options.client ?? makeS3Client(options.endpoint, options.region)
     this.description = `s3://${this.bucket}/${this.prefix}`
     this.name = `${options.name ?? 'store'} ${this.description}`
   }

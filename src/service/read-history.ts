@@ -69,6 +69,10 @@ interface Picked {
 
 const sum = (tables: readonly { rows: number }[]) => tables.reduce((n, t) => n + t.rows, 0)
 
+type Attempt = ReturnType<typeof problemCollector>['attempt']
+type SortedRow = HistoryRow & { sortMs: number; order: number }
+
+/** The history since `query.sinceMs`, newest first; a system that cannot be read is a problem, not zero. */
 export async function runReadHistory(deps: HistoryDeps, query: HistoryQuery): Promise<HistoryReport> {
   const nowMs = (deps.now ?? Date.now)()
   const cache = deps.cache ?? newHistoryCache()
@@ -79,6 +83,43 @@ export async function runReadHistory(deps: HistoryDeps, query: HistoryQuery): Pr
     attempt('ingestion store', deps.ingestion.description, list(deps.ingestion)),
     attempt('processed store', deps.processed.description, list(deps.processed)),
   ])
+  const picked = await runPickBatches(deps, query, { ingested, processed }, attempt, cache)
+  const loads = await attempt('warehouse', deps.warehouseDescription, async () =>
+    runReadLoads(
+      await deps.warehouse(),
+      picked.map((p) => p.batchId),
+    ),
+  )
+  const loadOf = new Map((loads ?? []).map((l) => [l.batchId, l]))
+  const timings = await readTimings(deps.processed, picked, loads ?? [], nowMs, cache)
+  const failures = await attempt('processed store', deps.processed.description, () =>
+    readFailures(deps.processed, query.sinceMs, nowMs, cache),
+  )
+  const rows: SortedRow[] = picked.flatMap((p) =>
+    toBatchHistoryRows(p, (stage) => timings.get(`${stage}|${p.batchId}`), loadOf.get(p.batchId), {
+      processed: processed !== null,
+      loads: loads !== null,
+    }),
+  )
+  for (const f of failures ?? []) rows.push({ ...f, sortMs: f.atMs ?? 0, order: 3 })
+  const wanted = rows
+    .filter((r) => query.stage === undefined || r.stage === query.stage)
+    .filter((r) => r.sortMs >= query.sinceMs)
+    .sort((a, b) => b.sortMs - a.sortMs || b.order - a.order)
+    .slice(0, query.limit)
+    .map(({ sortMs: _s, order: _o, ...row }) => row)
+  return { rows: wanted, problems: [...problems] }
+}
+
+/** Newest batches first, until one was taken before `since` or there are enough to fill the rows. */
+async function runPickBatches(
+  deps: HistoryDeps,
+  query: HistoryQuery,
+  listed: { ingested: Set<string> | null | undefined; processed: Set<string> | null | undefined },
+  attempt: Attempt,
+  cache: HistoryCache,
+): Promise<Picked[]> {
+  const { ingested, processed } = listed
   const read = async <M extends IngestionManifest | ProcessedManifest>(
     store: ObjectStore,
     id: string,
@@ -92,54 +133,47 @@ export async function runReadHistory(deps: HistoryDeps, query: HistoryQuery): Pr
     if (manifest) cache.manifests.set(key, manifest)
     return manifest
   }
-  // Newest batches first, until one was taken before `since` or there are enough to fill the rows.
+  const pick = async (batchId: string): Promise<Picked | undefined> => {
+    const ing = ingested?.has(batchId)
+      ? await attempt('ingestion store', deps.ingestion.description, () =>
+          read(deps.ingestion, batchId, parseIngestionManifest),
+        )
+      : undefined
+    const proc = processed?.has(batchId)
+      ? await attempt('processed store', deps.processed.description, () =>
+          read(deps.processed, batchId, parseProcessedManifest),
+        )
+      : undefined
+    const takenAt = ing?.createdAt ?? proc?.sourceCreatedAt
+    return takenAt === undefined
+      ? undefined
+      : { batchId, takenAtMs: toEpochMs(takenAt), ingestion: ing ?? undefined, processed: proc ?? undefined }
+  }
   const ids = [...new Set([...(ingested ?? []), ...(processed ?? [])])].sort().reverse()
   const picked: Picked[] = []
   for (let i = 0; i < ids.length && picked.length < query.limit; i += 16) {
-    const chunk = await Promise.all(
-      ids.slice(i, i + 16).map(async (batchId) => {
-        const ing = ingested?.has(batchId)
-          ? await attempt('ingestion store', deps.ingestion.description, () =>
-              read(deps.ingestion, batchId, parseIngestionManifest),
-            )
-          : undefined
-        const proc = processed?.has(batchId)
-          ? await attempt('processed store', deps.processed.description, () =>
-              read(deps.processed, batchId, parseProcessedManifest),
-            )
-          : undefined
-        const takenAt = ing?.createdAt ?? proc?.sourceCreatedAt
-        return takenAt === undefined
-          ? undefined
-          : {
-              batchId,
-              takenAtMs: toEpochMs(takenAt),
-              ingestion: ing ?? undefined,
-              processed: proc ?? undefined,
-            }
-      }),
-    )
+    const chunk = await Promise.all(ids.slice(i, i + 16).map(pick))
     const recent = chunk.filter((p): p is Picked => p !== undefined)
     picked.push(...recent.filter((p) => p.takenAtMs >= query.sinceMs))
     if (recent.some((p) => p.takenAtMs < query.sinceMs)) break
   }
-  const loads = await attempt('warehouse', deps.warehouseDescription, async () =>
-    runReadLoads(
-      await deps.warehouse(),
-      picked.map((p) => p.batchId),
-    ),
-  )
-  const loadOf = new Map((loads ?? []).map((l) => [l.batchId, l]))
-  const timings = await readTimings(deps.processed, picked, loads ?? [], nowMs, cache)
-  const failures = await attempt('processed store', deps.processed.description, () =>
-    readFailures(deps.processed, query.sinceMs, nowMs, cache),
-  )
-  const rows: (HistoryRow & { sortMs: number; order: number })[] = []
-  for (const p of picked) {
-    const timing = (stage: HistoryStage) => timings.get(`${stage}|${p.batchId}`)
-    const ex = timing('extract')
-    const failedTables = p.ingestion?.failedTables ?? []
-    rows.push({
+  return picked
+}
+
+/** A batch's extract, transform and load rows (pure); `known` says which systems could be read. */
+function toBatchHistoryRows(
+  p: Picked,
+  timing: (stage: HistoryStage) => StatusEvent | undefined,
+  load: LoadRecord | undefined,
+  known: { readonly processed: boolean; readonly loads: boolean },
+): SortedRow[] {
+  const ex = timing('extract')
+  const failedTables = p.ingestion?.failedTables ?? []
+  const tr = timing('transform')
+  const held = p.processed?.quarantined.length ?? 0
+  const loadAt = load?.loadedAtMs ?? timing('load')?.at ?? null
+  return [
+    {
       sortMs: p.takenAtMs,
       order: 0,
       atMs: ex?.at ?? p.takenAtMs,
@@ -151,10 +185,8 @@ export async function runReadHistory(deps: HistoryDeps, query: HistoryQuery): Pr
       ...(failedTables.length > 0
         ? { detail: `not read: ${failedTables.map((f) => `${f.table} (${f.reason})`).join(', ')}` }
         : {}),
-    })
-    const tr = timing('transform')
-    const held = p.processed?.quarantined.length ?? 0
-    rows.push({
+    },
+    {
       sortMs: tr?.at ?? p.takenAtMs,
       order: 1,
       atMs: tr?.at ?? null,
@@ -162,12 +194,10 @@ export async function runReadHistory(deps: HistoryDeps, query: HistoryQuery): Pr
       batchId: p.batchId,
       rows: p.processed ? sum(p.processed.tables) : null,
       ms: tr?.ms ?? null,
-      outcome: p.processed ? 'committed' : processed === null ? 'unknown' : 'pending',
+      outcome: p.processed ? 'committed' : known.processed ? 'pending' : 'unknown',
       ...(held > 0 ? { detail: `${held} quarantine entr${held === 1 ? 'y' : 'ies'}` } : {}),
-    })
-    const load: LoadRecord | undefined = loadOf.get(p.batchId)
-    const loadAt = load?.loadedAtMs ?? timing('load')?.at ?? null
-    rows.push({
+    },
+    {
       sortMs: loadAt ?? p.takenAtMs,
       order: 2,
       atMs: loadAt,
@@ -175,17 +205,9 @@ export async function runReadHistory(deps: HistoryDeps, query: HistoryQuery): Pr
       batchId: p.batchId,
       rows: load?.rows ?? null,
       ms: timing('load')?.ms ?? null,
-      outcome: load ? 'loaded' : loads === null ? 'unknown' : 'pending',
-    })
-  }
-  for (const f of failures ?? []) rows.push({ ...f, sortMs: f.atMs ?? 0, order: 3 })
-  const wanted = rows
-    .filter((r) => query.stage === undefined || r.stage === query.stage)
-    .filter((r) => r.sortMs >= query.sinceMs)
-    .sort((a, b) => b.sortMs - a.sortMs || b.order - a.order)
-    .slice(0, query.limit)
-    .map(({ sortMs: _s, order: _o, ...row }) => row)
-  return { rows: wanted, problems: [...problems] }
+      outcome: load ? 'loaded' : known.loads ? 'pending' : 'unknown',
+    },
+  ]
 }
 
 /** Stage timings of the picked batches, from the hour folders their stages can have run in. */

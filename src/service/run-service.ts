@@ -4,13 +4,14 @@
  * seeded: a server source without the totesys tables is refused, never filled with a snapshot.
  */
 import { ConfigError } from '../core/errors.ts'
-import { runInitWarehouse } from '../load/run-init.ts'
 import type { Log } from '../log.ts'
 import { runSeed } from '../source/run-seed.ts'
 import { runSimulate, type SimulateStats } from '../source/run-simulate.ts'
 import { hasSourceSchema } from '../source/source-schema.ts'
-import { type PipelineDeps, toWatchStages } from './pipeline.ts'
+import { toWatchStages } from './pipeline.ts'
 import { type CycleReport, runWatch, type WatchSummary } from './run-watch.ts'
+import { runInitStage } from './stages/run-load-stage.ts'
+import type { PipelineDeps } from './stages/stage-deps.ts'
 
 export interface ServiceOptions {
   readonly everyMs: number
@@ -41,7 +42,7 @@ export async function runService(
     deps.log.info('seeding the source with the real snapshot (first run)', { stage: 'service' })
     await runSeed(source, { kind: 'snapshot' }, { log: deps.log })
   }
-  await runInitWarehouse(await deps.warehouse(), { purchaseFactTable: deps.purchaseFactTable })
+  await runInitStage(deps)
   const simulator =
     options.simulateRate > 0
       ? runSimulate(source, {

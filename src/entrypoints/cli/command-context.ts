@@ -43,6 +43,9 @@ export function settingsFromFlags(options: Record<string, unknown>): Settings {
   return out
 }
 
+/** Adds one command to the program; its action runs with the context. */
+export type RegisterCommand = (program: Command, ctx: CommandContext) => void
+
 export interface CommandContext {
   /** Parses settings and opens deps for the running command; closes them when fn ends. */
   withDeps<T>(command: Command, fn: (deps: Deps) => Promise<T>): Promise<T>
@@ -63,10 +66,15 @@ type Environment = Record<string, string | undefined>
 /** The clock a terminal line shows: local `HH:MM:SS`. */
 const clock = (time: Date) => time.toTimeString().slice(0, 8)
 
+/**
+ * The context of one CLI run. `env` defaults to the process's environment (read by config.ts, when a
+ * command runs: `--help` does not load it); tests pass their own.
+ */
 export function makeCommandContext(
-  env: Environment,
+  given?: Environment,
   stderr: NodeJS.WriteStream = process.stderr,
 ): CommandContext {
+  let env: Environment = given ?? {}
   const tty = stderr.isTTY === true
   let terminal: Terminal = createTerminal(stderr, { color: false })
   // Until prepare() has read the settings: the same shapes, with the defaults.
@@ -86,47 +94,17 @@ export function makeCommandContext(
     progress: (label, unit) => (interactive ? terminal.progress(label, unit) : noBar),
     colorStdout: () => stdoutColor,
     async prepare(command) {
-      const { knownSecrets, loadEnvFile, loadOutputSettings } = await import('../../config.ts')
-      const { lineLog, redactingLog, toJsonLine } = await import('../../log.ts')
-      const { renderLogEntry } = await import('./render-log-entry.ts')
+      const { processEnvironment } = await import('../../config.ts')
+      env = given ?? processEnvironment()
       running = commandPath(command)
-      const options = command.optsWithGlobals()
-      const envFile = typeof options.dotenv === 'string' ? options.dotenv : undefined
-      loadEnvFile(env, resolve(envFile ?? '.env'), { required: envFile !== undefined })
-      const flags = settingsFromFlags(options)
-      const output = loadOutputSettings(env, flags)
-      const text = (output.logFormat ?? (tty ? 'text' : 'json')) === 'text'
-      const color = output.color ?? (tty && text)
-      stdoutColor = output.color ?? process.stdout.isTTY === true
-      interactive = tty && text
-      terminal = createTerminal(stderr, {
-        color,
-        ...(interactive ? { bars: (await import('cli-progress')).default } : {}),
-      })
-      const verbose = output.logLevel === 'debug'
-      const render = text
-        ? (entry: LogEntry) => renderLogEntry(entry, { color, clock: clock(new Date()), verbose })
-        : (entry: LogEntry) => toJsonLine(entry, new Date())
-      current = redactingLog(lineLog(terminal.writeLine, render, output.logLevel), knownSecrets(env, flags))
+      const output = await runSetUpOutput(env, command, stderr)
+      ;({ terminal, interactive, stdoutColor } = output)
+      current = output.log
     },
     async withDeps<T>(command: Command, fn: (deps: Deps) => Promise<T>): Promise<T> {
-      const { loadConfig } = await import('../../config.ts')
-      const { makeDeps } = await import('../make-deps.ts')
-      const { runRecorded } = await import('../../service/record-run.ts')
-      const config = loadConfig(env, settingsFromFlags(command.optsWithGlobals()))
-      const deps = makeDeps(config, log)
-      let result: T
-      try {
-        result = await runRecorded(deps, command, fn)
-      } catch (error) {
-        // A store that could not be written is the cause, whatever a stage made of it.
-        throw deps.storeFailure?.() ?? error
-      } finally {
-        await deps.close()
-      }
-      const failure = deps.storeFailure?.()
-      if (failure) throw failure
-      return result
+      const { processEnvironment } = await import('../../config.ts')
+      env = given ?? processEnvironment()
+      return runWithDeps(env, command, log, fn)
     },
     async fail(error, command) {
       const { errorFields } = await import('../../log.ts')
@@ -136,6 +114,63 @@ export function makeCommandContext(
       process.exitCode = exitCode
     },
   }
+}
+
+/**
+ * Reads `.env` (or `--dotenv`), the log settings and the secrets to redact, and makes the terminal and
+ * the log of this run: lines for a person on a terminal, JSON lines elsewhere.
+ */
+async function runSetUpOutput(env: Environment, command: Command, stderr: NodeJS.WriteStream) {
+  const { knownSecrets, loadEnvFile, loadOutputSettings } = await import('../../config.ts')
+  const { lineLog, redactingLog, toJsonLine } = await import('../../log.ts')
+  const { renderLogEntry } = await import('./render-log-entry.ts')
+  const tty = stderr.isTTY === true
+  const options = command.optsWithGlobals()
+  const envFile = typeof options.dotenv === 'string' ? options.dotenv : undefined
+  loadEnvFile(env, resolve(envFile ?? '.env'), { required: envFile !== undefined })
+  const flags = settingsFromFlags(options)
+  const output = loadOutputSettings(env, flags)
+  const text = (output.logFormat ?? (tty ? 'text' : 'json')) === 'text'
+  const color = output.color ?? (tty && text)
+  const interactive = tty && text
+  const terminal = createTerminal(stderr, {
+    color,
+    ...(interactive ? { bars: (await import('cli-progress')).default } : {}),
+  })
+  const verbose = output.logLevel === 'debug'
+  const render = text
+    ? (entry: LogEntry) => renderLogEntry(entry, { color, clock: clock(new Date()), verbose })
+    : (entry: LogEntry) => toJsonLine(entry, new Date())
+  const log = redactingLog(lineLog(terminal.writeLine, render, output.logLevel), knownSecrets(env, flags))
+  return { terminal, interactive, stdoutColor: output.color ?? process.stdout.isTTY === true, log }
+}
+
+/**
+ * Opens the deps of the settings, runs `fn` recorded in the status store, closes them. A store that
+ * could not be written is the command's failure, whatever a stage made of it.
+ */
+async function runWithDeps<T>(
+  env: Environment,
+  command: Command,
+  log: Log,
+  fn: (deps: Deps) => Promise<T>,
+): Promise<T> {
+  const { loadConfig } = await import('../../config.ts')
+  const { makeDeps } = await import('../make-deps.ts')
+  const { runRecorded } = await import('../../service/record-run.ts')
+  const config = loadConfig(env, settingsFromFlags(command.optsWithGlobals()))
+  const deps = makeDeps(config, log)
+  let result: T
+  try {
+    result = await runRecorded(deps, command, fn)
+  } catch (error) {
+    throw deps.storeFailure?.() ?? error
+  } finally {
+    await deps.close()
+  }
+  const failure = deps.storeFailure?.()
+  if (failure) throw failure
+  return result
 }
 
 /** `fx backfill` for the backfill subcommand of fx (the program's own name left out). */

@@ -23,7 +23,7 @@ const program = new Command('totesys-etl')
   // Commander's errors (unknown option, missing argument) come back as exceptions: exit 64, not 1.
   .exitOverride()
 addSettingFlags(program)
-const ctx = makeCommandContext(process.env)
+const ctx = makeCommandContext()
 program.hook('preAction', (_program, action) => ctx.prepare(action))
 for (const register of COMMANDS) register(program, ctx)
 

@@ -59,70 +59,88 @@ export interface Terminal {
   progress(label: string, unit: string): Progress
 }
 
+/** The bars on screen at once, drawn together (one MultiBar while any runs). */
+interface Screen {
+  multi: MultiBar | undefined
+  running: number
+}
+
 /** A terminal on a stream; `bars` is cli-progress when bars are wanted (loaded by the caller, lazily). */
 export function createTerminal(
   stream: NodeJS.WriteStream,
   options: { color: boolean; bars?: typeof import('cli-progress') },
 ): Terminal {
-  let multi: MultiBar | undefined
-  let running = 0
+  const screen: Screen = { multi: undefined, running: 0 }
   const writeLine = (line: string) => {
-    if (multi) multi.log(`${line}\n`)
+    if (screen.multi) screen.multi.log(`${line}\n`)
     else stream.write(`${line}\n`)
   }
   const progress = (label: string, unit: string): Progress => {
     const bars = options.bars
     if (!bars) return { start() {}, advance() {}, stop() {} }
-    let bar: SingleBar | undefined
-    let value = 0
-    let total = 0
-    let detail: string | undefined
-    let started = 0
-    return {
-      start(n) {
-        total = n
-        started = performance.now()
-        // Each bar renders itself: its payload carries its own formatter.
-        multi ??= new bars.MultiBar({
-          stream,
-          hideCursor: true,
-          clearOnComplete: false,
-          fps: 8,
-          format: (_options, params, payload: { render(p: typeof params): string }) => payload.render(params),
-        })
-        running++
-        bar = multi.create(total, 0, {
-          render: (params: { value: number; total: number }) =>
-            formatProgressLine(
-              {
-                label,
-                unit,
-                value: params.value,
-                total: params.total,
-                elapsedMs: performance.now() - started,
-                detail,
-              },
-              options.color,
-            ),
-        })
-      },
-      advance(n, what) {
-        value += n
-        if (what !== undefined) detail = what
-        bar?.update(Math.min(value, total))
-      },
-      stop() {
-        if (!bar || !multi) return
-        bar.update(Math.min(value, total))
-        bar.stop()
-        bar = undefined
-        running--
-        if (running === 0) {
-          multi.stop()
-          multi = undefined
-        }
-      },
-    }
+    return barOn(screen, () => newMultiBar(bars, stream), { label, unit, color: options.color })
   }
   return { writeLine, progress }
+}
+
+/** The MultiBar every bar of a terminal draws on: each bar renders itself (its payload carries it). */
+function newMultiBar(bars: typeof import('cli-progress'), stream: NodeJS.WriteStream): MultiBar {
+  return new bars.MultiBar({
+    stream,
+    hideCursor: true,
+    clearOnComplete: false,
+    fps: 8,
+    format: (_options, params, payload: { render(p: typeof params): string }) => payload.render(params),
+  })
+}
+
+/** One bar on the screen, counted in `unit`; the screen's MultiBar stops with its last bar. */
+function barOn(
+  screen: Screen,
+  newMulti: () => MultiBar,
+  line: { readonly label: string; readonly unit: string; readonly color: boolean },
+): Progress {
+  let bar: SingleBar | undefined
+  let value = 0
+  let total = 0
+  let detail: string | undefined
+  let started = 0
+  return {
+    start(n) {
+      total = n
+      started = performance.now()
+      screen.multi ??= newMulti()
+      screen.running++
+      bar = screen.multi.create(total, 0, {
+        render: (params: { value: number; total: number }) =>
+          formatProgressLine(
+            {
+              label: line.label,
+              unit: line.unit,
+              value: params.value,
+              total: params.total,
+              elapsedMs: performance.now() - started,
+              detail,
+            },
+            line.color,
+          ),
+      })
+    },
+    advance(n, what) {
+      value += n
+      if (what !== undefined) detail = what
+      bar?.update(Math.min(value, total))
+    },
+    stop() {
+      if (!bar || !screen.multi) return
+      bar.update(Math.min(value, total))
+      bar.stop()
+      bar = undefined
+      screen.running--
+      if (screen.running === 0) {
+        screen.multi.stop()
+        screen.multi = undefined
+      }
+    },
+  }
 }

@@ -3,8 +3,10 @@
  * `totesys-etl api` serves, through Hono's AWS Lambda adapter. The warehouse URL comes from its secret (WAREHOUSE_DB_SECRET_ARN), read on
  * the first request and kept while the container is warm.
  */
+
 import { handle } from 'hono/aws-lambda'
 import { createApiApp } from '../../api/payments-app.ts'
+import { processEnvironment } from '../../config.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { powertoolsLog } from '../../log.ts'
 import type { Deps } from '../make-deps.ts'
@@ -28,5 +30,5 @@ export function makeApiHandler(
 const log = powertoolsLog({ service: 'totesys-etl-api' })
 export const handler = traced(
   'api',
-  makeApiHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL'], { log }), log),
+  makeApiHandler(lambdaDeps(processEnvironment(), ['WAREHOUSE_DB_URL'], { log }), log),
 )

@@ -4,63 +4,32 @@
  * failure is logged as an alert (CRITICAL) and fails the invocation, so the errors alarm fires too.
  */
 import { z } from 'zod'
-import { EXTENSION_METRICS, powertoolsCounts } from '../../extensions/extension-metrics.ts'
-import { frankfurterProvider } from '../../fx/fx-provider.ts'
-import { type FxResult, planFxWindow, runFx } from '../../fx/run-fx.ts'
+import { processEnvironment } from '../../config.ts'
+import type { FxResult } from '../../fx/run-fx.ts'
+import { type FxStageOptions, runFxStage } from '../../service/stages/run-fx-stage.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
+import { type EmitMetrics, powertoolsMetrics, toFxMetrics } from './lambda-metrics.ts'
 import { parseStageEvent } from './parse-event.ts'
 import { traced } from './tracing.ts'
 
 const backfill = z.object({ from: z.string(), to: z.string() }).strict()
 
-/** A handler over the given dependencies; `emit` publishes the run's metrics. */
+/** A handler over the given dependencies; FX_DAYS and FX_PROVIDER_URL unless `options` say otherwise. */
 export function makeFxHandler(
   getDeps: () => Promise<Deps>,
-  options: {
-    providerUrl?: string
-    days?: number
-    now?: () => number
-    emit?: (values: Record<string, number>) => void
-  } = {},
+  options: Omit<FxStageOptions, 'progress'> & { emit?: EmitMetrics } = {},
 ) {
   return async (event: unknown): Promise<FxResult> => {
     const range = backfill.safeParse(event)
-    const now = options.now ?? Date.now
     if (!range.success) parseStageEvent(event) // anything but a schedule, {} or a range is refused
-    const input = range.success ? range.data : planFxWindow(now(), options.days ?? 4)
-    const deps = await getDeps()
-    const result = await runFx(
-      {
-        warehouse: await deps.warehouse(),
-        ingestion: deps.ingestion,
-        processed: deps.processed,
-        log: deps.log,
-        provider: frankfurterProvider(options.providerUrl ? { baseUrl: options.providerUrl } : {}),
-        tmpDir: deps.config.dataDir,
-        now,
-      },
-      input,
-    )
-    const loaded = result.loaded.loaded.reduce(
-      (n, b) => n + (b.tables.fact_fx_rate?.inserted ?? 0) + (b.tables.fact_fx_rate?.updated ?? 0),
-      0,
-    )
-    options.emit?.({
-      [EXTENSION_METRICS.fxSucceeded]: 1,
-      [EXTENSION_METRICS.fxRatesLoaded]: loaded,
-      [EXTENSION_METRICS.fxQuarantined]: result.transformed.reduce((n, t) => n + t.quarantinedRecords, 0),
-    })
+    const result = await runFxStage(await getDeps(), range.success ? range.data : undefined, options)
+    options.emit?.(toFxMetrics(result))
     return result
   }
 }
 
-const days = Number(process.env.FX_DAYS ?? 4)
 export const handler = traced(
   'fx',
-  makeFxHandler(lambdaDeps(process.env, ['WAREHOUSE_DB_URL']), {
-    ...(process.env.FX_PROVIDER_URL ? { providerUrl: process.env.FX_PROVIDER_URL } : {}),
-    days: Number.isInteger(days) && days > 0 && days <= 92 ? days : 4,
-    emit: powertoolsCounts(),
-  }),
+  makeFxHandler(lambdaDeps(processEnvironment(), ['WAREHOUSE_DB_URL']), { emit: powertoolsMetrics() }),
 )

@@ -84,4 +84,13 @@ describe('lambdaDeps', () => {
     assert.deepEqual(deps.config.ingestionStore, { kind: 's3', bucket: 'ingest', prefix: '' })
     await deps.close()
   })
+  it('refuses an FX_DAYS out of range instead of falling back to a default', async () => {
+    const getDeps = lambdaDeps({ FX_DAYS: '0', WAREHOUSE_DB_URL: 'pglite:memory' }, ['WAREHOUSE_DB_URL'], {
+      readSecret: secrets({}).read,
+    })
+    await assert.rejects(
+      getDeps(),
+      (e: Error) => e instanceof ConfigError && /FX_DAYS must be 1 to 92; got '0'/.test(e.message),
+    )
+  })
 })

@@ -48,17 +48,25 @@ export function lambdaDeps(
   needs: readonly DatabaseSetting[],
   options: { readSecret?: ReadSecret; log?: Log } = {},
 ): () => Promise<Deps> {
-  let deps: Promise<Deps> | undefined
-  return () => {
-    if (!deps) {
-      const readSecret = options.readSecret ?? secretsManagerReader()
-      deps = resolveLambdaSettings(env, needs, readSecret).then((settings) =>
-        makeDeps(loadConfig(settings), ...(options.log ? [options.log] : [])),
-      )
-      deps.catch(() => {
-        deps = undefined
-      })
-    }
-    return deps
+  return onceUntilFailure(async () => {
+    const settings = await resolveLambdaSettings(env, needs, options.readSecret ?? secretsManagerReader())
+    return makeDeps(loadConfig(settings), ...(options.log ? [options.log] : []))
+  })
+}
+
+/**
+ * `make` run on the first call (with that call's arguments) and its result kept while the container
+ * is warm; a failure is not kept, so the next call tries again.
+ */
+export function onceUntilFailure<A extends unknown[], T>(
+  make: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T> {
+  let made: Promise<T> | undefined
+  return (...args) => {
+    made ??= make(...args).catch((error: unknown) => {
+      made = undefined
+      throw error
+    })
+    return made
   }
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { ConfigError } from '../../core/errors.ts'
+import type { Log } from '../../log.ts'
 
 export type StageEvent =
   | { readonly kind: 'schedule'; readonly time: string }
@@ -130,4 +131,13 @@ function toObjects(bucket: string, keys: readonly string[]): StageEvent {
     .filter((id): id is string => id !== undefined)
     .sort()
   return { kind: 'objects', bucket, keys, batchIds }
+}
+
+/** Logs (at debug) why a stage woke, with the batches a manifest event names. */
+export function logWake(log: Log, stage: string, woke: StageEvent): void {
+  log.debug(`${stage} woke`, {
+    stage,
+    event: woke.kind,
+    ...(woke.kind === 'objects' ? { batchIds: woke.batchIds } : {}),
+  })
 }

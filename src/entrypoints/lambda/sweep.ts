@@ -2,7 +2,9 @@
  * The sweep function: on its weekly schedule (or `{}`) deletes the orphan data files of both stores, as
  * `totesys-etl sweep` does. `{ "dryRun": true }` only lists them.
  */
+
 import { z } from 'zod'
+import { processEnvironment } from '../../config.ts'
 import { runSweep, type SweepResult } from '../../maintenance/run-sweep.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
@@ -21,4 +23,4 @@ export function makeSweepHandler(getDeps: () => Promise<Deps>) {
   }
 }
 
-export const handler = traced('sweep', makeSweepHandler(lambdaDeps(process.env, [])))
+export const handler = traced('sweep', makeSweepHandler(lambdaDeps(processEnvironment(), [])))

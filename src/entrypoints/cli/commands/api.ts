@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../core/errors.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** `totesys-etl api`: serves the payments API locally until Ctrl-C. */
 export const registerApi: RegisterCommand = (program, ctx) => {

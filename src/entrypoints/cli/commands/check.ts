@@ -2,7 +2,7 @@ import pc from 'picocolors'
 import type { CheckReport } from '../../../check/plan-check.ts'
 import { parseDuration } from '../../../core/duration.ts'
 import { EtlError } from '../../../core/errors.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** The report as one line per system (and an indented line per warning). */
 export function toCheckText(report: CheckReport, color: boolean): string {
@@ -30,8 +30,7 @@ export const registerCheck: RegisterCommand = (program, ctx) => {
     .action(async (options: { timeout: string; json?: boolean }, command) => {
       const timeoutMs = parseDuration(options.timeout, '--timeout')
       const { runCheck } = await import('../../../check/run-check.ts')
-      const { openStore } = await import('../../../io/open-store.ts')
-      const { SYSTEM_NAMES } = await import('../../../settings.ts')
+      const { openConfiguredStore } = await import('../../make-deps.ts')
       await ctx.withDeps(command, async (deps) => {
         const { config } = deps
         // Stores of its own: a failed probe is a verdict here, not the command's failure.
@@ -40,8 +39,8 @@ export const registerCheck: RegisterCommand = (program, ctx) => {
             config,
             source: deps.source,
             warehouse: deps.warehouse,
-            ingestion: openStore(config.ingestionStore, config.s3Endpoint, SYSTEM_NAMES.ingestion),
-            processed: openStore(config.processedStore, config.s3Endpoint, SYSTEM_NAMES.processed),
+            ingestion: openConfiguredStore(config, 'ingestion'),
+            processed: openConfiguredStore(config, 'processed'),
           },
           { timeoutMs },
         )

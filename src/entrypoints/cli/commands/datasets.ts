@@ -1,5 +1,5 @@
 import { EtlError } from '../../../core/errors.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** `totesys-etl datasets run | quarantine`: the external JSON datasets configured in DATASETS. */
 export const registerDatasets: RegisterCommand = (program, ctx) => {
@@ -12,14 +12,13 @@ export const registerDatasets: RegisterCommand = (program, ctx) => {
     .option('--only <name>', 'only this dataset')
     .option('--json', 'print the result as JSON')
     .action(async (options: { only?: string; json?: boolean }, command) => {
-      const { runDatasets } = await import('../../../datasets/run-datasets.ts')
-      const { toDatasetDeps } = await import('../../dataset-deps.ts')
+      const { runDatasetsStage } = await import('../../../service/stages/run-datasets-stage.ts')
       await ctx.withDeps(command, async (deps) => {
         if (deps.config.datasets.length === 0) {
           console.log('no dataset is configured: set DATASETS (docs/OPERATIONS.md, JSON datasets)')
           return
         }
-        const outcomes = await runDatasets(await toDatasetDeps(deps), deps.config.datasets, options.only)
+        const outcomes = await runDatasetsStage(deps, options.only)
         if (options.json) console.log(JSON.stringify(outcomes))
         else
           for (const o of outcomes) {

@@ -1,5 +1,5 @@
 import { EtlError } from '../../../core/errors.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /**
  * The failure of tables an extract could not read (their cursors stay where they were): a non-zero
@@ -23,12 +23,10 @@ export const registerExtract: RegisterCommand = (program, ctx) => {
     .description('copy every row version changed since the last committed batch into the ingestion store')
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
-      const { runExtract } = await import('../../../extract/run-extract.ts')
+      const { runExtractStage } = await import('../../../service/stages/run-extract-stage.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
-        const result = await runExtract(
-          { source: await deps.source(), ingestion: deps.ingestion, log: deps.log },
-          { lagMs: deps.config.extractLagMs, maxBatchRows: deps.config.extractBatchRows },
-        )
+        const result = await runExtractStage(toPipelineDeps(deps))
         if (options.json) console.log(JSON.stringify(result))
         else if (result.batchId) {
           const total = Object.values(result.rows).reduce((a, b) => a + (b ?? 0), 0)

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../core/errors.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** `totesys-etl history`: batches per stage (when, rows, duration, outcome) and failed runs, newest first. */
 export const registerHistory: RegisterCommand = (program, ctx) => {

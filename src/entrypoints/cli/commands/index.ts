@@ -1,6 +1,5 @@
 /** Every CLI command, registered in the order `--help` lists them. Each file adds one command. */
-import type { Command } from 'commander'
-import type { CommandContext } from '../command-context.ts'
+import type { RegisterCommand } from '../command-context.ts'
 import { registerApi } from './api.ts'
 import { registerCheck } from './check.ts'
 import { registerDatasets } from './datasets.ts'
@@ -21,7 +20,8 @@ import { registerTransform } from './transform.ts'
 import { registerVerify } from './verify.ts'
 import { registerWatch } from './watch.ts'
 
-export type RegisterCommand = (program: Command, ctx: CommandContext) => void
+/** Where commands took their type from before it moved to command-context.ts (no command imports it here). */
+export type { RegisterCommand }
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerStart,

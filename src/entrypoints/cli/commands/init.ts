@@ -1,5 +1,5 @@
 import { SYSTEM_NAMES } from '../../../settings.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** `totesys-etl init`: creates the warehouse database if absent, the missing tables and the load bookkeeping (idempotent). */
 export const registerInit: RegisterCommand = (program, ctx) => {
@@ -10,7 +10,8 @@ export const registerInit: RegisterCommand = (program, ctx) => {
     )
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
-      const { runInitWarehouse } = await import('../../../load/run-init.ts')
+      const { runInitStage } = await import('../../../service/stages/run-load-stage.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
         const location = deps.config.warehouseDb
         if (location.kind === 'server') {
@@ -19,7 +20,7 @@ export const registerInit: RegisterCommand = (program, ctx) => {
           if (created) deps.log.info('warehouse database created', { database: created })
         }
         const warehouse = await deps.warehouse()
-        const result = await runInitWarehouse(warehouse, { purchaseFactTable: deps.config.purchaseFactTable })
+        const result = await runInitStage(toPipelineDeps(deps))
         if (options.json) console.log(JSON.stringify(result))
         else if (result.createdTables.length > 0) {
           console.log(

@@ -1,6 +1,6 @@
 /** `totesys-etl quarantine list|replay`: the rows the transform held back, and re-submitting them. */
 
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 export const registerQuarantine: RegisterCommand = (program, ctx) => {
   const quarantine = program.command('quarantine').description('rows held back by the transform')

@@ -1,20 +1,5 @@
-import type { Deps } from '../../make-deps.ts'
+import type { RegisterCommand } from '../command-context.ts'
 import { failedTablesError } from './extract.ts'
-import type { RegisterCommand } from './index.ts'
-
-/** The pipeline deps of the CLI's deps. */
-export function toPipelineDeps(deps: Deps) {
-  return {
-    source: deps.source,
-    warehouse: deps.warehouse,
-    ingestion: deps.ingestion,
-    processed: deps.processed,
-    log: deps.log,
-    lagMs: deps.config.extractLagMs,
-    batchRows: deps.config.extractBatchRows,
-    purchaseFactTable: deps.config.purchaseFactTable,
-  }
-}
 
 /** `totesys-etl run`: extract, transform, load once, doing only pending work. */
 export const registerRun: RegisterCommand = (program, ctx) => {
@@ -24,8 +9,12 @@ export const registerRun: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the result as JSON')
     .action(async (options: { json?: boolean }, command) => {
       const { runPipelineOnce } = await import('../../../service/pipeline.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
-        const result = await runPipelineOnce(toPipelineDeps(deps))
+        // A first run or a rebuild transforms and loads many batches: a bar for each on a terminal.
+        const result = await runPipelineOnce(toPipelineDeps(deps), {
+          progress: (stage) => ctx.progress(stage, 'batches'),
+        })
         if (options.json) console.log(JSON.stringify(result))
         else {
           const extracted = Object.values(result.extract.rows).reduce((a, b) => a + (b ?? 0), 0)

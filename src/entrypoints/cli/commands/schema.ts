@@ -2,7 +2,7 @@
 
 import { isSourceTable, SOURCE_TABLES } from '../../../core/catalogue.ts'
 import { ConfigError } from '../../../core/errors.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 export const registerSchema: RegisterCommand = (program, ctx) => {
   const schema = program.command('schema').description('the schema registry of the source tables')

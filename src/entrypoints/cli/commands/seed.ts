@@ -5,7 +5,7 @@ import { SYSTEM_NAMES } from '../../../settings.ts'
 import { MAX_SCALE } from '../../../source/plan-seed.ts'
 import type { SeedSource } from '../../../source/run-seed.ts'
 import type { Deps } from '../../make-deps.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 const HELP = `
 Without --scale it loads the real snapshot (data/totesys-snapshot-2024-02-23: 6941 sales orders, 2958

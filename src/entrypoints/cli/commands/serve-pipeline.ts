@@ -4,14 +4,13 @@ import { describeLocation } from '../../../config.ts'
 import { webhookNotifier } from '../../../io/webhook-notifier.ts'
 import { alertingLog } from '../../../service/alerting.ts'
 import { createMonitor } from '../../../service/monitor.ts'
-import type { PipelineDeps } from '../../../service/pipeline.ts'
 import { runStatus } from '../../../service/run-status.ts'
 import type { CycleReport } from '../../../service/run-watch.ts'
+import { type PipelineDeps, toPipelineDeps } from '../../../service/stages/stage-deps.ts'
 import { createStatusApp } from '../../../service/status-app.ts'
 import { StatusRecorder } from '../../../service/status-recorder.ts'
 import { createStatusViewReader } from '../../../service/status-view.ts'
 import type { Deps } from '../../make-deps.ts'
-import { toPipelineDeps } from './run.ts'
 
 export interface Serving {
   readonly pipeline: PipelineDeps

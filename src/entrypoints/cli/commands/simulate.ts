@@ -1,6 +1,6 @@
 import { parseDuration } from '../../../core/duration.ts'
 import { ConfigError } from '../../../core/errors.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 import { parseIntegerFlag, withSourceDb } from './seed.ts'
 
 const HELP = `

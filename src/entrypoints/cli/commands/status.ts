@@ -1,4 +1,4 @@
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** `totesys-etl status`: last batch per stage, pending work, freshness per table, quarantine, warehouse rows. */
 export const registerStatus: RegisterCommand = (program, ctx) => {

@@ -1,4 +1,4 @@
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** `totesys-etl sweep`: deletes data files left by crashed or losing attempts at committed batches. */
 export const registerSweep: RegisterCommand = (program, ctx) => {

@@ -1,6 +1,6 @@
 /** `totesys-etl transform`: turns every pending ingestion batch into a processed batch. */
 
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 export const registerTransform: RegisterCommand = (program, ctx) => {
   program
@@ -8,17 +8,13 @@ export const registerTransform: RegisterCommand = (program, ctx) => {
     .description('transform pending ingestion batches into parquet for the warehouse (quarantining bad rows)')
     .option('--until <batch-id>', 'stop after this ingestion batch')
     .action(async (options: { until?: string }, command) => {
-      const { runTransform } = await import('../../../transform/run-transform.ts')
+      const { runTransformStage } = await import('../../../service/stages/run-transform-stage.ts')
+      const { toPipelineDeps } = await import('../../../service/stages/stage-deps.ts')
       await ctx.withDeps(command, async (deps) => {
-        const result = await runTransform(
-          {
-            ingestion: deps.ingestion,
-            processed: deps.processed,
-            log: deps.log,
-            tmpDir: deps.config.dataDir,
-          },
-          options.until ? { untilBatchId: options.until } : {},
-        )
+        const result = await runTransformStage(toPipelineDeps(deps), {
+          ...(options.until ? { untilBatchId: options.until } : {}),
+          progress: ctx.progress('transform', 'batches'),
+        })
         if (result.batches.length === 0) console.log('transform: nothing to do')
         for (const b of result.batches) {
           const rows = Object.entries(b.rows)

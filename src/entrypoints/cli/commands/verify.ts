@@ -1,6 +1,6 @@
 import type { Progress } from '../../../log.ts'
 import type { VerifyProgress } from '../../../verify/verify-progress.ts'
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** Verify's phases on the CLI's progress bars: one bar per phase (rows or files done, rate, ETA). */
 export function toVerifyProgress(bar: (label: string, unit: string) => Progress): VerifyProgress {

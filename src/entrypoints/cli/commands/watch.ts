@@ -1,4 +1,4 @@
-import type { RegisterCommand } from './index.ts'
+import type { RegisterCommand } from '../command-context.ts'
 
 /** `totesys-etl watch`: extract on a schedule, transform and load as soon as there is work, until stopped. */
 export const registerWatch: RegisterCommand = (program, ctx) => {

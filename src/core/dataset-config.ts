@@ -11,13 +11,13 @@
  */
 import { resolve } from 'node:path'
 import { z } from 'zod'
-import { ConfigError } from '../core/errors.ts'
+import { ConfigError } from './errors.ts'
 import {
   EXTENSION_IDENTIFIER,
   EXTENSION_TYPES,
   type ExtensionType,
   RESERVED_TABLE_NAMES,
-} from '../core/extension-catalogue.ts'
+} from './extension-catalogue.ts'
 
 export type DatasetLocation =
   | { readonly kind: 'folder'; readonly path: string }
