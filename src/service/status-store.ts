@@ -113,14 +113,21 @@ function folderOf(group: StatusGroup, ms: number): string {
   return `${STATUS_PREFIX}${group}/${day(ms)}/${group === 'batches' ? `${hour(ms)}/` : ''}`
 }
 
+let sequence = 0
+/** A sequence then random hex: events one process writes in the same millisecond keep their order. */
+function nextSuffix(): string {
+  sequence = (sequence + 1) % 0x10000
+  return `${sequence.toString(16).padStart(4, '0')}${randomBytes(4).toString('hex')}`
+}
+
 /**
  * `<folder><HHMMSSmmm>-<kind>[-<stage>-<batch>]-<random>.json`: sorted by time within a folder, and a
  * batch timing can be found by its stage and batch id without reading it.
  */
-export function toStatusKey(e: StatusEvent, random = randomBytes(4).toString('hex')): string {
+export function toStatusKey(e: StatusEvent, suffix = nextSuffix()): string {
   const time = new Date(e.at).toISOString().slice(11, 23).replace(/[:.]/g, '')
   const batch = e.kind === 'batch' ? `-${safe(e.stage ?? 'none')}-${safe(e.batchId ?? 'none')}` : ''
-  return `${folderOf(groupOf(e.kind), e.at)}${time}-${e.kind}${batch}-${random}.json`
+  return `${folderOf(groupOf(e.kind), e.at)}${time}-${e.kind}${batch}-${suffix}.json`
 }
 
 export interface StatusKeyInfo {
@@ -179,7 +186,9 @@ export async function runListStatusKeys(
       if (info && info.at >= fromMs && info.at <= toMs) out.push(info)
     }
   }
-  return out.sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : 1))
+  // Within a millisecond, by the suffix (its sequence), not by kind.
+  const suffix = (key: string) => key.slice(key.lastIndexOf('-'))
+  return out.sort((a, b) => a.at - b.at || (suffix(a.key) < suffix(b.key) ? -1 : 1))
 }
 
 /**
