@@ -11,6 +11,8 @@ import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { type LogEntry, memoryLog } from '../../src/log.ts'
 import { type PipelineDeps, runPipelineOnce } from '../../src/service/pipeline.ts'
 import { runListQuarantine } from '../../src/transform/quarantine-store.ts'
+import { runAcceptSchema } from '../../src/transform/run-accept-schema.ts'
+import { runReplay } from '../../src/transform/run-replay.ts'
 import { runVerify, type VerifyReport } from '../../src/verify/run-verify.ts'
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
 import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
@@ -196,6 +198,41 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await factVersions('fact_payment', 'payment_id', 17), 2)
       assert.equal(await factVersions('fact_sales_order', 'sales_order_id', 4), 2)
       await assertVerifyHoldsOnly({ payment: 6, sales_order: 1 })
+    })
+
+    it('text where the contract has a number: the slice waits for schema accept, then the row is held alone', async (t) => {
+      if (!source || !warehouse) return t.skip('no PostgreSQL server reachable')
+      await source.db.exec(`
+        ALTER TABLE purchase_order ALTER COLUMN item_quantity TYPE text;
+        UPDATE purchase_order SET item_quantity = 'lots', last_updated = localtimestamp(3) - interval '1 second'
+          WHERE purchase_order_id = 2;
+        UPDATE purchase_order SET item_quantity = '7', last_updated = localtimestamp(3) - interval '1 second'
+          WHERE purchase_order_id = 3;`)
+      const before = alerts().length
+      await run()
+      assert.ok(
+        alerts()
+          .slice(before)
+          .some((a) => /schema drift/.test(a.message)),
+        'the drift alerts',
+      )
+      // What docs/OPERATIONS.md tells the operator to run: accept the new shape, replay the held slice.
+      await runAcceptSchema(deps.ingestion, { table: 'purchase_order' })
+      await runReplay({ ingestion: deps.ingestion, log }, {})
+      await run()
+      assert.equal(await factVersions('fact_purchase_orders', 'purchase_order_id', 3), 2)
+      assert.equal(await factVersions('fact_purchase_orders', 'purchase_order_id', 2), 1)
+      await touch('purchase_order', 'purchase_order_id', 4, "item_quantity = '5'")
+      await run()
+      assert.equal(await factVersions('fact_purchase_orders', 'purchase_order_id', 4), 2)
+      const held = (await runListQuarantine(deps.ingestion)).filter(
+        (e) => e.table === 'purchase_order' && e.replayedIn === null,
+      )
+      assert.deepEqual(
+        held.map((e) => e.reason),
+        ['invalid integer in item_quantity (1)'],
+      )
+      await assertVerifyHoldsOnly({ payment: 6, sales_order: 1, purchase_order: 1 })
     })
   })
 }
