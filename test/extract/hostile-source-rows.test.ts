@@ -163,6 +163,11 @@ for (const kind of DATABASE_KINDS) {
         (last.cursors.payment.hi ?? '') <= last.createdAt,
         `hi ${last.cursors.payment.hi} is not after the source's clock ${last.createdAt}`,
       )
+      const watermarks = (await verify()).watermarks
+      assert.ok(
+        (watermarks.payment ?? '') <= last.createdAt,
+        `watermark ${watermarks.payment} is in the future`,
+      )
       await assertVerifyHoldsOnly({ payment: 3 })
     })
 
