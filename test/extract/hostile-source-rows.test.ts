@@ -135,6 +135,7 @@ for (const kind of DATABASE_KINDS) {
       await touch('payment', 'payment_id', 13, 'paid = NOT paid')
       await run()
       assert.equal(await factVersions('fact_payment', 'payment_id', 13), 2)
+      await assertVerifyHoldsOnly({ payment: 3 })
     })
 
     it('a row stamped in the future is extracted once, alerts once, and does not freeze the cursor', async (t) => {
