@@ -21,7 +21,10 @@ export interface ObservedColumn {
 export interface TableCursor {
   /** Largest `last_updated` extracted so far, `YYYY-MM-DD HH:MM:SS.mmm`, or null before the first row. */
   readonly hi: string | null
-  /** `[primary key, last_updated]` of every row extracted with `last_updated >= hi - lag`. */
+  /**
+   * `[primary key, last_updated]` of every row extracted with `last_updated >= hi - lag`, then of every
+   * row still stamped off the time axis (`infinity`, BC, after 9999: PostgreSQL's text of the stamp).
+   */
   readonly edge: readonly (readonly [number, string])[]
 }
 
@@ -57,6 +60,13 @@ export interface IngestionManifest {
 /** A naive UTC timestamp as the stores' JSON holds it. */
 export const naiveTimestampJson = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/)
 const timestamp = naiveTimestampJson
+
+/**
+ * PostgreSQL's ISO text of a `last_updated` the cursor cannot order (infinities, BC, years past 9999):
+ * such keys stay in a cursor's edge so their version is read once (see src/extract/plan-cursor.ts).
+ */
+export const OFF_AXIS_STAMP = /^(?:-?infinity|\d{4,7}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?: BC)?)$/
+const edgeStamp = z.union([timestamp, z.string().regex(OFF_AXIS_STAMP)])
 
 /** An observed column as the stores' JSON holds it (snake_case). */
 export const observedColumnJson = z.object({
@@ -98,7 +108,7 @@ const manifestJson = z.object({
   failed_tables: z.array(z.object({ table, reason: z.string() })),
   cursors: z.record(
     table,
-    z.object({ hi: timestamp.nullable(), edge: z.array(z.tuple([z.number().int(), timestamp])) }),
+    z.object({ hi: timestamp.nullable(), edge: z.array(z.tuple([z.number().int(), edgeStamp])) }),
   ),
   replay_of: z.array(z.string()).optional(),
 })

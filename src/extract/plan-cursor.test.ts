@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { INITIAL_CURSOR, maxTimestamp, toEdgeArrays, toNextCursor } from './plan-cursor.ts'
+import { INITIAL_CURSOR, maxTimestamp, type TableRead, toEdgeArrays, toNextCursor } from './plan-cursor.ts'
 
 const T = (s: string) => `2024-02-23 10:00:${s}`
 
@@ -8,7 +8,7 @@ describe('toNextCursor', () => {
   const cases: {
     name: string
     previous: Parameters<typeof toNextCursor>[0]
-    read: Parameters<typeof toNextCursor>[1]
+    read: Omit<TableRead, 'now' | 'offAxis'> & Partial<TableRead>
     expected: ReturnType<typeof toNextCursor>
   }[] = [
     {
@@ -97,9 +97,34 @@ describe('toNextCursor', () => {
         ],
       },
     },
+    {
+      name: 'a row stamped after the source clock is kept in the edge but hi stops at the clock',
+      previous: { hi: T('09.000'), edge: [[3, T('09.000')]] },
+      read: {
+        now: T('20.000'),
+        maxLastUpdated: '2024-02-24 10:00:00.000',
+        cutoff: T('15.000'),
+        edge: [[4, '2024-02-24 10:00:00.000']],
+      },
+      expected: { hi: T('20.000'), edge: [[4, '2024-02-24 10:00:00.000']] },
+    },
+    {
+      name: 'off-axis keys never move hi; they stay while the table still holds them',
+      previous: {
+        hi: T('09.000'),
+        edge: [
+          [6, 'infinity'],
+          [9, '10000-01-01 00:00:00'],
+        ],
+      },
+      read: { maxLastUpdated: null, cutoff: T('04.000'), edge: [], offAxis: [[6, 'infinity']] },
+      expected: { hi: T('09.000'), edge: [[6, 'infinity']] },
+    },
   ]
   for (const c of cases) {
-    it(c.name, () => assert.deepEqual(toNextCursor(c.previous, c.read), c.expected))
+    it(c.name, () =>
+      assert.deepEqual(toNextCursor(c.previous, { now: T('59.999'), offAxis: [], ...c.read }), c.expected),
+    )
   }
 })
 
@@ -131,5 +156,18 @@ describe('toEdgeArrays', () => {
       /invalid timestamp/,
     )
     assert.throws(() => toEdgeArrays([[1.5, T('01.000')]]), /invalid key/)
+    assert.throws(() => toEdgeArrays([[1, 'infinity"}']]), /invalid timestamp/)
+  })
+  it('passes the off-axis stamps PostgreSQL prints', () => {
+    assert.deepEqual(
+      toEdgeArrays([
+        [6, 'infinity'],
+        [7, '0001-01-01 00:00:00 BC'],
+      ]),
+      {
+        ids: '{6,7}',
+        timestamps: '{"infinity","0001-01-01 00:00:00 BC"}',
+      },
+    )
   })
 })

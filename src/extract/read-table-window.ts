@@ -28,15 +28,27 @@ export interface TableWindowInput {
 export interface TableWindowResult {
   readonly entry: IngestionTableEntry
   readonly read: TableRead
+  /** Rows read stamped after the source's clock (real versions; the cursor stays at the clock). */
+  readonly future: number
+  /** Rows read stamped off the time axis (infinity, BC, after 9999): the transform quarantines them. */
+  readonly offAxis: number
 }
+
+type Keys = [number, string][]
 
 interface StatsRow {
   rows: number
+  off_axis: number
+  future: number
   min_last_updated: string | null
   max_last_updated: string | null
   cutoff: string | null
-  edge: [number, string][] | string
+  edge: Keys | string
+  off_axis_keys: Keys | string
 }
+
+/** A json column as the driver returns it: parsed (pg) or as text (some drivers). */
+const keysOf = (v: Keys | string): Keys => (typeof v === 'string' ? (JSON.parse(v) as Keys) : v)
 
 /** Reads the table's current columns; throws when the cursor's columns are gone. */
 async function readColumns(tx: SqlSession, def: SourceTableDef) {
@@ -70,10 +82,16 @@ export async function runReadTableWindow(
     [lowerBound, input.lagMs],
   )
   await tx.query(SET_WINDOW_SQL, [bound?.lower ?? '-infinity', ids, timestamps, input.rowLimit])
-  const [stats] = await tx.query<StatsRow>(windowStatsSql(def), [cursor.hi, input.lagMs])
+  const [stats] = await tx.query<StatsRow>(windowStatsSql(def), [cursor.hi, input.lagMs, input.createdAt])
   if (!stats) throw new Error(`window query of ${def.name} returned nothing`)
-  const edge = typeof stats.edge === 'string' ? (JSON.parse(stats.edge) as [number, string][]) : stats.edge
-  const read: TableRead = { maxLastUpdated: stats.max_last_updated, cutoff: stats.cutoff, edge }
+  const read: TableRead = {
+    now: input.createdAt,
+    maxLastUpdated: stats.max_last_updated,
+    cutoff: stats.cutoff,
+    edge: keysOf(stats.edge),
+    offAxis: keysOf(stats.off_axis_keys),
+  }
+  const counts = { future: stats.future, offAxis: stats.off_axis }
   const base = {
     table: def.name,
     rows: stats.rows,
@@ -82,10 +100,10 @@ export async function runReadTableWindow(
     columns,
     schemaFingerprint: toSchemaFingerprint(columns),
   }
-  if (stats.rows === 0) return { entry: { ...base, key: null, bytes: 0, sha256: null }, read }
+  if (stats.rows === 0) return { entry: { ...base, key: null, bytes: 0, sha256: null }, read, ...counts }
 
   const key = toPartitionedKey(def.name, input.createdAt, input.batchId, input.attempt, 'csv.gz')
   const { stream, digest } = gzipWithDigest(await tx.copyOut(windowCopySql(def)))
   await store.putStream(key, stream)
-  return { entry: { ...base, key, bytes: digest.bytes(), sha256: digest.sha256() }, read }
+  return { entry: { ...base, key, bytes: digest.bytes(), sha256: digest.sha256() }, read, ...counts }
 }

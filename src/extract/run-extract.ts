@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import { manifestKey, newAttemptId, parseBatchId, toBatchId } from '../core/batch-id.ts'
 import { type SourceTable, sourceTable } from '../core/catalogue.ts'
+import { DataError, StoreError } from '../core/errors.ts'
 import {
   INGESTION_FORMAT,
   type IngestionManifest,
@@ -14,13 +15,14 @@ import {
   toIngestionManifestJson,
 } from '../core/ingestion-manifest.ts'
 import { SOURCE_READ_ORDER } from '../core/source-references.ts'
-import type { Database } from '../io/database.ts'
+import type { Database, SqlSession } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { errorFields, type Log } from '../log.ts'
+import { assertTableCommittable, toManifestProblem } from './check-committable.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from './ingestion-batches.ts'
 import { INITIAL_CURSOR, toNextCursor } from './plan-cursor.ts'
 import { type ChangeSignal, type IdleMark, planIdleSkip } from './plan-idle-skip.ts'
-import { runReadTableWindow } from './read-table-window.ts'
+import { runReadTableWindow, type TableWindowInput } from './read-table-window.ts'
 import { CHANGE_SIGNAL_SQL, NOW_SQL, SESSION_SQL } from './source-sql.ts'
 
 export interface ExtractDeps {
@@ -156,66 +158,28 @@ const NOTHING = {
   more: false,
 } as const satisfies Omit<ExtractResult, 'ms'>
 
+/** What one snapshot read: every table's entry and next cursor, the tables that failed, and the clock. */
+interface SnapshotRead {
+  readonly createdAt: string
+  readonly entries: IngestionTableEntry[]
+  readonly cursors: Record<SourceTable, TableCursor>
+  readonly failedTables: { table: SourceTable; reason: string }[]
+  readonly more: boolean
+}
+
 /** Extracts one batch of at most maxBatchRows rows. */
 async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<ExtractResult> {
   const started = performance.now()
-  const { source, ingestion, log } = deps
+  const { ingestion, log } = deps
   const committed = await runListIngestionBatches(ingestion)
   const lastId = committed.at(-1)
   const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
   const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
-  const attempt = newAttemptId()
-
-  const { createdAt, entries, cursors, failedTables, more } = await source.transaction(
-    async (tx) => {
-      await tx.exec(SESSION_SQL)
-      const [clock] = await tx.query<{ now: string }>(NOW_SQL)
-      const createdAt = clock?.now ?? ''
-      const entries: IngestionTableEntry[] = []
-      const cursors = {} as Record<SourceTable, TableCursor>
-      const failedTables: { table: SourceTable; reason: string }[] = []
-      let more = false
-      let budget = input.maxBatchRows ?? DEFAULT_BATCH_ROWS
-      for (const table of SOURCE_READ_ORDER) {
-        const cursor = previous?.cursors[table] ?? INITIAL_CURSOR
-        cursors[table] = cursor
-        // Once the budget is spent, every later table waits for the next batch (read with limit 0: an
-        // empty entry, the cursor unchanged). Tables come in SOURCE_READ_ORDER, so a table is read only
-        // when every table it points at was read to the end of this snapshot: no row arrives before
-        // what it points at. A read that fills its limit may have left rows behind.
-        const rowLimit = Math.max(budget, 0)
-        // A savepoint per table: one table's failure (a dropped column, say) leaves the others readable.
-        await tx.exec('SAVEPOINT table_read')
-        try {
-          const result = await runReadTableWindow(tx, ingestion, {
-            def: sourceTable(table),
-            cursor,
-            lagMs: input.lagMs,
-            batchId,
-            attempt,
-            createdAt,
-            rowLimit,
-          })
-          await tx.exec('RELEASE SAVEPOINT table_read')
-          entries.push(result.entry)
-          cursors[table] = toNextCursor(cursor, result.read)
-          budget -= result.entry.rows
-          if (result.entry.rows === rowLimit) more = true
-        } catch (error) {
-          await tx.exec('ROLLBACK TO SAVEPOINT table_read')
-          failedTables.push({ table, reason: error instanceof Error ? error.message : String(error) })
-          log.alert('extract could not read a table; its cursor stays where it was', {
-            stage: 'extract',
-            batchId,
-            table,
-            ...errorFields(error),
-          })
-        }
-        await deps.faults?.('after-table')
-      }
-      return { createdAt, entries, cursors, failedTables, more }
-    },
-    { isolation: 'repeatable read', readOnly: true },
+  const { createdAt, entries, cursors, failedTables, more } = await runReadSnapshot(
+    deps,
+    input,
+    previous,
+    batchId,
   )
 
   const rows = Object.fromEntries(entries.map((e) => [e.table, e.rows])) as Partial<
@@ -236,6 +200,16 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     failedTables,
     cursors,
   }
+  const problem = toManifestProblem(manifest)
+  if (problem !== null) {
+    throw new DataError(
+      `batch ${batchId}: the manifest would not parse (${problem}); nothing was committed`,
+      {
+        stage: 'extract',
+        batchId,
+      },
+    )
+  }
   await deps.faults?.('before-manifest')
   if (!(await ingestion.createIfAbsent(manifestKey(batchId), toIngestionManifestJson(manifest)))) {
     // Another extract committed this batch number first; our files were never visible. Tidy them.
@@ -255,4 +229,113 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     ms: ms(),
   })
   return { batchId, batches: [batchId], outcome: 'committed', rows, failedTables, more, ms: ms() }
+}
+
+/**
+ * Reads every table in one REPEATABLE READ snapshot, in SOURCE_READ_ORDER, sharing the batch's row
+ * budget. Once the budget is spent, every later table waits for the next batch (read with limit 0: an
+ * empty entry, the cursor unchanged). A table is read only when every table it points at was read to the
+ * end of this snapshot: no row arrives before what it points at. A read that fills its limit may have
+ * left rows behind (`more`).
+ */
+async function runReadSnapshot(
+  deps: ExtractDeps,
+  input: ExtractInput,
+  previous: IngestionManifest | undefined,
+  batchId: string,
+): Promise<SnapshotRead> {
+  const attempt = newAttemptId()
+  return deps.source.transaction(
+    async (tx) => {
+      await tx.exec(SESSION_SQL)
+      const [clock] = await tx.query<{ now: string }>(NOW_SQL)
+      const createdAt = clock?.now ?? ''
+      const read: SnapshotRead = {
+        createdAt,
+        entries: [],
+        cursors: {} as SnapshotRead['cursors'],
+        failedTables: [],
+        more: false,
+      }
+      let budget = input.maxBatchRows ?? DEFAULT_BATCH_ROWS
+      for (const table of SOURCE_READ_ORDER) {
+        const cursor = previous?.cursors[table] ?? INITIAL_CURSOR
+        const rowLimit = Math.max(budget, 0)
+        const window = {
+          def: sourceTable(table),
+          cursor,
+          lagMs: input.lagMs,
+          batchId,
+          attempt,
+          createdAt,
+          rowLimit,
+        }
+        const result = await runReadTable(tx, deps, window)
+        if ('reason' in result) {
+          read.cursors[table] = cursor
+          read.failedTables.push({ table, reason: result.reason })
+        } else {
+          read.cursors[table] = result.cursor
+          read.entries.push(result.entry)
+          budget -= result.entry.rows
+          if (result.entry.rows === rowLimit) Object.assign(read, { more: true })
+        }
+        await deps.faults?.('after-table')
+      }
+      return read
+    },
+    { isolation: 'repeatable read', readOnly: true },
+  )
+}
+
+/**
+ * Reads one table's window under a savepoint, so one table's failure (a dropped column, a value the
+ * manifest cannot hold) leaves the others readable: returns its entry and next cursor, or the reason.
+ * Alerts when rows are stamped in the future or off the time axis (each version is read once).
+ */
+async function runReadTable(
+  tx: SqlSession,
+  deps: ExtractDeps,
+  window: TableWindowInput,
+): Promise<{ entry: IngestionTableEntry; cursor: TableCursor } | { reason: string }> {
+  const { log } = deps
+  const { batchId } = window
+  const table = window.def.name
+  await tx.exec('SAVEPOINT table_read')
+  try {
+    const result = await runReadTableWindow(tx, deps.ingestion, window)
+    const cursor = toNextCursor(window.cursor, result.read)
+    assertTableCommittable(
+      { batchId, createdAt: window.createdAt, lagMs: window.lagMs },
+      result.entry,
+      cursor,
+    )
+    await tx.exec('RELEASE SAVEPOINT table_read')
+    const fields = { stage: 'extract', batchId, table, sourceNow: window.createdAt }
+    if (result.future > 0) {
+      log.alert('extract read rows stamped in the future; the cursor stays at the source clock', {
+        ...fields,
+        rows: result.future,
+        newest: result.read.maxLastUpdated,
+      })
+    }
+    if (result.offAxis > 0) {
+      log.alert('extract read rows stamped off the time axis; the transform holds them in quarantine', {
+        ...fields,
+        rows: result.offAxis,
+      })
+    }
+    return { entry: result.entry, cursor }
+  } catch (error) {
+    // A store that cannot be written is not this table's problem: every table would fail alike.
+    if (error instanceof StoreError) throw error
+    await tx.exec('ROLLBACK TO SAVEPOINT table_read')
+    log.alert('extract could not read a table; its cursor stays where it was', {
+      stage: 'extract',
+      batchId,
+      table,
+      ...errorFields(error),
+    })
+    return { reason: error instanceof Error ? error.message : String(error) }
+  }
 }

@@ -40,12 +40,16 @@ export const COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.
   WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
   ORDER BY a.attnum`
 
-/** The rows of the window: at or after the lower bound, minus the keys already read (the edge). */
+/**
+ * The rows of the window: at or after the lower bound, or off the time axis, minus the keys already read
+ * (the edge). The table has no index on last_updated, so the extra test rides the same sequential scan.
+ */
 function windowPredicate(def: SourceTableDef): string {
   const pk = `t.${quoteIdent(def.primaryKey)}`
   const lu = `t.${quoteIdent(CURSOR_COLUMN)}`
   // Scalar subqueries turn each setting into an InitPlan: read and cast once, not once per row.
-  return `${lu} >= (SELECT current_setting('${WINDOW_SETTINGS.lowerBound}')::timestamp)
+  // A stamp before year 1 is behind every lower bound; it is read too (once: the edge holds it after).
+  return `(${lu} >= (SELECT current_setting('${WINDOW_SETTINGS.lowerBound}')::timestamp) OR ${lu} < '0001-01-01')
     AND NOT EXISTS (
       SELECT 1 FROM unnest(
         (SELECT current_setting('${WINDOW_SETTINGS.edgeIds}')::int[]),
@@ -67,24 +71,46 @@ function windowSelect(def: SourceTableDef, columns: string): string {
     LIMIT (SELECT current_setting('${WINDOW_SETTINGS.rowLimit}')::bigint)`
 }
 
+/** A stamp the cursor can order: year 1 to 9999 (so also finite). `x` is a timestamp expression. */
+function onAxis(x: string): string {
+  return `(${x} >= '0001-01-01' AND ${x} < '10000-01-01')`
+}
+
 /**
- * One scan that sizes the window: row count, last_updated range, the cutoff `max(hi, newest) - lag`,
- * and the keys at or after the cutoff (the next edge). $1 = previous hi (or null), $2 = lag in ms.
+ * One scan that sizes the window: row count, the on-axis last_updated range, the cutoff
+ * `max(hi, min(newest, now)) - lag`, the on-axis keys at or after it (the next edge), the off-axis keys
+ * still held (read now, or in the previous edge and still carrying that stamp: found by primary key),
+ * and how many rows are stamped after the source's clock or off its time axis.
+ * $1 = previous hi (or null), $2 = lag in ms, $3 = the source's clock (naive UTC).
  */
 export function windowStatsSql(def: SourceTableDef): string {
   const keys = `t.${quoteIdent(def.primaryKey)} AS id, t.${quoteIdent(CURSOR_COLUMN)} AS lu`
+  const held = `SELECT e.id, e.ts FROM unnest(
+        (SELECT current_setting('${WINDOW_SETTINGS.edgeIds}')::int[]),
+        (SELECT current_setting('${WINDOW_SETTINGS.edgeTimestamps}')::timestamp[])) AS e(id, ts)
+      WHERE NOT ${onAxis('e.ts')} AND EXISTS (SELECT 1 FROM public.${quoteIdent(def.name)} t
+        WHERE t.${quoteIdent(def.primaryKey)} = e.id AND t.${quoteIdent(CURSOR_COLUMN)} = e.ts)
+      UNION SELECT win.id, win.lu FROM win WHERE NOT ${onAxis('win.lu')}`
   return `WITH win AS (${windowSelect(def, keys)}
-  ), agg AS (
-    SELECT count(*)::int AS rows, min(lu) AS lo, max(lu) AS hi,
-      greatest(max(lu), $1::timestamp) - $2::int * interval '1 millisecond' AS cutoff
+  ), span AS (
+    SELECT count(*)::int AS rows,
+      min(lu) FILTER (WHERE ${onAxis('lu')}) AS lo, max(lu) FILTER (WHERE ${onAxis('lu')}) AS hi,
+      count(*) FILTER (WHERE NOT ${onAxis('lu')})::int AS off_axis,
+      count(*) FILTER (WHERE ${onAxis('lu')} AND lu > $3::timestamp)::int AS future
     FROM win
+  ), agg AS (
+    SELECT span.*, greatest(CASE WHEN span.hi IS NOT NULL THEN least(span.hi, $3::timestamp) END, $1::timestamp)
+      - $2::int * interval '1 millisecond' AS cutoff
+    FROM span
   )
-  SELECT agg.rows,
+  SELECT agg.rows, agg.off_axis, agg.future,
     to_char(agg.lo, '${CURSOR_TS_FORMAT}') AS min_last_updated,
     to_char(agg.hi, '${CURSOR_TS_FORMAT}') AS max_last_updated,
     to_char(agg.cutoff, '${CURSOR_TS_FORMAT}') AS cutoff,
     (SELECT coalesce(json_agg(json_build_array(win.id, to_char(win.lu, '${CURSOR_TS_FORMAT}')) ORDER BY win.lu, win.id), '[]'::json)
-       FROM win WHERE win.lu >= agg.cutoff) AS edge
+       FROM win WHERE ${onAxis('win.lu')} AND win.lu >= agg.cutoff) AS edge,
+    (SELECT coalesce(json_agg(json_build_array(h.id, h.ts::text) ORDER BY h.id), '[]'::json)
+       FROM (${held}) AS h(id, ts)) AS off_axis_keys
   FROM agg`
 }
 

@@ -6,6 +6,7 @@
 import type { ObservedColumn } from '../core/ingestion-manifest.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import type { WarehouseColumn, WarehouseType } from '../core/warehouse-catalogue.ts'
+import { toBadDateSql, toBadTimestampSql } from '../core/warehouse-values.ts'
 import { sqlString } from '../io/duckdb.ts'
 import type { Model } from './models/model.ts'
 import { duckTypeOf, type NeededColumn, type SourceNeeds, sourceNeeds } from './source-needs.ts'
@@ -47,16 +48,10 @@ function problemBranches(table: string, column: NeededColumn, sourceName: string
       bad(`TRY_CAST(${v} AS INTEGER) IS NULL`, 'invalid integer')
       break
     case 'timestamp':
-      bad(
-        `NOT regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?') OR TRY_CAST(${v} AS TIMESTAMP) IS NULL`,
-        'invalid timestamp',
-      )
+      bad(toBadTimestampSql(v), 'invalid timestamp')
       break
     case 'date':
-      bad(
-        `NOT regexp_full_match(${v}, '\\d{4}-\\d{2}-\\d{2}') OR TRY_CAST(${v} AS DATE) IS NULL`,
-        'invalid date',
-      )
+      bad(toBadDateSql(v), 'invalid date')
       break
     case 'money':
       // Exact or nothing: a value that DECIMAL(10,2) would round is a problem, not a rounding. The shape

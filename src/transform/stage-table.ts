@@ -7,6 +7,7 @@
 import { DataError } from '../core/errors.ts'
 import type { IngestionManifest, IngestionTableEntry } from '../core/ingestion-manifest.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
+import { toHoldableTimestampSql } from '../core/warehouse-values.ts'
 import { type DuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
@@ -143,8 +144,8 @@ async function writeHeldRows(
   )
   const lu = quoteIdent(sourceNames.get('last_updated') ?? 'last_updated')
   const [span] = await db.rows<{ lo: string | null; hi: string | null }>(
-    `SELECT strftime(min(TRY_CAST(${lu} AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS lo,
-            strftime(max(TRY_CAST(${lu} AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS hi
+    `SELECT strftime(min(${toHoldableTimestampSql(lu)}), ${TIMESTAMP_FORMAT}) AS lo,
+            strftime(max(${toHoldableTimestampSql(lu)}), ${TIMESTAMP_FORMAT}) AS hi
      FROM ${raw} WHERE _reason IS NOT NULL`,
   )
   const rows = reasons.reduce((n, r) => n + r.rows, 0)

@@ -125,8 +125,10 @@ async function transformIn(
         await advanceState(db, deps.processed, needs, previousBatchId, !!sourceNames),
       )
     if (sourceNames) {
+      // Never past the source's clock: a row stamped in the future must not make the warehouse look fresh.
       const [w] = await db.rows<{ w: string | null }>(
-        `SELECT strftime(max(last_updated), ${TIMESTAMP_FORMAT}) AS w FROM ${quoteIdent(`src_${needs.table}`)}`,
+        `SELECT strftime(least(max(last_updated), CAST($1 AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS w FROM ${quoteIdent(`src_${needs.table}`)}`,
+        [manifest.createdAt],
       )
       if (w?.w) watermarks[needs.table] = w.w
     }

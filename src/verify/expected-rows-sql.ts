@@ -7,7 +7,8 @@
  * set through parameters by `EXPECTED_SETTINGS_SQL`. Each query adds three columns per row:
  * - `_fresh`: every source row it derives from is at or before its table's watermark (else it is lag);
  * - `_pending`: newer than watermark - lag: a late commit may still be on its way (not an error yet);
- * - `_version`: the `last_updated` of the row of the table it is made from (its version in the lake).
+ * - `_version`: the `last_updated` of the row of the table it is made from (its version in the lake;
+ *   `infinity`/`-infinity` as such, so a version the transform holds in quarantine is found there).
  */
 import type { SourceTable } from '../core/catalogue.ts'
 import type { WarehouseTable } from '../core/warehouse-catalogue.ts'
@@ -42,7 +43,8 @@ const fresh = (...pairs: [alias: string, table: SourceTable][]) =>
 const flags = (alias: string, table: SourceTable, ...joined: [alias: string, table: SourceTable][]) =>
   `${fresh([alias, table], ...joined)} AS _fresh,
    coalesce(${alias}.last_updated > ${wm(table)} - ${lag}, true) AS _pending,
-   to_char(${alias}.last_updated, 'YYYY-MM-DD HH24:MI:SS.US') AS _version`
+   CASE WHEN isfinite(${alias}.last_updated) THEN to_char(${alias}.last_updated, 'YYYY-MM-DD HH24:MI:SS.US')
+     ELSE ${alias}.last_updated::text END AS _version`
 const date = (expr: string) => `to_char(${expr}, 'YYYY-MM-DD')`
 const time = (expr: string) => `to_char(${expr}, 'HH24:MI:SS.US')`
 
