@@ -9,9 +9,9 @@ const signal = (over: Partial<ChangeSignal> = {}): ChangeSignal => ({
   atMs: 1_000_000,
   ...over,
 })
-const mark = (over: Partial<ChangeSignal> = {}, lastBatchId: string | null = '0000000007'): IdleMark => ({
+const mark = (over: Partial<ChangeSignal> = {}, lastBatch: string | null = '0000000007'): IdleMark => ({
   signal: signal(over),
-  lastBatchId,
+  lastBatch,
 })
 
 describe('planIdleSkip', () => {
@@ -38,8 +38,8 @@ describe('planIdleSkip', () => {
       '0000000007',
       'a transaction finished on the source',
     ],
-    ['another run committed', mark(), signal(), '0000000008', 'another run committed a batch'],
-    ['the lake was emptied', mark(), signal(), null, 'another run committed a batch'],
+    ['another run committed', mark(), signal(), '0000000008', 'the last batch is not the one read at'],
+    ['the lake was emptied', mark(), signal(), null, 'the last batch is not the one read at'],
     [
       'a restart',
       mark(),

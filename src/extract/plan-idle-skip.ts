@@ -23,8 +23,11 @@ export interface ChangeSignal {
 /** The signal sampled before the last read that took every table to the end of its snapshot. */
 export interface IdleMark {
   readonly signal: ChangeSignal
-  /** The last committed ingestion batch once that read was done (its cursors are the ones read at). */
-  readonly lastBatchId: string | null
+  /**
+   * The last committed ingestion batch once that read was done, as `<batch id>:<manifest sha256>` (its
+   * cursors are the ones read at; a manifest changed in place is a doubt too), or null for none.
+   */
+  readonly lastBatch: string | null
 }
 
 /**
@@ -42,7 +45,7 @@ export type IdleDecision =
         | 'no complete read yet'
         | 'source is a standby'
         | 'source restarted'
-        | 'another run committed a batch'
+        | 'the last batch is not the one read at'
         | 'a transaction finished on the source'
         | 'skipped for too long'
     }
@@ -51,13 +54,13 @@ export type IdleDecision =
 export function planIdleSkip(
   mark: IdleMark | undefined,
   now: ChangeSignal,
-  lastBatchId: string | null,
+  lastBatch: string | null,
   maxSkipMs = MAX_IDLE_SKIP_MS,
 ): IdleDecision {
   if (mark === undefined) return { skip: false, reason: 'no complete read yet' }
   if (now.inRecovery || mark.signal.inRecovery) return { skip: false, reason: 'source is a standby' }
   if (now.serverStartedAt !== mark.signal.serverStartedAt) return { skip: false, reason: 'source restarted' }
-  if (lastBatchId !== mark.lastBatchId) return { skip: false, reason: 'another run committed a batch' }
+  if (lastBatch !== mark.lastBatch) return { skip: false, reason: 'the last batch is not the one read at' }
   if (now.snapshot !== mark.signal.snapshot)
     return { skip: false, reason: 'a transaction finished on the source' }
   // A clock that went backwards is a doubt too.

@@ -3,6 +3,7 @@
  * one REPEATABLE READ snapshot, streamed to the ingestion store; the manifest, created only if absent,
  * commits the batch. See docs/ARCHITECTURE.md for why this never loses or repeats a change.
  */
+import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { manifestKey, newAttemptId, parseBatchId, toBatchId } from '../core/batch-id.ts'
 import { type SourceTable, sourceTable } from '../core/catalogue.ts'
@@ -94,6 +95,14 @@ async function runReadChangeSignal(source: Database): Promise<ChangeSignal> {
   }
 }
 
+/** The last committed batch as `<id>:<manifest sha256>`, or null: what an idle mark is bound to. */
+async function runReadLastBatch(ingestion: ObjectStore): Promise<string | null> {
+  const lastId = (await runListIngestionBatches(ingestion)).at(-1)
+  if (lastId === undefined) return null
+  const bytes = await ingestion.get(manifestKey(lastId))
+  return `${lastId}:${bytes === undefined ? 'gone' : createHash('sha256').update(bytes).digest('hex')}`
+}
+
 /**
  * Runs extracts until the source is caught up: one batch when the changes fit in maxBatchRows, else
  * one batch after another (each its own snapshot and commit, so a crash keeps what was committed),
@@ -104,8 +113,7 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
   const started = performance.now()
   const signal = input.alwaysRead ? undefined : await runReadChangeSignal(deps.source)
   if (signal) {
-    const lastId = (await runListIngestionBatches(deps.ingestion)).at(-1) ?? null
-    const decision = planIdleSkip(idleMarks.get(deps.source), signal, lastId)
+    const decision = planIdleSkip(idleMarks.get(deps.source), signal, await runReadLastBatch(deps.ingestion))
     if (decision.skip) {
       const ms = Math.round(performance.now() - started)
       deps.log.debug('extract skipped: nothing committed on the source since the last read', {
@@ -135,8 +143,7 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
   // unchanged): until a transaction finishes on the source, a read at these cursors finds nothing.
   const complete = last.outcome !== 'lost-race' && !last.more && failed.size === 0
   if (signal && complete) {
-    const lastBatchId = batches.at(-1) ?? (await runListIngestionBatches(deps.ingestion)).at(-1) ?? null
-    idleMarks.set(deps.source, { signal, lastBatchId })
+    idleMarks.set(deps.source, { signal, lastBatch: await runReadLastBatch(deps.ingestion) })
   }
   return {
     batchId: batches.at(-1) ?? null,
