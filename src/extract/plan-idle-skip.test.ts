@@ -9,13 +9,13 @@ const signal = (over: Partial<ChangeSignal> = {}): ChangeSignal => ({
   atMs: 1_000_000,
   ...over,
 })
-const mark = (over: Partial<ChangeSignal> = {}, lastBatch: string | null = '0000000007'): IdleMark => ({
+const mark = (over: Partial<ChangeSignal> = {}, readAt = '0000000007'): IdleMark => ({
   signal: signal(over),
-  lastBatch,
+  readAt,
 })
 
 describe('planIdleSkip', () => {
-  const cases: [string, IdleMark | undefined, ChangeSignal, string | null, string | true][] = [
+  const cases: [string, IdleMark | undefined, ChangeSignal, string, string | true][] = [
     [
       'the same snapshot, batch and server, a minute later',
       mark(),
@@ -38,8 +38,8 @@ describe('planIdleSkip', () => {
       '0000000007',
       'a transaction finished on the source',
     ],
-    ['another run committed', mark(), signal(), '0000000008', 'the last batch is not the one read at'],
-    ['the lake was emptied', mark(), signal(), null, 'the last batch is not the one read at'],
+    ['another run committed', mark(), signal(), '0000000008', 'the cursors or the lag changed'],
+    ['the lake was emptied', mark(), signal(), 'none', 'the cursors or the lag changed'],
     [
       'a restart',
       mark(),

@@ -24,10 +24,10 @@ export interface ChangeSignal {
 export interface IdleMark {
   readonly signal: ChangeSignal
   /**
-   * The last committed ingestion batch once that read was done, as `<batch id>:<manifest sha256>` (its
-   * cursors are the ones read at; a manifest changed in place is a doubt too), or null for none.
+   * What the read was made at: the last committed batch once it was done (`<batch id>:<manifest
+   * sha256>`: its cursors; a manifest changed in place is a doubt too) and the lag.
    */
-  readonly lastBatch: string | null
+  readonly readAt: string
 }
 
 /**
@@ -45,7 +45,7 @@ export type IdleDecision =
         | 'no complete read yet'
         | 'source is a standby'
         | 'source restarted'
-        | 'the last batch is not the one read at'
+        | 'the cursors or the lag changed'
         | 'a transaction finished on the source'
         | 'skipped for too long'
     }
@@ -54,13 +54,13 @@ export type IdleDecision =
 export function planIdleSkip(
   mark: IdleMark | undefined,
   now: ChangeSignal,
-  lastBatch: string | null,
+  readAt: string,
   maxSkipMs = MAX_IDLE_SKIP_MS,
 ): IdleDecision {
   if (mark === undefined) return { skip: false, reason: 'no complete read yet' }
   if (now.inRecovery || mark.signal.inRecovery) return { skip: false, reason: 'source is a standby' }
   if (now.serverStartedAt !== mark.signal.serverStartedAt) return { skip: false, reason: 'source restarted' }
-  if (lastBatch !== mark.lastBatch) return { skip: false, reason: 'the last batch is not the one read at' }
+  if (readAt !== mark.readAt) return { skip: false, reason: 'the cursors or the lag changed' }
   if (now.snapshot !== mark.signal.snapshot)
     return { skip: false, reason: 'a transaction finished on the source' }
   // A clock that went backwards is a doubt too.

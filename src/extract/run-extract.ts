@@ -95,12 +95,12 @@ async function runReadChangeSignal(source: Database): Promise<ChangeSignal> {
   }
 }
 
-/** The last committed batch as `<id>:<manifest sha256>`, or null: what an idle mark is bound to. */
-async function runReadLastBatch(ingestion: ObjectStore): Promise<string | null> {
+/** What a read is made at: the last batch (`<id>:<manifest sha256>`, its cursors) and the lag. */
+async function runReadAt(ingestion: ObjectStore, input: ExtractInput): Promise<string> {
   const lastId = (await runListIngestionBatches(ingestion)).at(-1)
-  if (lastId === undefined) return null
-  const bytes = await ingestion.get(manifestKey(lastId))
-  return `${lastId}:${bytes === undefined ? 'gone' : createHash('sha256').update(bytes).digest('hex')}`
+  const bytes = lastId === undefined ? undefined : await ingestion.get(manifestKey(lastId))
+  const digest = bytes === undefined ? 'none' : createHash('sha256').update(bytes).digest('hex')
+  return `${lastId ?? 'none'}:${digest} lag ${input.lagMs}`
 }
 
 /**
@@ -113,7 +113,7 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
   const started = performance.now()
   const signal = input.alwaysRead ? undefined : await runReadChangeSignal(deps.source)
   if (signal) {
-    const decision = planIdleSkip(idleMarks.get(deps.source), signal, await runReadLastBatch(deps.ingestion))
+    const decision = planIdleSkip(idleMarks.get(deps.source), signal, await runReadAt(deps.ingestion, input))
     if (decision.skip) {
       const ms = Math.round(performance.now() - started)
       deps.log.debug('extract skipped: nothing committed on the source since the last read', {
@@ -143,7 +143,7 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
   // unchanged): until a transaction finishes on the source, a read at these cursors finds nothing.
   const complete = last.outcome !== 'lost-race' && !last.more && failed.size === 0
   if (signal && complete) {
-    idleMarks.set(deps.source, { signal, lastBatch: await runReadLastBatch(deps.ingestion) })
+    idleMarks.set(deps.source, { signal, readAt: await runReadAt(deps.ingestion, input) })
   }
   return {
     batchId: batches.at(-1) ?? null,

@@ -38,6 +38,9 @@ for (const kind of DATABASE_KINDS) {
         const idle = await extract(source, store)
         assert.equal(idle.outcome, 'no-changes')
         if (kind === 'embedded') assert.equal(idle.skipped, true, 'nothing was committed: no table is read')
+        const wider = await extract(source, store, { lagMs: 60_000 })
+        assert.notEqual(wider.skipped, true, 'a changed lag is another window: it is read')
+        await extract(source, store)
         await source.db.query(
           "UPDATE payment SET paid = true, last_updated = (SELECT max(last_updated) FROM payment) + interval '1 second' WHERE payment_id = 3",
         )
