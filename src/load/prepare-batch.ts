@@ -58,7 +58,7 @@ export async function runPrepareFiles(
     const sha256 = await scratch.sha256(local)
     if (sha256 !== entry.sha256) {
       throw new DataError(
-        `batch ${batchId}: ${entry.key} has sha256 ${sha256}, the manifest says ${entry.sha256}; re-run the transform of this batch`,
+        `batch ${batchId}: ${entry.key} has sha256 ${sha256}, the manifest says ${entry.sha256}; rebuild it with 'totesys-etl transform --batch ${batchId} --redo'`,
         ids,
       )
     }

@@ -3,52 +3,16 @@
  * `_schemas/<table>/v<N>.json` (created from the catalogue on first use). A batch's observed columns are
  * checked against the latest version before anything is transformed.
  */
-import { z } from 'zod'
-import {
-  SOURCE_TABLES,
-  SOURCE_TYPES,
-  type SourceTable,
-  type SourceType,
-  sourceTable,
-} from '../core/catalogue.ts'
-import type { ObservedColumn } from '../core/ingestion-manifest.ts'
-import { getText, type ObjectStore } from '../io/object-store.ts'
+import { type SourceTable, sourceTable } from '../core/catalogue.ts'
+import type { ObservedColumn } from '../core/manifests/ingestion.ts'
+import { readManifest } from '../core/manifests/read-manifest.ts'
+import { SCHEMA_VERSION, type SchemaColumn, type SchemaVersion } from '../core/manifests/schema-version.ts'
+import type { ObjectStore } from '../io/object-store.ts'
 import type { SourceNeeds } from './source-needs.ts'
 
-export interface SchemaColumn {
-  readonly name: string
-  readonly type: SourceType | 'other'
-  readonly nullable: boolean
-  /** Allowed labels of an enum column. */
-  readonly values?: readonly string[]
-}
-
-export interface SchemaVersion {
-  readonly table: SourceTable
-  readonly version: number
-  readonly columns: readonly SchemaColumn[]
-  /** Source column name → the catalogue name the transform reads it as (a rename accepted by a person). */
-  readonly renames: Readonly<Record<string, string>>
-  /** Why this version exists: 'catalogue', 'compatible drift in batch N', 'accepted by schema accept'. */
-  readonly reason: string
-}
+export type { SchemaColumn, SchemaVersion } from '../core/manifests/schema-version.ts'
 
 const PREFIX = '_schemas/'
-
-const versionJson = z.object({
-  table: z.enum(SOURCE_TABLES),
-  version: z.number().int().positive(),
-  columns: z.array(
-    z.object({
-      name: z.string(),
-      type: z.enum([...SOURCE_TYPES, 'other']),
-      nullable: z.boolean(),
-      values: z.array(z.string()).optional(),
-    }),
-  ),
-  renames: z.record(z.string(), z.string()),
-  reason: z.string(),
-})
 
 /** The key of a schema version. */
 export function schemaKey(table: SourceTable, version: number): string {
@@ -77,11 +41,10 @@ export async function runReadSchema(store: ObjectStore, table: SourceTable): Pro
   const latest = versions.at(-1)
   if (latest === undefined) {
     const first = catalogueSchema(table)
-    await store.createIfAbsent(schemaKey(table, 1), `${JSON.stringify(first, null, 1)}\n`)
+    await store.createIfAbsent(schemaKey(table, 1), SCHEMA_VERSION.serialise(first))
     return runReadSchema(store, table)
   }
-  const text = await getText(store, schemaKey(table, latest))
-  return versionJson.parse(JSON.parse(text ?? 'null')) as SchemaVersion
+  return readManifest(store, schemaKey(table, latest), SCHEMA_VERSION)
 }
 
 /** Every registered version of a table, oldest first. */
@@ -91,10 +54,8 @@ export async function runListSchemaVersions(
 ): Promise<SchemaVersion[]> {
   await runReadSchema(store, table)
   const out: SchemaVersion[] = []
-  for (const key of await store.list(`${PREFIX}${table}/`)) {
-    const text = await getText(store, key)
-    if (text) out.push(versionJson.parse(JSON.parse(text)) as SchemaVersion)
-  }
+  for (const key of await store.list(`${PREFIX}${table}/`))
+    out.push(await readManifest(store, key, SCHEMA_VERSION))
   return out.sort((a, b) => a.version - b.version)
 }
 
@@ -107,10 +68,7 @@ export async function runRegisterSchema(
     const latest = await runReadSchema(store, next.table)
     const version: SchemaVersion = { ...next, version: latest.version + 1 }
     if (
-      await store.createIfAbsent(
-        schemaKey(next.table, version.version),
-        `${JSON.stringify(version, null, 1)}\n`,
-      )
+      await store.createIfAbsent(schemaKey(next.table, version.version), SCHEMA_VERSION.serialise(version))
     ) {
       return version
     }
