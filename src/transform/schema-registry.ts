@@ -94,17 +94,26 @@ export function planSchemaCheck(
   needs: SourceNeeds,
   batchId: string,
 ): SchemaCheck {
-  const sourceNameOf = new Map(needs.columns.map((c) => [c.name, c.name]))
-  for (const [source, target] of Object.entries(registered.renames)) sourceNameOf.set(target, source)
   const observedByName = new Map(observed.map((c) => [c.name, c]))
   const registeredByName = new Map(registered.columns.map((c) => [c.name, c]))
+  const catalogueTypeOf = new Map(sourceTable(registered.table).columns.map((c) => [c.name, c.type]))
+  // A rename whose source column is gone while the catalogue's own name is back: the source restored it.
+  const renames = Object.fromEntries(
+    Object.entries(registered.renames).filter(
+      ([source, target]) => observedByName.has(source) || !observedByName.has(target),
+    ),
+  )
+  const sourceNameOf = new Map(needs.columns.map((c) => [c.name, c.name]))
+  for (const [source, target] of Object.entries(renames)) sourceNameOf.set(target, source)
   const problems: string[] = []
   for (const need of needs.columns) {
     const source = sourceNameOf.get(need.name) ?? need.name
     const seen = observedByName.get(source)
     const expected = registeredByName.get(source)
+    // The catalogue's own type is always readable: restoring it is not drift to hold back.
+    const restored = seen?.type === catalogueTypeOf.get(need.name)
     if (!seen) problems.push(`column ${source} (needed as ${need.name}) is missing`)
-    else if (expected && seen.type !== expected.type)
+    else if (expected && seen.type !== expected.type && !restored)
       problems.push(`column ${source} changed type from ${expected.type} to ${seen.type} (${seen.pgType})`)
   }
   if (problems.length > 0) return { verdict: 'blocked', problems }
@@ -119,13 +128,16 @@ export function planSchemaCheck(
   }
   for (const c of registered.columns)
     if (!observedByName.has(c.name)) changes.push(`column ${c.name} dropped`)
+  for (const [source, target] of Object.entries(registered.renames))
+    if (!(source in renames))
+      changes.push(`column ${target} is back under its catalogue name (was ${source})`)
   const next =
     changes.length === 0
       ? undefined
       : {
           table: registered.table,
           columns: toSchemaColumns(observed, registered),
-          renames: registered.renames,
+          renames,
           reason: `compatible drift in batch ${batchId}: ${changes.join('; ')}`,
         }
   return { verdict: 'ok', sourceNames: sourceNameOf, changes, next }
