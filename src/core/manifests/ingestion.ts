@@ -70,5 +70,5 @@ export type IngestionManifest = Decoded<typeof ingestionManifestJson>
 export const INGESTION_MANIFEST = defineCodec(
   'ingestion manifest',
   ingestionManifestJson,
-  "restore it from the store's object versions; failing that, remove it (the batch then does not exist and the next extract reads its changes again: the lake is at-least-once, see docs/OPERATIONS.md)",
+  "restore it from the store's object versions; failing that, and only if it is the latest batch, remove it (the batch then does not exist and the next extract reads its changes again; docs/OPERATIONS.md, 'The lake')",
 )
