@@ -49,7 +49,8 @@ export const registerTransform: RegisterCommand = (program, ctx) => {
               ? `, ${b.quarantinedRows} rows quarantined (${b.quarantined.join(', ')})`
               : ''
           const lost = b.committed ? '' : ' (committed by another run)'
-          console.log(`batch ${b.batchId}${lost}: ${rows || 'no rows'}${held}`)
+          const taken = b.takenRows > 0 ? `, ${b.takenRows} rows skipped (versions already in the lake)` : ''
+          console.log(`batch ${b.batchId}${lost}: ${rows || 'no rows'}${held}${taken}`)
         }
       })
     })
