@@ -126,7 +126,7 @@ export function defineCodec<S extends z.ZodObject>(
       try {
         json = JSON.parse(text)
       } catch (cause) {
-        throw parseError(what, key, remedy, 'is not JSON', cause)
+        throw parseError(what, key, remedy, 'it is not JSON', cause)
       }
       const result = schema.safeParse(json)
       if (!result.success) {
@@ -136,7 +136,7 @@ export function defineCodec<S extends z.ZodObject>(
           what,
           key,
           remedy,
-          `does not fit its format${where}: ${issue?.message ?? 'invalid'}`,
+          `it does not fit its format${where}: ${issue?.message ?? 'invalid'}`,
           result.error,
         )
       }
@@ -149,5 +149,5 @@ export function defineCodec<S extends z.ZodObject>(
 }
 
 function parseError(what: string, key: string, remedy: string, problem: string, cause: unknown): DataError {
-  return new DataError(`${what} ${key} ${problem}; ${remedy}`, { key }, { cause })
+  return new DataError(`${what} ${key} does not parse (${problem}); ${remedy}`, { key }, { cause })
 }
