@@ -14,6 +14,7 @@ import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id
 import { ConfigError } from '../core/errors.ts'
 import { INGESTION_MANIFEST } from '../core/manifests/ingestion.ts'
 import { readManifest } from '../core/manifests/read-manifest.ts'
+import { runCheckLakeFile } from './run-check-lake-file.ts'
 import { type BatchOutcome, runTransformBatch, type TransformDeps } from './transform-batch.ts'
 import { runReadStateMeta } from './transform-state.ts'
 
@@ -40,6 +41,16 @@ export async function runRedoBatch(
     )
   }
   const manifest = await readManifest(deps.ingestion, manifestKey(batchId), INGESTION_MANIFEST)
+  // The lake is checked before the old manifest goes: a damaged ingestion file must not turn a good
+  // processed batch into a pending one that cannot be rebuilt.
+  for (const t of manifest.tables) {
+    if (t.key === null || t.rows === 0) continue
+    await runCheckLakeFile(
+      deps.ingestion,
+      { key: t.key, batchId, table: t.table, expected: t.sha256 },
+      { store: deps.ingestion.description, stage: 'transform', log: deps.log },
+    )
+  }
   // The old manifest goes first (it may not even parse): until the new one is created the batch is
   // pending again, which the load waits for and a concurrent transform may race for (one commit wins).
   await deps.processed.delete(manifestKey(batchId))

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { manifestKey } from '../../src/core/batch-id.ts'
-import { ConfigError } from '../../src/core/errors.ts'
+import { ConfigError, DataError } from '../../src/core/errors.ts'
 import { runDigestObject } from '../../src/io/object-digest.ts'
 import { memoryLog } from '../../src/log.ts'
 import { runListQuarantine } from '../../src/transform/quarantine-store.ts'
@@ -57,6 +57,25 @@ describe('transform --batch <id> --redo', () => {
       await s.processed.put(manifestKey('0000000002'), '{ garbage')
       await runRedoBatch({ ...s, log: memoryLog() }, { batchId: '0000000002', isLoaded: notLoaded })
       assert.equal((await processedManifest(s.processed, '0000000002')).tables.length > 0, true)
+    } finally {
+      await s.cleanup()
+    }
+  })
+
+  it('keeps the processed batch when its ingestion file is damaged', async () => {
+    const s = await tempStores()
+    try {
+      const m = await writeIngestionBatch(s.ingestion, {
+        tables: { ...aLookupBatch(), sales_order: [aSalesOrder()] },
+      })
+      await runTransform({ ...s, log: memoryLog() })
+      const key = m.tables.find((t) => t.table === 'sales_order')?.key ?? ''
+      await s.ingestion.put(key, 'not gzip')
+      await assert.rejects(
+        runRedoBatch({ ...s, log: memoryLog() }, { batchId: '0000000001', isLoaded: notLoaded }),
+        (e: unknown) => e instanceof DataError && e.message.includes(key),
+      )
+      assert.ok(await processedManifest(s.processed, '0000000001'))
     } finally {
       await s.cleanup()
     }
