@@ -4,13 +4,14 @@
  * the race to another deletes its own files and reports `committed: false`; nothing else changes.
  */
 import { newAttemptId, parseBatchId, toBatchId } from '../core/batch-id.ts'
-import type { ObjectStore } from '../io/object-store.ts'
-import { streamBatchIds, streamManifestKey, streamManifestPrefix, toNaiveUtc } from './stream-keys.ts'
+import { commitBatch } from '../core/manifests/commit-batch.ts'
 import {
   STREAM_INGESTION_FORMAT,
+  STREAM_INGESTION_MANIFEST,
   type StreamIngestionManifest,
-  toStreamIngestionManifestJson,
-} from './stream-manifest.ts'
+} from '../core/manifests/stream.ts'
+import type { ObjectStore } from '../io/object-store.ts'
+import { streamBatchIds, streamManifestKey, streamManifestPrefix, toNaiveUtc } from './stream-keys.ts'
 
 export interface BatchWriter {
   readonly batchId: string
@@ -55,10 +56,11 @@ export async function runCommitStreamBatch(
     createdAt,
     ...body,
   }
-  const committed = await store.createIfAbsent(
-    streamManifestKey(stream, batchId),
-    toStreamIngestionManifestJson(manifest),
-  )
-  if (!committed) for (const key of written) await store.delete(key)
+  const committed = await commitBatch(store, {
+    key: streamManifestKey(stream, batchId),
+    codec: STREAM_INGESTION_MANIFEST,
+    manifest,
+    written,
+  })
   return { manifest, committed }
 }

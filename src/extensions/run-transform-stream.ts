@@ -4,21 +4,25 @@
  * rows as exact text), then through DuckDB, which casts them to the table's declared types and writes
  * parquet; quarantine entries are written, and the processed manifest commits the batch (create if absent).
  */
+import { createHash } from 'node:crypto'
 import { newAttemptId } from '../core/batch-id.ts'
 import { DataError } from '../core/errors.ts'
 import { duckTypeOfExtension, type ExtensionTable } from '../core/extension-catalogue.ts'
-import { quoteIdent } from '../core/sql-ident.ts'
-import { type DuckDb, type DuckParam, openDuckDb, sqlString } from '../io/duckdb.ts'
-import { getText, type ObjectStore } from '../io/object-store.ts'
-import type { Log } from '../log.ts'
-import { streamBatchIds, streamDataKey, streamManifestKey, streamManifestPrefix } from './stream-keys.ts'
+import { commitBatch } from '../core/manifests/commit-batch.ts'
+import { toIntegrityError } from '../core/manifests/integrity.ts'
+import { readManifest } from '../core/manifests/read-manifest.ts'
 import {
-  parseStreamIngestionManifest,
+  STREAM_INGESTION_MANIFEST,
   STREAM_PROCESSED_FORMAT,
+  STREAM_PROCESSED_MANIFEST,
   type StreamIngestionManifest,
   type StreamTableEntry,
-  toStreamProcessedManifestJson,
-} from './stream-manifest.ts'
+} from '../core/manifests/stream.ts'
+import { quoteIdent } from '../core/sql-ident.ts'
+import { type DuckDb, type DuckParam, openDuckDb, sqlString } from '../io/duckdb.ts'
+import type { ObjectStore } from '../io/object-store.ts'
+import type { Log } from '../log.ts'
+import { streamBatchIds, streamDataKey, streamManifestKey, streamManifestPrefix } from './stream-keys.ts'
 import { runWriteStreamQuarantine, type StreamQuarantineEntry } from './stream-quarantine.ts'
 
 /** A row as exact text (or null), in the table's column order. */
@@ -66,19 +70,11 @@ export async function runTransformStream(
   const outcomes: StreamTransformOutcome[] = []
   for (const batchId of landed) {
     if (done.has(batchId)) continue
-    const text = await getText(deps.ingestion, streamManifestKey(stream, batchId))
-    if (text === undefined)
-      throw new DataError(`${stream} ingestion manifest ${batchId} vanished`, { batchId })
-    let manifest: StreamIngestionManifest
-    try {
-      manifest = parseStreamIngestionManifest(text)
-    } catch (cause) {
-      throw new DataError(
-        `${stream} ingestion manifest ${batchId} does not parse; fix or remove it`,
-        { stage: 'transform', batchId },
-        { cause },
-      )
-    }
+    const manifest = await readManifest(
+      deps.ingestion,
+      streamManifestKey(stream, batchId),
+      STREAM_INGESTION_MANIFEST,
+    )
     const started = Date.now()
     const outcome = await transformBatch(deps, model, manifest)
     deps.log.info('stream batch transformed', {
@@ -105,6 +101,24 @@ async function transformBatch(
     const bytes = await deps.ingestion.get(key)
     if (bytes === undefined)
       throw new DataError(`${stream} batch ${batchId}: landed file ${key} is missing`, { batchId, key })
+    // Every landed file is checked against the manifest before the model sees a byte of it.
+    const expected = manifest.files.find((f) => f.key === key)?.sha256 ?? null
+    const sha256 = createHash('sha256').update(bytes).digest('hex')
+    const error = toIntegrityError(
+      { key, store: deps.ingestion.description, batchId, table: stream, expected, actual: { sha256 } },
+      'transform',
+    )
+    if (error) {
+      deps.log.alert('lake file does not match its manifest; batch refused', {
+        stage: 'transform',
+        stream,
+        batchId,
+        key,
+        expected,
+        sha256,
+      })
+      throw error
+    }
     return bytes
   }
   const output = await model.transform(manifest, read)
@@ -147,9 +161,10 @@ async function transformBatch(
     })
   }
   const quarantined = [...manifest.heldFiles.map((h) => h.entryId), ...output.quarantined.map((e) => e.id)]
-  const committed = await deps.processed.createIfAbsent(
-    streamManifestKey(stream, batchId),
-    toStreamProcessedManifestJson({
+  const committed = await commitBatch(deps.processed, {
+    key: streamManifestKey(stream, batchId),
+    codec: STREAM_PROCESSED_MANIFEST,
+    manifest: {
       format: STREAM_PROCESSED_FORMAT,
       stream,
       batchId,
@@ -157,9 +172,9 @@ async function transformBatch(
       tables,
       quarantined,
       meta: manifest.meta,
-    }),
-  )
-  if (!committed) for (const t of tables) if (t.key) await deps.processed.delete(t.key)
+    },
+    written: tables.map((t) => t.key),
+  })
   return { batchId, committed, rows, quarantinedRecords }
 }
 

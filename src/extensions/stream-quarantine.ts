@@ -4,38 +4,11 @@
  * fails its schema, records that fail the registered schema), with up to 20 samples; the held bytes sit
  * next to it (`dataKey`), so nothing that arrived is lost.
  */
-import { z } from 'zod'
+import { STREAM_QUARANTINE_ENTRY, type StreamQuarantineEntry } from '../core/manifests/quarantine.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import { streamQuarantinePrefix } from './stream-keys.ts'
 
-export interface StreamQuarantineEntry {
-  readonly id: string
-  readonly stream: string
-  readonly batchId: string
-  /** file: a whole source file or response; records: some records of landed files. */
-  readonly level: 'file' | 'records'
-  readonly reason: string
-  readonly reasons: readonly { readonly reason: string; readonly records: number }[]
-  readonly records: number
-  /** Where it came from (external key, provider request). */
-  readonly source: string
-  /** The held bytes (the original file, or JSON Lines of the held records with their reason). */
-  readonly dataKey: string | null
-  readonly sample: readonly unknown[]
-}
-
-const entryJson = z.object({
-  id: z.string(),
-  stream: z.string(),
-  batch_id: z.string(),
-  level: z.enum(['file', 'records']),
-  reason: z.string(),
-  reasons: z.array(z.object({ reason: z.string(), records: z.number().int() })),
-  records: z.number().int().nonnegative(),
-  source: z.string(),
-  data_key: z.string().nullable(),
-  sample: z.array(z.unknown()),
-})
+export type { StreamQuarantineEntry } from '../core/manifests/quarantine.ts'
 
 /** The key of an entry's JSON. */
 export function streamQuarantineKey(stream: string, batchId: string, id: string): string {
@@ -49,19 +22,7 @@ export function streamQuarantineDataKey(stream: string, batchId: string, id: str
 
 /** Writes an entry's JSON (deterministic id: a re-run rewrites the same entry). */
 export async function runWriteStreamQuarantine(store: ObjectStore, e: StreamQuarantineEntry): Promise<void> {
-  const json = {
-    id: e.id,
-    stream: e.stream,
-    batch_id: e.batchId,
-    level: e.level,
-    reason: e.reason,
-    reasons: e.reasons,
-    records: e.records,
-    source: e.source,
-    data_key: e.dataKey,
-    sample: e.sample,
-  }
-  await store.put(streamQuarantineKey(e.stream, e.batchId, e.id), `${JSON.stringify(json, null, 1)}\n`)
+  await store.put(streamQuarantineKey(e.stream, e.batchId, e.id), STREAM_QUARANTINE_ENTRY.serialise(e))
 }
 
 /** Every quarantine entry of a stream, oldest batch first. */
@@ -74,21 +35,11 @@ export async function runListStreamQuarantine(
     if (!key.endsWith('.json') || key.includes('.held.')) continue
     const text = await getText(store, key)
     if (text === undefined) continue
-    const parsed = entryJson.safeParse(JSON.parse(text))
-    if (!parsed.success) continue // a held data file that happens to be .json
-    const j = parsed.data
-    out.push({
-      id: j.id,
-      stream: j.stream,
-      batchId: j.batch_id,
-      level: j.level,
-      reason: j.reason,
-      reasons: j.reasons,
-      records: j.records,
-      source: j.source,
-      dataKey: j.data_key,
-      sample: j.sample,
-    })
+    try {
+      out.push(STREAM_QUARANTINE_ENTRY.parse(text, key))
+    } catch {
+      // A held data file that happens to be .json sits beside the entries: not an entry.
+    }
   }
   return out.sort((a, b) => a.batchId.localeCompare(b.batchId) || a.id.localeCompare(b.id))
 }

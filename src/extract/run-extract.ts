@@ -8,13 +8,14 @@ import { performance } from 'node:perf_hooks'
 import { manifestKey, newAttemptId, parseBatchId, toBatchId } from '../core/batch-id.ts'
 import { type SourceTable, sourceTable } from '../core/catalogue.ts'
 import { DataError, StoreError } from '../core/errors.ts'
+import { commitBatch } from '../core/manifests/commit-batch.ts'
 import {
   INGESTION_FORMAT,
+  INGESTION_MANIFEST,
   type IngestionManifest,
   type IngestionTableEntry,
   type TableCursor,
-  toIngestionManifestJson,
-} from '../core/ingestion-manifest.ts'
+} from '../core/manifests/ingestion.ts'
 import { SOURCE_READ_ORDER } from '../core/source-references.ts'
 import type { Database, SqlSession } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
@@ -218,9 +219,16 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     )
   }
   await deps.faults?.('before-manifest')
-  if (!(await ingestion.createIfAbsent(manifestKey(batchId), toIngestionManifestJson(manifest)))) {
-    // Another extract committed this batch number first; our files were never visible. Tidy them.
-    await Promise.all(entries.flatMap((e) => (e.key ? [ingestion.delete(e.key)] : [])))
+  const written = entries.map((e) => e.key)
+  if (
+    !(await commitBatch(ingestion, {
+      key: manifestKey(batchId),
+      codec: INGESTION_MANIFEST,
+      manifest,
+      written,
+    }))
+  ) {
+    // Another extract committed this batch number first; our files were never visible and are gone.
     log.warn('extract lost the race to commit a batch; another run committed it', {
       stage: 'extract',
       batchId,

@@ -45,7 +45,7 @@ export function toWarehouseTarget(deps: {
     },
     outOfOrderAdvice: 'loading them would roll dimensions back; rebuild the warehouse (docs/OPERATIONS.md)',
     foreignKeyAdvice: 'a row references a dimension key the warehouse lacks',
-    damagedFileAdvice: () => 're-run the transform of this batch',
+    damagedFileAdvice: (batchId) => `rebuild it with 'totesys-etl transform --batch ${batchId} --redo'`,
     bulkFactRows: deps.bulkFactRows ?? BULK_FACT_ROWS,
     logs: {
       loaded: 'batch loaded',

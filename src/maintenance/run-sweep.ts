@@ -6,10 +6,12 @@
 import { batchIdsFromKeys, manifestKey } from '../core/batch-id.ts'
 import { SOURCE_TABLES } from '../core/catalogue.ts'
 import { DataError } from '../core/errors.ts'
-import { parseIngestionManifest } from '../core/ingestion-manifest.ts'
-import { parseProcessedManifest } from '../core/processed-manifest.ts'
+import type { Codec } from '../core/manifests/codec.ts'
+import { INGESTION_MANIFEST } from '../core/manifests/ingestion.ts'
+import { PROCESSED_MANIFEST } from '../core/manifests/processed.ts'
+import { readManifest } from '../core/manifests/read-manifest.ts'
 import { WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
-import { getText, type ObjectStore } from '../io/object-store.ts'
+import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 import { type CommittedBatch, planSweep } from './plan-sweep.ts'
 
@@ -31,17 +33,16 @@ export interface SweepResult {
   readonly stores: readonly StoreSweep[]
 }
 
-type ManifestKeys = (text: string) => readonly (string | null)[]
-
-const ingestionKeys: ManifestKeys = (text) => parseIngestionManifest(text).tables.map((t) => t.key)
-const processedKeys: ManifestKeys = (text) => parseProcessedManifest(text).tables.map((t) => t.key)
+/** A manifest codec of either store: each names its batch's data files under `tables[].key`. */
+// biome-ignore lint/suspicious/noExplicitAny: only the shape of the parsed manifest matters here.
+type ManifestKeys = Codec<any, { readonly tables: readonly { readonly key: string | null }[] }>
 
 /** Finds the orphan data files of both stores and deletes them (not with `dryRun`). */
 export async function runSweep(deps: SweepDeps, options: { dryRun?: boolean } = {}): Promise<SweepResult> {
   const dryRun = options.dryRun ?? false
   const stores = [
-    await sweepStore(deps, 'ingestion', deps.ingestion, ingestionKeys, SOURCE_TABLES, dryRun),
-    await sweepStore(deps, 'processed', deps.processed, processedKeys, WAREHOUSE_TABLES, dryRun),
+    await sweepStore(deps, 'ingestion', deps.ingestion, INGESTION_MANIFEST, SOURCE_TABLES, dryRun),
+    await sweepStore(deps, 'processed', deps.processed, PROCESSED_MANIFEST, WAREHOUSE_TABLES, dryRun),
   ]
   return { dryRun, stores }
 }
@@ -50,20 +51,22 @@ async function sweepStore(
   deps: SweepDeps,
   name: StoreSweep['store'],
   store: ObjectStore,
-  keysOf: ManifestKeys,
+  codec: ManifestKeys,
   tables: readonly string[],
   dryRun: boolean,
 ): Promise<StoreSweep> {
   const keys = await store.list('')
   const committed: CommittedBatch[] = []
   for (const batchId of batchIdsFromKeys(keys)) {
-    const text = await getText(store, manifestKey(batchId))
     try {
-      committed.push({ batchId, keys: keysOf(text ?? '').filter((k): k is string => k !== null) })
+      const manifest = await readManifest(store, manifestKey(batchId), codec)
+      committed.push({ batchId, keys: manifest.tables.flatMap((t) => (t.key === null ? [] : [t.key])) })
     } catch (cause) {
+      // The codec's message names the file and what to do; the sweep adds that it deleted nothing.
+      const why = cause instanceof Error ? cause.message : String(cause)
       throw new DataError(
-        `${name} manifest of batch ${batchId} does not parse; nothing in ${store.description} was swept`,
-        { batchId },
+        `${name} manifest of batch ${batchId} does not parse; nothing in ${store.description} was swept: ${why}`,
+        { batchId, key: manifestKey(batchId) },
         { cause },
       )
     }

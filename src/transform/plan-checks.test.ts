@@ -64,6 +64,24 @@ describe('planSchemaCheck', () => {
     assert.equal(check.verdict, 'ok')
     if (check.verdict === 'ok') assert.equal(check.sourceNames.get('currency_code'), 'code')
   })
+  it('a rename the source undid (the catalogue name is back) is compatible drift, not held', () => {
+    const renamed = observed((c) => c.map((x) => (x.name === 'currency_code' ? { ...x, name: 'code' } : x)))
+    const schema = { ...catalogueSchema('currency'), columns: renamed, renames: { code: 'currency_code' } }
+    const check = planSchemaCheck(schema, observed(), sourceNeeds('currency'), '0000000003')
+    assert.equal(check.verdict, 'ok')
+    if (check.verdict !== 'ok') return
+    assert.equal(check.sourceNames.get('currency_code'), 'currency_code')
+    assert.deepEqual(check.next?.renames, {})
+    assert.match(check.changes.join(), /currency_code is back under its catalogue name/)
+  })
+  it("restoring the catalogue's own type after an accepted retype is not held", () => {
+    const retyped = observed((c) => c.map((x) => (x.name === 'currency_id' ? { ...x, type: 'text' } : x)))
+    const schema = { ...catalogueSchema('currency'), columns: retyped }
+    const check = planSchemaCheck(schema, observed(), sourceNeeds('currency'), '0000000003')
+    assert.equal(check.verdict, 'ok')
+    if (check.verdict === 'ok')
+      assert.match(check.changes.join(), /currency_id changed type from text to int/)
+  })
 })
 
 describe('planDateRange', () => {

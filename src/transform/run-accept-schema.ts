@@ -23,8 +23,14 @@ export async function runAcceptSchema(
   if (!latest)
     throw new ConfigError(`no held slice of ${table} to accept the shape of; see 'quarantine list'`)
   const current = await runReadSchema(store, table)
-  const renames = { ...current.renames, ...(input.renames ?? {}) }
   const observed = new Set(latest.columns.map((c) => c.name))
+  // An accepted rename the source has undone (the catalogue's name is back) is dropped, not asked for again.
+  const kept = Object.entries(current.renames).filter(
+    ([source, target]) => observed.has(source) || !observed.has(target),
+  )
+  const renames: Record<string, string> = { ...Object.fromEntries(kept), ...(input.renames ?? {}) }
+  // An identity mapping (name=name) means no rename.
+  for (const [source, target] of Object.entries(renames)) if (source === target) delete renames[source]
   const sourceNameOf = new Map(Object.entries(renames).map(([source, target]) => [target, source]))
   const missing = sourceNeeds(table)
     .columns.map((c) => sourceNameOf.get(c.name) ?? c.name)

@@ -12,14 +12,13 @@
  */
 import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey, parseBatchId, toBatchId } from '../core/batch-id.ts'
 import { ConfigError, ConflictError } from '../core/errors.ts'
-import {
-  type IngestionManifest,
-  parseIngestionManifest,
-  toIngestionManifestJson,
-} from '../core/ingestion-manifest.ts'
-import { getText, type ObjectStore } from '../io/object-store.ts'
+import { commitBatch } from '../core/manifests/commit-batch.ts'
+import { INGESTION_MANIFEST, type IngestionManifest } from '../core/manifests/ingestion.ts'
+import { readManifest } from '../core/manifests/read-manifest.ts'
+import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 import { type ListedQuarantineEntry, runListQuarantine, runMarkReplayed } from './quarantine-store.ts'
+import { runCheckLakeFile } from './run-check-lake-file.ts'
 import { SOURCE_NEEDS } from './source-needs.ts'
 
 export interface ReplayResult {
@@ -47,6 +46,12 @@ export async function runReplay(
   held.sort((a, b) => rank(a) - rank(b) || a.batchId.localeCompare(b.batchId))
   const replayed: { entryId: string; batchId: string; rows: number }[] = []
   for (const entry of held) {
+    // The held rows are lake data like any batch file: checked before they are re-submitted.
+    await runCheckLakeFile(
+      deps.ingestion,
+      { key: entry.dataKey, batchId: entry.batchId, table: entry.table, expected: entry.sha256 },
+      { store: deps.ingestion.description, stage: 'replay', log: deps.log },
+    )
     const batchId = await commitReplayBatch(deps.ingestion, entry)
     await runMarkReplayed(deps.ingestion, entry, batchId)
     deps.log.info('quarantine entry replayed', {
@@ -66,7 +71,7 @@ async function commitReplayBatch(store: ObjectStore, entry: ListedQuarantineEntr
     const ids = batchIdsFromKeys(await store.list(MANIFEST_PREFIX))
     const latestId = ids.at(-1)
     if (latestId === undefined) throw new ConfigError('the ingestion store has no batch to replay after')
-    const latest = parseIngestionManifest((await getText(store, manifestKey(latestId))) ?? '')
+    const latest = await readManifest(store, manifestKey(latestId), INGESTION_MANIFEST)
     const batchId = toBatchId((parseBatchId(latestId) ?? 0) + 1)
     const manifest: IngestionManifest = {
       format: latest.format,
@@ -90,7 +95,9 @@ async function commitReplayBatch(store: ObjectStore, entry: ListedQuarantineEntr
       cursors: latest.cursors,
       replayOf: [entry.id],
     }
-    if (await store.createIfAbsent(manifestKey(batchId), toIngestionManifestJson(manifest))) return batchId
+    // The replay writes no data file of its own (it points at the held one): nothing to tidy on a lost race.
+    const key = manifestKey(batchId)
+    if (await commitBatch(store, { key, codec: INGESTION_MANIFEST, manifest, written: [] })) return batchId
   }
   throw new ConflictError(
     `could not commit a replay batch for ${entry.id}: the ingestion store keeps moving`,

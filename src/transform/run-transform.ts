@@ -4,9 +4,8 @@
  * later batches start from its state.
  */
 import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
-import { DataError } from '../core/errors.ts'
-import { parseIngestionManifest } from '../core/ingestion-manifest.ts'
-import { getText } from '../io/object-store.ts'
+import { INGESTION_MANIFEST } from '../core/manifests/ingestion.ts'
+import { readManifest } from '../core/manifests/read-manifest.ts'
 import { type BatchOutcome, runTransformBatch, type TransformDeps } from './transform-batch.ts'
 
 export type { BatchOutcome, TransformDeps } from './transform-batch.ts'
@@ -32,18 +31,7 @@ export async function runTransform(
       continue
     }
     const started = Date.now()
-    const text = await getText(deps.ingestion, manifestKey(batchId))
-    if (text === undefined) throw new DataError(`ingestion manifest ${batchId} vanished`, { batchId })
-    let manifest: ReturnType<typeof parseIngestionManifest>
-    try {
-      manifest = parseIngestionManifest(text)
-    } catch (cause) {
-      throw new DataError(
-        `ingestion manifest ${batchId} does not parse; fix or remove it`,
-        { batchId },
-        { cause },
-      )
-    }
+    const manifest = await readManifest(deps.ingestion, manifestKey(batchId), INGESTION_MANIFEST)
     const outcome = await runTransformBatch(deps, manifest, previous)
     deps.log.info('batch transformed', {
       stage: 'transform',
@@ -51,6 +39,7 @@ export async function runTransform(
       committed: outcome.committed,
       rows: outcome.rows,
       quarantinedRows: outcome.quarantinedRows,
+      takenRows: outcome.takenRows,
       ms: Date.now() - started,
     })
     batches.push(outcome)

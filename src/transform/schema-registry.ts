@@ -3,52 +3,16 @@
  * `_schemas/<table>/v<N>.json` (created from the catalogue on first use). A batch's observed columns are
  * checked against the latest version before anything is transformed.
  */
-import { z } from 'zod'
-import {
-  SOURCE_TABLES,
-  SOURCE_TYPES,
-  type SourceTable,
-  type SourceType,
-  sourceTable,
-} from '../core/catalogue.ts'
-import type { ObservedColumn } from '../core/ingestion-manifest.ts'
-import { getText, type ObjectStore } from '../io/object-store.ts'
+import { type SourceTable, sourceTable } from '../core/catalogue.ts'
+import type { ObservedColumn } from '../core/manifests/ingestion.ts'
+import { readManifest } from '../core/manifests/read-manifest.ts'
+import { SCHEMA_VERSION, type SchemaColumn, type SchemaVersion } from '../core/manifests/schema-version.ts'
+import type { ObjectStore } from '../io/object-store.ts'
 import type { SourceNeeds } from './source-needs.ts'
 
-export interface SchemaColumn {
-  readonly name: string
-  readonly type: SourceType | 'other'
-  readonly nullable: boolean
-  /** Allowed labels of an enum column. */
-  readonly values?: readonly string[]
-}
-
-export interface SchemaVersion {
-  readonly table: SourceTable
-  readonly version: number
-  readonly columns: readonly SchemaColumn[]
-  /** Source column name → the catalogue name the transform reads it as (a rename accepted by a person). */
-  readonly renames: Readonly<Record<string, string>>
-  /** Why this version exists: 'catalogue', 'compatible drift in batch N', 'accepted by schema accept'. */
-  readonly reason: string
-}
+export type { SchemaColumn, SchemaVersion } from '../core/manifests/schema-version.ts'
 
 const PREFIX = '_schemas/'
-
-const versionJson = z.object({
-  table: z.enum(SOURCE_TABLES),
-  version: z.number().int().positive(),
-  columns: z.array(
-    z.object({
-      name: z.string(),
-      type: z.enum([...SOURCE_TYPES, 'other']),
-      nullable: z.boolean(),
-      values: z.array(z.string()).optional(),
-    }),
-  ),
-  renames: z.record(z.string(), z.string()),
-  reason: z.string(),
-})
 
 /** The key of a schema version. */
 export function schemaKey(table: SourceTable, version: number): string {
@@ -77,11 +41,10 @@ export async function runReadSchema(store: ObjectStore, table: SourceTable): Pro
   const latest = versions.at(-1)
   if (latest === undefined) {
     const first = catalogueSchema(table)
-    await store.createIfAbsent(schemaKey(table, 1), `${JSON.stringify(first, null, 1)}\n`)
+    await store.createIfAbsent(schemaKey(table, 1), SCHEMA_VERSION.serialise(first))
     return runReadSchema(store, table)
   }
-  const text = await getText(store, schemaKey(table, latest))
-  return versionJson.parse(JSON.parse(text ?? 'null')) as SchemaVersion
+  return readManifest(store, schemaKey(table, latest), SCHEMA_VERSION)
 }
 
 /** Every registered version of a table, oldest first. */
@@ -91,10 +54,8 @@ export async function runListSchemaVersions(
 ): Promise<SchemaVersion[]> {
   await runReadSchema(store, table)
   const out: SchemaVersion[] = []
-  for (const key of await store.list(`${PREFIX}${table}/`)) {
-    const text = await getText(store, key)
-    if (text) out.push(versionJson.parse(JSON.parse(text)) as SchemaVersion)
-  }
+  for (const key of await store.list(`${PREFIX}${table}/`))
+    out.push(await readManifest(store, key, SCHEMA_VERSION))
   return out.sort((a, b) => a.version - b.version)
 }
 
@@ -107,10 +68,7 @@ export async function runRegisterSchema(
     const latest = await runReadSchema(store, next.table)
     const version: SchemaVersion = { ...next, version: latest.version + 1 }
     if (
-      await store.createIfAbsent(
-        schemaKey(next.table, version.version),
-        `${JSON.stringify(version, null, 1)}\n`,
-      )
+      await store.createIfAbsent(schemaKey(next.table, version.version), SCHEMA_VERSION.serialise(version))
     ) {
       return version
     }
@@ -136,17 +94,26 @@ export function planSchemaCheck(
   needs: SourceNeeds,
   batchId: string,
 ): SchemaCheck {
-  const sourceNameOf = new Map(needs.columns.map((c) => [c.name, c.name]))
-  for (const [source, target] of Object.entries(registered.renames)) sourceNameOf.set(target, source)
   const observedByName = new Map(observed.map((c) => [c.name, c]))
   const registeredByName = new Map(registered.columns.map((c) => [c.name, c]))
+  const catalogueTypeOf = new Map(sourceTable(registered.table).columns.map((c) => [c.name, c.type]))
+  // A rename whose source column is gone while the catalogue's own name is back: the source restored it.
+  const renames = Object.fromEntries(
+    Object.entries(registered.renames).filter(
+      ([source, target]) => observedByName.has(source) || !observedByName.has(target),
+    ),
+  )
+  const sourceNameOf = new Map(needs.columns.map((c) => [c.name, c.name]))
+  for (const [source, target] of Object.entries(renames)) sourceNameOf.set(target, source)
   const problems: string[] = []
   for (const need of needs.columns) {
     const source = sourceNameOf.get(need.name) ?? need.name
     const seen = observedByName.get(source)
     const expected = registeredByName.get(source)
+    // The catalogue's own type is always readable: restoring it is not drift to hold back.
+    const restored = seen?.type === catalogueTypeOf.get(need.name)
     if (!seen) problems.push(`column ${source} (needed as ${need.name}) is missing`)
-    else if (expected && seen.type !== expected.type)
+    else if (expected && seen.type !== expected.type && !restored)
       problems.push(`column ${source} changed type from ${expected.type} to ${seen.type} (${seen.pgType})`)
   }
   if (problems.length > 0) return { verdict: 'blocked', problems }
@@ -161,13 +128,16 @@ export function planSchemaCheck(
   }
   for (const c of registered.columns)
     if (!observedByName.has(c.name)) changes.push(`column ${c.name} dropped`)
+  for (const [source, target] of Object.entries(registered.renames))
+    if (!(source in renames))
+      changes.push(`column ${target} is back under its catalogue name (was ${source})`)
   const next =
     changes.length === 0
       ? undefined
       : {
           table: registered.table,
           columns: toSchemaColumns(observed, registered),
-          renames: registered.renames,
+          renames,
           reason: `compatible drift in batch ${batchId}: ${changes.join('; ')}`,
         }
   return { verdict: 'ok', sourceNames: sourceNameOf, changes, next }

@@ -12,7 +12,10 @@ import { type DuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 import { isoCurrencyNames } from './currency-names.ts'
+import { runDropTakenVersions } from './drop-taken-versions.ts'
+import type { EarlierBatches } from './earlier-batches.ts'
 import { type QuarantineEntry, runWriteQuarantineEntry, toQuarantineEntryId } from './quarantine-store.ts'
+import { runCheckLakeFile } from './run-check-lake-file.ts'
 import { planSchemaCheck, runReadSchema, runRegisterSchema } from './schema-registry.ts'
 import type { SourceNeeds } from './source-needs.ts'
 import { SCRATCH_PARQUET, TIMESTAMP_FORMAT, toReferenceCheckedSql, toRowCheckedSql } from './stage-sql.ts'
@@ -39,7 +42,13 @@ export async function stageTable(
   manifest: IngestionManifest,
   needs: SourceNeeds,
   entry: IngestionTableEntry,
-): Promise<{ sourceNames: ReadonlyMap<string, string> | undefined; entry: QuarantineEntry | undefined }> {
+  earlier: EarlierBatches,
+): Promise<{
+  sourceNames: ReadonlyMap<string, string> | undefined
+  entry: QuarantineEntry | undefined
+  /** Rows dropped because an earlier batch holds their version (see drop-taken-versions.ts). */
+  taken: number
+}> {
   const { batchId } = manifest
   const table = needs.table
   const schema = await runReadSchema(deps.ingestion, table)
@@ -71,7 +80,7 @@ export async function stageTable(
       entryId: held.id,
       problems: check.problems,
     })
-    return { sourceNames: undefined, entry: held }
+    return { sourceNames: undefined, entry: held, taken: 0 }
   }
   if (check.next) {
     const version = await runRegisterSchema(deps.ingestion, check.next)
@@ -89,19 +98,32 @@ export async function stageTable(
       await db.run('INSERT INTO allowed_values VALUES ($1, $2, $3)', [table, name, value])
     }
   }
-  const path = await deps.ingestion.toLocalFile(entry.key ?? '', db.workDir)
-  await stageRaw(db, needs, path, entry, check.sourceNames)
-  const raw = quoteIdent(`raw_${table}`)
-  const [counts] = await db.rows<{ total: number; bad: number }>(
-    `SELECT CAST(count(*) AS INTEGER) AS total, CAST(count(_reason) AS INTEGER) AS bad FROM ${raw}`,
+  const key = entry.key ?? ''
+  const path = await deps.ingestion.toLocalFile(key, db.workDir)
+  // The copy DuckDB reads is the one checked: nothing unchecked reaches a model.
+  await runCheckLakeFile(
+    path,
+    { key, batchId, table, expected: entry.sha256 },
+    { store: deps.ingestion.description, stage: 'transform', log: deps.log },
   )
+  const rawPath = await stageRaw(db, needs, path, entry, check.sourceNames)
+  const raw = quoteIdent(`raw_${table}`)
+  const [counts] = await db.rows<{ total: number }>(`SELECT CAST(count(*) AS INTEGER) AS total FROM ${raw}`)
   if (counts?.total !== entry.rows) {
     throw new DataError(
       `batch ${batchId} table ${table}: the file has ${counts?.total} rows, the manifest says ${entry.rows}`,
       { batchId, table, key: entry.key ?? undefined },
     )
   }
-  if (counts.bad === 0) return { sourceNames: check.sourceNames, entry: undefined }
+  const taken = await runDropTakenVersions(db, deps, {
+    manifest,
+    needs,
+    sourceNames: check.sourceNames,
+    rawPath,
+    earlier,
+  })
+  const [bad] = await db.rows<{ n: number }>(`SELECT CAST(count(_reason) AS INTEGER) AS n FROM ${raw}`)
+  if (!bad?.n) return { sourceNames: check.sourceNames, entry: undefined, taken }
   const held = await writeHeldRows(db, deps, manifest, needs, entry, check.sourceNames)
   deps.log.alert('source rows quarantined', {
     stage: 'transform',
@@ -111,7 +133,7 @@ export async function stageTable(
     entryId: held.id,
     reasons: held.reasons,
   })
-  return { sourceNames: check.sourceNames, entry: held }
+  return { sourceNames: check.sourceNames, entry: held, taken }
 }
 
 /** Writes the failed rows of raw_<table> as an ingestion-format CSV plus their quarantine entry. */
@@ -180,7 +202,7 @@ async function stageRaw(
   csvPath: string,
   entry: IngestionTableEntry,
   sourceNames: ReadonlyMap<string, string>,
-): Promise<void> {
+): Promise<string> {
   const table = needs.table
   const rowChecked = toRowCheckedSql(needs, csvPath, entry.columns, sourceNames)
   const checkedView = `checked_${table}`
@@ -195,4 +217,5 @@ async function stageRaw(
     await db.run(`COPY (${referenceChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
   }
   await db.run(`CREATE VIEW ${quoteIdent(`raw_${table}`)} AS SELECT * FROM ${readParquetSql(rawPath)}`)
+  return rawPath
 }

@@ -6,17 +6,19 @@
 import { manifestKey, newAttemptId, toPartitionedKey } from '../core/batch-id.ts'
 import type { SourceTable } from '../core/catalogue.ts'
 import { DataError } from '../core/errors.ts'
-import type { IngestionManifest } from '../core/ingestion-manifest.ts'
+import { commitBatch } from '../core/manifests/commit-batch.ts'
+import type { IngestionManifest } from '../core/manifests/ingestion.ts'
 import {
   PROCESSED_FORMAT,
+  PROCESSED_MANIFEST,
   type ProcessedTableEntry,
-  toProcessedManifestJson,
-} from '../core/processed-manifest.ts'
+} from '../core/manifests/processed.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import { type DuckDb, openDuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
+import { earlierBatches } from './earlier-batches.ts'
 import { DIM_MODELS, dimDate, FACT_MODELS } from './models/index.ts'
 import type { Model } from './models/model.ts'
 import { SOURCE_NEEDS, type SourceNeeds } from './source-needs.ts'
@@ -67,6 +69,8 @@ export interface BatchOutcome {
   readonly rows: Readonly<Record<WarehouseTable, number>>
   readonly quarantinedRows: number
   readonly quarantined: readonly string[]
+  /** Rows skipped because an earlier batch already holds their version (the lake is at-least-once). */
+  readonly takenRows: number
 }
 
 /** Transforms one batch; `previousBatchId` is the committed processed batch just before it (its state). */
@@ -103,6 +107,8 @@ async function transformIn(
 
   const quarantined: string[] = []
   let quarantinedRows = 0
+  let takenRows = 0
+  const earlier = earlierBatches(deps.ingestion, batchId)
   const watermarks: Partial<Record<SourceTable, string>> = {}
   const statePaths = new Map<SourceTable, string>()
   for (const needs of SOURCE_NEEDS) {
@@ -111,7 +117,8 @@ async function transformIn(
       : manifest.tables.find((t) => t.table === needs.table && t.key !== null && t.rows > 0)
     let sourceNames: ReadonlyMap<string, string> | undefined
     if (entry) {
-      const staged = await stageTable(db, deps, manifest, needs, entry)
+      const staged = await stageTable(db, deps, manifest, needs, entry, earlier)
+      takenRows += staged.taken
       sourceNames = staged.sourceNames
       if (staged.entry) {
         quarantined.push(staged.entry.id)
@@ -161,26 +168,27 @@ async function transformIn(
   const replayed = [...new Set([...previous.replayed, ...replayOf])].sort()
   await runWriteStateMeta(deps.processed, batchId, { dateLo: range.lo, dateHi: range.hi, replayed })
 
-  const committed = await deps.processed.createIfAbsent(
-    manifestKey(batchId),
-    toProcessedManifestJson({
+  // Another run may have committed this batch: its files are the batch; ours (other attempt id) go.
+  const committed = await commitBatch(deps.processed, {
+    key: manifestKey(batchId),
+    codec: PROCESSED_MANIFEST,
+    manifest: {
       format: PROCESSED_FORMAT,
       batchId,
       sourceCreatedAt: manifest.createdAt,
       watermarks,
       tables,
       quarantined,
-    }),
-  )
+    },
+    written: tables.map((t) => t.key),
+  })
   if (!committed) {
-    // Another run committed this batch: its files are the batch; ours (other attempt id) go.
-    for (const t of tables) if (t.key) await deps.processed.delete(t.key)
     deps.log.info('transform batch already committed by another run; discarded', {
       stage: 'transform',
       batchId,
     })
   }
-  return { batchId, committed, rows, quarantinedRows, quarantined }
+  return { batchId, committed, rows, quarantinedRows, quarantined, takenRows }
 }
 
 /**

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
+import { manifestKey } from '../../src/core/batch-id.ts'
+import { toIngestionManifestJson } from '../../src/core/ingestion-manifest.ts'
 import { memoryLog } from '../../src/log.ts'
 import { runListQuarantine } from '../../src/transform/quarantine-store.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
@@ -218,7 +221,13 @@ describe('runTransform on small batches', () => {
     try {
       const m = await writeIngestionBatch(stores.ingestion, { tables: { address: [anAddress()] } })
       const key = m.tables.find((t) => t.table === 'address')?.key ?? ''
-      await stores.ingestion.put(key, gzipSync(toCopyCsv(catalogueColumns('address'), [])))
+      const empty = toCopyCsv(catalogueColumns('address'), [])
+      await stores.ingestion.put(key, gzipSync(empty))
+      // The file matches its manifest's checksum (else the integrity check refuses it first): only the
+      // row count disagrees.
+      const sha256 = createHash('sha256').update(empty).digest('hex')
+      const tables = m.tables.map((t) => (t.key === key ? { ...t, sha256 } : t))
+      await stores.ingestion.put(manifestKey(m.batchId), toIngestionManifestJson({ ...m, tables }))
       await assert.rejects(
         runTransform({ ...stores, log: memoryLog() }),
         /the file has 0 rows, the manifest says 1/,

@@ -1,4 +1,4 @@
-/** `totesys-etl quarantine list|replay`: the rows the transform held back, and re-submitting them. */
+/** `totesys-etl quarantine list|replay|discard`: the rows the transform held back; re-submitting or giving them up. */
 
 import type { RegisterCommand } from '../command-context.ts'
 
@@ -8,10 +8,11 @@ export const registerQuarantine: RegisterCommand = (program, ctx) => {
     .command('list')
     .description('list quarantine entries')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }, command) => {
+    .option('--all', 'include discarded entries')
+    .action(async (options: { json?: boolean; all?: boolean }, command) => {
       const { runListQuarantine } = await import('../../../transform/quarantine-store.ts')
       await ctx.withDeps(command, async (deps) => {
-        const entries = await runListQuarantine(deps.ingestion)
+        const entries = await runListQuarantine(deps.ingestion, { includeDiscarded: options.all === true })
         if (options.json) {
           console.log(
             JSON.stringify(
@@ -24,7 +25,11 @@ export const registerQuarantine: RegisterCommand = (program, ctx) => {
         }
         if (entries.length === 0) console.log('quarantine: empty')
         for (const e of entries) {
-          const status = e.replayedIn ? `replayed in ${e.replayedIn}` : 'held'
+          const status = e.discarded
+            ? `discarded by ${e.discarded.by} at ${e.discarded.discardedAt}: ${e.discarded.reason}`
+            : e.replayedIn
+              ? `replayed in ${e.replayedIn}`
+              : 'held'
           console.log(`${e.id}  ${e.table}  ${e.level}  ${e.rows} rows  ${status}  ${e.reason}`)
         }
       })
@@ -42,6 +47,23 @@ export const registerQuarantine: RegisterCommand = (program, ctx) => {
         if (result.replayed.length === 0) console.log('quarantine: nothing held')
         for (const r of result.replayed)
           console.log(`${r.entryId}: ${r.rows} rows re-submitted as batch ${r.batchId}`)
+      })
+    })
+  quarantine
+    .command('discard <id>')
+    .description(
+      'give up on a held entry (e.g. versions the source has superseded); recorded with the reason',
+    )
+    .requiredOption('--reason <text>', 'why these rows will never load (kept beside the entry)')
+    .action(async (id: string, options: { reason: string }, command) => {
+      const { runDiscardQuarantine } = await import('../../../transform/run-discard-quarantine.ts')
+      const { userInfo } = await import('node:os')
+      await ctx.withDeps(command, async (deps) => {
+        const e = await runDiscardQuarantine(
+          { ingestion: deps.ingestion, log: deps.log },
+          { entryId: id, reason: options.reason, by: userInfo().username, nowIso: new Date().toISOString() },
+        )
+        console.log(`${e.id}: ${e.rows} rows of ${e.table} discarded (${options.reason})`)
       })
     })
 }

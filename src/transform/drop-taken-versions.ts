@@ -1,0 +1,138 @@
+/**
+ * The lake is at-least-once: a version of a source row (its table, primary key, last_updated and the
+ * values the transform uses) can stand in more than one ingestion batch (an extract whose lag was narrowed and then widened reads again what it
+ * had taken; a manifest removed by an operator is re-extracted). The transform takes each version once,
+ * from the first batch that holds it: a row of this batch whose version an earlier batch already holds is
+ * dropped before any check or model sees it, so no version reaches the processed store (or the warehouse)
+ * twice. Replay batches are exempt: they re-submit versions held back on purpose, exactly once. A row
+ * with a taken key but other values (the source changed a row within one millisecond) is not a copy: it
+ * goes through, and the lookup state keeps it as the newer version.
+ *
+ * Only rows stamped at or below the table's cursor before this batch can have been taken; the earlier
+ * batches searched are those whose [min, max] last_updated overlaps theirs, walking back until a batch's
+ * cursor is older than the oldest of them. An ordinary batch has no such row, or a few near its lag.
+ */
+import type { IngestionManifest, IngestionTableEntry } from '../core/manifests/ingestion.ts'
+import { quoteIdent } from '../core/sql-ident.ts'
+import { type DuckDb, readParquetSql } from '../io/duckdb.ts'
+import type { ObjectStore } from '../io/object-store.ts'
+import type { Log } from '../log.ts'
+import type { EarlierBatches } from './earlier-batches.ts'
+import { runCheckLakeFile } from './run-check-lake-file.ts'
+import type { SourceNeeds } from './source-needs.ts'
+import { toReadCsvSql } from './stage-sql.ts'
+
+const toMs = (stamp: string) => Date.parse(`${stamp.replace(' ', 'T')}Z`)
+
+/**
+ * Redefines `raw_<table>` (over the scratch file `rawPath`) without the rows whose version an earlier
+ * batch holds; returns how many were dropped.
+ */
+export async function runDropTakenVersions(
+  db: DuckDb,
+  deps: { readonly ingestion: ObjectStore; readonly log: Log },
+  input: {
+    readonly manifest: IngestionManifest
+    readonly needs: SourceNeeds
+    readonly sourceNames: ReadonlyMap<string, string>
+    readonly rawPath: string
+    readonly earlier: EarlierBatches
+  },
+): Promise<number> {
+  const { manifest, needs, sourceNames, earlier } = input
+  if (manifest.replayOf?.length) return 0
+  const table = needs.table
+  const pkName = sourceNames.get(needs.primaryKey) ?? needs.primaryKey
+  const luName = sourceNames.get('last_updated') ?? 'last_updated'
+  const pk = quoteIdent(pkName)
+  const lu = quoteIdent(luName)
+  const raw = quoteIdent(`raw_${table}`)
+
+  let hiBefore: string | null = null
+  for await (const m of earlier.newestFirst()) {
+    hiBefore = m.cursors[table]?.hi ?? null
+    break
+  }
+  if (hiBefore === null) return 0
+  const [suspects] = await db.rows<{ lo: string | null; hi: string | null }>(
+    `SELECT CAST(min(TRY_CAST(${lu} AS TIMESTAMP)) AS VARCHAR) AS lo, CAST(max(TRY_CAST(${lu} AS TIMESTAMP)) AS VARCHAR) AS hi
+     FROM ${raw} WHERE TRY_CAST(${lu} AS TIMESTAMP) <= CAST($1 AS TIMESTAMP)`,
+    [hiBefore],
+  )
+  if (!suspects?.lo || !suspects.hi) return 0
+  const lo = toMs(suspects.lo)
+  const hi = toMs(suspects.hi)
+
+  const files: { batchId: string; entry: IngestionTableEntry & { key: string } }[] = []
+  for await (const m of earlier.newestFirst()) {
+    const cursor = m.cursors[table]?.hi ?? null
+    if (cursor === null || toMs(cursor) < lo) break
+    if (m.replayOf?.length) continue
+    const entry = m.tables.find((t) => t.table === table)
+    if (!entry?.key || entry.rows === 0 || !entry.minLastUpdated || !entry.maxLastUpdated) continue
+    if (toMs(entry.maxLastUpdated) < lo || toMs(entry.minLastUpdated) > hi) continue
+    files.push({ batchId: m.batchId, entry: { ...entry, key: entry.key } })
+  }
+  if (files.length === 0) return 0
+
+  const taken = quoteIdent(`taken_${table}`)
+  await db.run(`CREATE TABLE ${taken} (pk VARCHAR, lu VARCHAR, h VARCHAR)`)
+  for (const { batchId, entry } of files) {
+    const names = new Set(entry.columns.map((c) => c.name))
+    const pick = (named: string, catalogue: string) =>
+      names.has(named) ? named : names.has(catalogue) ? catalogue : undefined
+    const p = pick(pkName, needs.primaryKey)
+    const l = pick(luName, 'last_updated')
+    if (!p || !l) {
+      deps.log.warn('an earlier batch file lacks the key columns; its versions are not compared', {
+        stage: 'transform',
+        batchId,
+        table,
+        key: entry.key,
+      })
+      continue
+    }
+    const path = await deps.ingestion.toLocalFile(entry.key, db.workDir)
+    await runCheckLakeFile(
+      path,
+      { key: entry.key, batchId, table, expected: entry.sha256 },
+      { store: deps.ingestion.description, stage: 'transform', log: deps.log },
+    )
+    const h = toValuesHashSql(needs, (need) => pick(sourceNames.get(need) ?? need, need))
+    await db.run(
+      `INSERT INTO ${taken} SELECT ${quoteIdent(p)}, ${quoteIdent(l)}, ${h} FROM ${toReadCsvSql(path, entry.columns)}
+       WHERE TRY_CAST(${quoteIdent(l)} AS TIMESTAMP) BETWEEN CAST($1 AS TIMESTAMP) AND CAST($2 AS TIMESTAMP)`,
+      [suspects.lo, suspects.hi],
+    )
+  }
+  const h = toValuesHashSql(needs, (need) => sourceNames.get(need) ?? need, 'r.')
+  const match = `SELECT 1 FROM ${taken} t WHERE t.pk = r.${pk} AND t.lu = r.${lu} AND t.h = ${h}`
+  const kept = `SELECT r.* FROM ${readParquetSql(input.rawPath)} r WHERE NOT EXISTS (${match})`
+  const [count] = await db.rows<{ n: number }>(
+    `SELECT CAST(count(*) AS INTEGER) AS n FROM ${readParquetSql(input.rawPath)} r WHERE EXISTS (${match})`,
+  )
+  const dropped = count?.n ?? 0
+  if (dropped === 0) return 0
+  await db.run(`CREATE OR REPLACE VIEW ${raw} AS ${kept}`)
+  deps.log.warn('versions already in the lake skipped (the lake is at-least-once)', {
+    stage: 'transform',
+    batchId: manifest.batchId,
+    table,
+    rows: dropped,
+    earlierBatches: files.map((f) => f.batchId),
+  })
+  return dropped
+}
+
+/** A hash of the needed values of a row as text (a column `nameOf` cannot find counts as NULL). */
+function toValuesHashSql(
+  needs: SourceNeeds,
+  nameOf: (need: string) => string | undefined,
+  prefix = '',
+): string {
+  const values = needs.columns.map((c) => {
+    const name = nameOf(c.name)
+    return name === undefined ? 'chr(30)' : `coalesce(${prefix}${quoteIdent(name)}, chr(30))`
+  })
+  return `md5(concat_ws(chr(31), ${values.join(', ')}))`
+}
