@@ -4,7 +4,7 @@
  * memory: fine for the embedded default's sizes; a real server streams.
  */
 import { Readable } from 'node:stream'
-import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite'
 import { AccessError, EtlError } from '../core/errors.ts'
 import {
   beginSql,
@@ -63,8 +63,15 @@ export class PgliteDatabase implements Database {
     this.direct = session(db)
   }
 
-  /** Opens (creating if needed) an embedded database in a folder, or in memory when path is undefined. */
-  static async open(path: string | undefined, system = 'database'): Promise<PgliteDatabase> {
+  /**
+   * Opens (creating if needed) an embedded database in a folder, or in memory when path is undefined.
+   * `options` go to PGlite (the tests start from a saved data folder with `loadDataDir`).
+   */
+  static async open(
+    path: string | undefined,
+    system = 'database',
+    options: Omit<PGliteOptions, 'dataDir'> = {},
+  ): Promise<PgliteDatabase> {
     const description = path === undefined ? 'pglite:memory' : `pglite:${path}`
     const what = `cannot open the embedded ${system} at ${description}`
     if (path !== undefined) {
@@ -81,7 +88,7 @@ export class PgliteDatabase implements Database {
         )
       }
     }
-    const db = new PGlite(path)
+    const db = new PGlite({ ...options, dataDir: path })
     try {
       await db.waitReady
     } catch (error) {
