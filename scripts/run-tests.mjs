@@ -7,11 +7,14 @@
 //   --record             writes the measured times to test/support/test-times.json (a whole run only)
 // Files start longest first (after the times of test/support/test-times.json; a file not listed there
 // counts as slow), so the slowest file never starts last and leaves one core idle at the end.
+// The colocated unit tests of src/ (pure modules, milliseconds each) share one process: a process of its
+// own costs each of them a second or more of start-up (node, tsx) for tests that take less.
 // Spawned CLI commands run the built CLI (dist/): it is rebuilt here first when a src file is newer.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 const root = join(import.meta.dirname, '..')
 const timesFile = join(root, 'test/support/test-times.json')
@@ -75,8 +78,22 @@ let known = {}
 try {
   known = JSON.parse(readFileSync(timesFile, 'utf8'))
 } catch {}
+const UNITS = 'src/**/*.test.ts'
+const unitFiles = files.filter((f) => f.startsWith('src/'))
+const queue = [...files.filter((f) => !f.startsWith('src/')), ...(unitFiles.length > 1 ? [UNITS] : unitFiles)]
 const expected = (f) => known[f] ?? Number.POSITIVE_INFINITY
-const queue = [...files].sort((a, b) => expected(b) - expected(a) || a.localeCompare(b))
+queue.sort((a, b) => expected(b) - expected(a) || a.localeCompare(b))
+const scratch = mkdtempSync(join(tmpdir(), 'run-tests-'))
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }))
+
+/** The arguments that run a queue entry: a file under `node --test`, or the unit tests imported by one entry. */
+function nodeArgs(entry) {
+  if (entry !== UNITS) return ['--import', 'tsx', '--test', '--test-reporter=spec', entry]
+  const main = join(scratch, 'units.mjs')
+  const urls = unitFiles.map((f) => pathToFileURL(join(root, f)).href)
+  writeFileSync(main, `for (const url of ${JSON.stringify(urls)}) await import(url)\n`)
+  return ['--import', 'tsx', '--test-reporter=spec', main]
+}
 
 const cores = availableParallelism()
 const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY) || (cores <= 2 ? cores + 1 : cores))
@@ -94,7 +111,7 @@ const started = performance.now()
 function runFile(file) {
   return new Promise((resolve) => {
     const t0 = performance.now()
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+    const child = spawn(process.execPath, nodeArgs(file), {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -140,13 +157,17 @@ await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, wo
 
 const wall = (performance.now() - started) / 1000
 for (const [k, v] of Object.entries(totals)) console.log(`ℹ ${k} ${v}`)
-console.log(`ℹ files ${files.length}, ${concurrency} at once, wall ${wall.toFixed(1)} s`)
+console.log(
+  `ℹ files ${files.length} in ${times.size} processes, ${concurrency} at once, wall ${wall.toFixed(1)} s`,
+)
 if (failed.length > 0) {
   console.log('\n✖ failing files:')
   for (const f of failed) console.log(`\n✖ ${f.file} (${f.why})\n${f.details.join('\n').trimEnd()}`)
 }
 const slowest = [...times].sort((a, b) => b[1] - a[1]).slice(0, 10)
-console.log('\nslowest files (wall time, with the others running alongside):')
+console.log(
+  `\nslowest files (wall time, with the others running alongside; ${UNITS}: ${unitFiles.length} files):`,
+)
 for (const [file, seconds] of slowest) console.log(`${seconds.toFixed(1).padStart(7)} s  ${file}`)
 
 if (record && filters.length === 0) {
