@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Runs the test files, a few at a time, each in its own `node --test` process, and prints at the end the
 // totals, every failure again, and the ten slowest files with their wall times.
-// Usage: node scripts/run-tests.mjs [--record] [path-filter ...]
+// Usage: node scripts/run-tests.mjs [--record] [--typecheck] [path-filter ...]
 //   TEST_CONCURRENCY=n   files at once (default: 3 on two cores; most of a test's time is spent waiting on
 //                        PostgreSQL, a child process or the disk, so one more file than cores keeps them busy)
 //   --record             writes the measured times to test/support/test-times.json (a whole run only)
+//   --typecheck          also runs `tsc --noEmit -p .` alongside the files (npm test does), a failure of it
+//                        failing the run like a failing file
 // Files start longest first (after the times of test/support/test-times.json; a file not listed there
 // counts as slow), so the slowest file never starts last and leaves one core idle at the end.
 // The colocated unit tests of src/ (pure modules, milliseconds each) share one process: a process of its
@@ -39,7 +41,8 @@ function find(dir, out, suffix) {
 
 const args = process.argv.slice(2)
 const record = args.includes('--record')
-const filters = args.filter((a) => a !== '--record')
+const typecheck = args.includes('--typecheck')
+const filters = args.filter((a) => a !== '--record' && a !== '--typecheck')
 const files = roots
   .flatMap((r) => find(join(root, r), [], '.test.ts'))
   .map((f) => relative(root, f))
@@ -80,7 +83,12 @@ try {
 } catch {}
 const UNITS = 'src/**/*.test.ts'
 const unitFiles = files.filter((f) => f.startsWith('src/'))
-const queue = [...files.filter((f) => !f.startsWith('src/')), ...(unitFiles.length > 1 ? [UNITS] : unitFiles)]
+const TYPECHECK = 'tsc --noEmit -p .'
+const queue = [
+  ...files.filter((f) => !f.startsWith('src/')),
+  ...(unitFiles.length > 1 ? [UNITS] : unitFiles),
+  ...(typecheck ? [TYPECHECK] : []),
+]
 const expected = (f) => known[f] ?? Number.POSITIVE_INFINITY
 queue.sort((a, b) => expected(b) - expected(a) || a.localeCompare(b))
 const scratch = mkdtempSync(join(tmpdir(), 'run-tests-'))
@@ -88,6 +96,7 @@ process.on('exit', () => rmSync(scratch, { recursive: true, force: true }))
 
 /** The arguments that run a queue entry: a file under `node --test`, or the unit tests imported by one entry. */
 function nodeArgs(entry) {
+  if (entry === TYPECHECK) return [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']
   if (entry !== UNITS) return ['--import', 'tsx', '--test', '--test-reporter=spec', entry]
   const main = join(scratch, 'units.mjs')
   const urls = unitFiles.map((f) => pathToFileURL(join(root, f)).href)
@@ -113,7 +122,8 @@ function runFile(file) {
     const t0 = performance.now()
     const child = spawn(process.execPath, nodeArgs(file), {
       cwd: root,
-      env,
+      // The type check is no test: c8 need not record the compiler's coverage.
+      env: file === TYPECHECK ? { ...env, NODE_V8_COVERAGE: undefined } : env,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const chunks = []
@@ -165,9 +175,8 @@ if (failed.length > 0) {
   for (const f of failed) console.log(`\n✖ ${f.file} (${f.why})\n${f.details.join('\n').trimEnd()}`)
 }
 const slowest = [...times].sort((a, b) => b[1] - a[1]).slice(0, 10)
-console.log(
-  `\nslowest files (wall time, with the others running alongside; ${UNITS}: ${unitFiles.length} files):`,
-)
+const grouped = times.has(UNITS) ? `; ${UNITS} is ${unitFiles.length} files in one process` : ''
+console.log(`\nslowest files (wall time, with the others running alongside${grouped}):`)
 for (const [file, seconds] of slowest) console.log(`${seconds.toFixed(1).padStart(7)} s  ${file}`)
 
 if (record && filters.length === 0) {
