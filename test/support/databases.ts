@@ -9,9 +9,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { Database } from '../../src/io/database.ts'
@@ -143,29 +144,55 @@ const PGLITE_VERSION = (
 const CACHE_DIR = join(tmpdir(), 'totesys-etl-test-databases')
 const savedData = new Map<string, Promise<Blob>>()
 
+/** A maker that has held its lock this long is taken for dead (making takes about a minute at load 25). */
+const STALE_LOCK_MS = 180_000
+
 /**
- * A saved PGlite data folder (a tar), made once per machine by `make` and kept in the temp folder; two
- * processes that miss it at once both make it, and the last rename wins (the same bytes either way).
+ * A saved PGlite data folder (a tar), made once per machine by `make` and kept in the temp folder. One
+ * process makes it under a lock file while the others wait for it: on two cores, three processes making
+ * the same folder at once would each take three times as long.
  */
 function savedPgliteData(file: string, make: () => Promise<Blob>): Promise<Blob> {
   let saved = savedData.get(file)
   if (!saved) {
-    const path = join(CACHE_DIR, file)
-    saved = readFile(path).then(
-      (bytes) => new Blob([bytes]),
-      async () => {
-        const blob = await make()
-        await mkdir(CACHE_DIR, { recursive: true })
-        const part = `${path}.${process.pid}.${randomBytes(3).toString('hex')}`
-        await writeFile(part, new Uint8Array(await blob.arrayBuffer()))
-        await rename(part, path)
-        return blob
-      },
-    )
+    saved = makeOnce(join(CACHE_DIR, file), make)
     saved.catch(() => savedData.delete(file))
     savedData.set(file, saved)
   }
   return saved
+}
+
+async function makeOnce(path: string, make: () => Promise<Blob>): Promise<Blob> {
+  const lock = `${path}.lock`
+  await mkdir(CACHE_DIR, { recursive: true })
+  for (;;) {
+    try {
+      return new Blob([await readFile(path)])
+    } catch {}
+    let held: FileHandle
+    try {
+      held = await open(lock, 'wx')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const since = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      )
+      if (since > STALE_LOCK_MS) await rm(lock, { force: true })
+      else await sleep(250)
+      continue
+    }
+    try {
+      const blob = await make()
+      const part = `${path}.${process.pid}.${randomBytes(3).toString('hex')}`
+      await writeFile(part, new Uint8Array(await blob.arrayBuffer()))
+      await rename(part, path)
+      return blob
+    } finally {
+      await held.close()
+      await rm(lock, { force: true })
+    }
+  }
 }
 
 async function dump(db: PgliteDatabase): Promise<Blob> {
