@@ -1,13 +1,29 @@
 #!/usr/bin/env node
-// Node 20's `--test` takes no globs: find the test files here and hand them over explicitly.
-// Usage: node scripts/run-tests.mjs [path-filter ...]
-import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+// Runs the test files, a few at a time, each in its own `node --test` process, and prints at the end the
+// totals, every failure again, and the ten slowest files with their wall times.
+// Usage: node scripts/run-tests.mjs [--record] [--typecheck] [path-filter ...]
+//   TEST_CONCURRENCY=n   files at once (default: 3 on two cores; most of a test's time is spent waiting on
+//                        PostgreSQL, a child process or the disk, so one more file than cores keeps them busy)
+//   --record             writes the measured times to test/support/test-times.json (a whole run only)
+//   --typecheck          also runs `tsc --noEmit -p .` alongside the files (npm test does), a failure of it
+//                        failing the run like a failing file
+// Files start longest first (after the times of test/support/test-times.json; a file not listed there
+// counts as slow), so the slowest file never starts last and leaves one core idle at the end.
+// The colocated unit tests of src/ (pure modules, milliseconds each) share one process: a process of its
+// own costs each of them a second or more of start-up (node, tsx) for tests that take less.
+// Spawned CLI commands run the built CLI (dist/): it is rebuilt here first when a src file is newer.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
+const root = join(import.meta.dirname, '..')
+const timesFile = join(root, 'test/support/test-times.json')
 const roots = ['src', 'test', 'infra']
 const skip = new Set(['node_modules', 'dist', '.data', 'cdk.out'])
-function find(dir, out) {
+
+function find(dir, out, suffix) {
   let entries
   try {
     entries = readdirSync(dir)
@@ -17,29 +33,159 @@ function find(dir, out) {
   for (const name of entries) {
     if (skip.has(name)) continue
     const path = join(dir, name)
-    if (statSync(path).isDirectory()) find(path, out)
-    else if (name.endsWith('.test.ts')) out.push(path)
+    if (statSync(path).isDirectory()) find(path, out, suffix)
+    else if (name.endsWith(suffix)) out.push(path)
   }
   return out
 }
-const filters = process.argv.slice(2)
+
+const args = process.argv.slice(2)
+const record = args.includes('--record')
+const typecheck = args.includes('--typecheck')
+const filters = args.filter((a) => a !== '--record' && a !== '--typecheck')
 const files = roots
-  .flatMap((r) => find(r, []))
+  .flatMap((r) => find(join(root, r), [], '.test.ts'))
+  .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort()
 if (files.length === 0) {
   console.error('no test files matched', filters)
   process.exit(1)
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --openssl-legacy-provider`.trim(),
+
+/** Rebuilds dist/ when a source file is newer than its build (the tests spawn bin/totesys-etl.mjs). */
+function staleSource() {
+  return find(join(root, 'src'), [], '.ts').find((src) => {
+    if (src.endsWith('.test.ts') || src.endsWith('.d.ts')) return false
+    const built = join(root, 'dist', relative(join(root, 'src'), src)).replace(/\.ts$/, '.js')
+    return !existsSync(built) || statSync(built).mtimeMs < statSync(src).mtimeMs
+  })
+}
+function buildIfStale() {
+  const stale = staleSource()
+  if (!stale) return
+  console.log(`building dist/ (${relative(root, stale)} is newer than its build)`)
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
     },
-  },
+  )
+  // tsc emits despite type errors (the type check reports them); only a build that did not happen stops the run.
+  if (tsc.status !== 0 && staleSource()) {
+    console.error('the build failed: the CLI the tests spawn would be out of date')
+    process.exit(1)
+  }
+}
+buildIfStale()
+
+let known = {}
+try {
+  known = JSON.parse(readFileSync(timesFile, 'utf8'))
+} catch {}
+const UNITS = 'src/**/*.test.ts'
+const unitFiles = files.filter((f) => f.startsWith('src/'))
+const TYPECHECK = 'tsc --noEmit -p .'
+const queue = [
+  ...files.filter((f) => !f.startsWith('src/')),
+  ...(unitFiles.length > 1 ? [UNITS] : unitFiles),
+  ...(typecheck ? [TYPECHECK] : []),
+]
+const expected = (f) => known[f] ?? Number.POSITIVE_INFINITY
+queue.sort((a, b) => expected(b) - expected(a) || a.localeCompare(b))
+const scratch = mkdtempSync(join(tmpdir(), 'run-tests-'))
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }))
+
+/** The arguments that run a queue entry: a file under `node --test`, or the unit tests imported by one entry. */
+function nodeArgs(entry) {
+  if (entry === TYPECHECK) return [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']
+  if (entry !== UNITS) return ['--import', 'tsx', '--test', '--test-reporter=spec', entry]
+  const main = join(scratch, 'units.mjs')
+  const urls = unitFiles.map((f) => pathToFileURL(join(root, f)).href)
+  writeFileSync(main, `for (const url of ${JSON.stringify(urls)}) await import(url)\n`)
+  return ['--import', 'tsx', '--test-reporter=spec', main]
+}
+
+const cores = availableParallelism()
+const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY) || (cores <= 2 ? cores + 1 : cores))
+const env = {
+  ...process.env,
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --openssl-legacy-provider`.trim(),
+}
+
+const totals = { tests: 0, suites: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 }
+const times = new Map()
+const failed = []
+const started = performance.now()
+
+/** One file in its own `node --test`; its output is printed whole when it ends, so files never interleave. */
+function runFile(file) {
+  return new Promise((resolve) => {
+    const t0 = performance.now()
+    const child = spawn(process.execPath, nodeArgs(file), {
+      cwd: root,
+      // The type check is no test: c8 need not record the compiler's coverage.
+      env: file === TYPECHECK ? { ...env, NODE_V8_COVERAGE: undefined } : env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const chunks = []
+    child.stdout.on('data', (c) => chunks.push(c))
+    child.stderr.on('data', (c) => chunks.push(c))
+    child.on('close', (code, signal) => {
+      const seconds = (performance.now() - t0) / 1000
+      times.set(file, seconds)
+      const lines = Buffer.concat(chunks).toString('utf8').split('\n')
+      const body = []
+      let counted = false
+      for (const line of lines) {
+        const m = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line)
+        if (m) {
+          totals[m[1]] += Number(m[2])
+          counted = true
+        } else if (!/^ℹ duration_ms /.test(line)) body.push(line)
+      }
+      const ok = code === 0
+      if (!ok) {
+        const at = body.findIndex((l) => l.startsWith('✖ failing tests:'))
+        failed.push({
+          file,
+          why: signal ? `killed by ${signal}` : `exit code ${code}`,
+          details: at >= 0 ? body.slice(at + 1) : body.slice(-40),
+        })
+        if (!counted) totals.fail += 1
+      }
+      process.stdout.write(
+        `${ok ? '✔' : '✖'} ${file} (${seconds.toFixed(1)} s)\n${body.join('\n').trimEnd()}\n\n`,
+      )
+      resolve()
+    })
+  })
+}
+
+async function worker() {
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) await runFile(file)
+}
+await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker))
+
+const wall = (performance.now() - started) / 1000
+for (const [k, v] of Object.entries(totals)) console.log(`ℹ ${k} ${v}`)
+console.log(
+  `ℹ files ${files.length} in ${times.size} processes, ${concurrency} at once, wall ${wall.toFixed(1)} s`,
 )
-process.exit(result.status ?? 1)
+if (failed.length > 0) {
+  console.log('\n✖ failing files:')
+  for (const f of failed) console.log(`\n✖ ${f.file} (${f.why})\n${f.details.join('\n').trimEnd()}`)
+}
+const slowest = [...times].sort((a, b) => b[1] - a[1]).slice(0, 10)
+const grouped = times.has(UNITS) ? `; ${UNITS} is ${unitFiles.length} files in one process` : ''
+console.log(`\nslowest files (wall time, with the others running alongside${grouped}):`)
+for (const [file, seconds] of slowest) console.log(`${seconds.toFixed(1).padStart(7)} s  ${file}`)
+
+if (record && filters.length === 0) {
+  const rounded = Object.fromEntries([...times].sort().map(([f, s]) => [f, Math.round(s * 10) / 10]))
+  writeFileSync(timesFile, `${JSON.stringify(rounded, null, 2)}\n`)
+  console.log(`\nrecorded the times in ${relative(root, timesFile)}`)
+}
+process.exit(failed.length > 0 ? 1 : 0)

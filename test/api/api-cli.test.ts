@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { CLI } from '../support/cli.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const main = CLI
 
 describe('totesys-etl api', () => {
   it('serves the app on --port until stopped', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'api', '--port', '0'], {
+    const child = spawn(process.execPath, [main, 'api', '--port', '0'], {
       env: { ...process.env, WAREHOUSE_DB_URL: 'pglite:memory' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -5,9 +5,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { CLI } from '../support/cli.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const main = CLI
 
 describe('totesys-etl datasets', () => {
   let dir: string
@@ -42,7 +42,7 @@ describe('totesys-etl datasets', () => {
       ]),
     }
     const cli = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+      spawnSync(process.execPath, [main, ...args], {
         encoding: 'utf8',
         env,
         timeout: 90_000,
@@ -57,7 +57,7 @@ describe('totesys-etl datasets', () => {
     assert.equal(held.status, 0, held.stderr)
     assert.match(held.stdout, /rates batch 0000000001 file broken\.json: 0 held: the file is not JSON/)
     assert.match(held.stdout, /rates batch 0000000001 records rates\.jsonl: 1 held: code: required/)
-    const none = spawnSync(process.execPath, ['--import', 'tsx', main, 'datasets', 'run'], {
+    const none = spawnSync(process.execPath, [main, 'datasets', 'run'], {
       encoding: 'utf8',
       env: { ...env, DATASETS: '' },
     })

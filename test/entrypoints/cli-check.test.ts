@@ -9,7 +9,6 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { CheckReport } from '../../src/check/plan-check.ts'
 import { runCheck } from '../../src/check/run-check.ts'
 import { loadConfig, type Settings } from '../../src/config.ts'
@@ -17,11 +16,11 @@ import { makeDeps } from '../../src/entrypoints/make-deps.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { silentLog } from '../../src/log.ts'
 import { runSeed } from '../../src/source/run-seed.ts'
+import { CLI } from '../support/cli.ts'
 import { createServerDatabase, serverReachable, type TestDatabase } from '../support/databases.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
 // Absolute: the CLI runs in another working directory (where a .env would be read).
-const tsx = import.meta.resolve('tsx')
+const main = CLI
 
 async function check(settings: Settings): Promise<CheckReport> {
   const deps = makeDeps(loadConfig(settings), silentLog)
@@ -118,7 +117,7 @@ describe('check', () => {
       WAREHOUSE_DB_URL: 'postgres://etl@127.0.0.1:1/warehouse',
       ...stores(),
     }
-    const json = spawnSync(process.execPath, ['--import', tsx, main, 'check', '--json', '--timeout', '20s'], {
+    const json = spawnSync(process.execPath, [main, 'check', '--json', '--timeout', '20s'], {
       encoding: 'utf8',
       env,
       cwd: dir,
@@ -145,7 +144,7 @@ describe('check', () => {
       /check failed for source \(TOTESYS_DB_URL\), warehouse \(WAREHOUSE_DB_URL\)/,
     )
 
-    const text = spawnSync(process.execPath, ['--import', tsx, main, 'check'], {
+    const text = spawnSync(process.execPath, [main, 'check'], {
       encoding: 'utf8',
       env: { ...env, LOG_FORMAT: 'text', NO_COLOR: '1' },
       cwd: dir,

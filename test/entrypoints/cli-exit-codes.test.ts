@@ -13,24 +13,20 @@ import { fileURLToPath } from 'node:url'
 import { PgliteDatabase } from '../../src/io/pglite-database.ts'
 import { silentLog } from '../../src/log.ts'
 import { runSeed } from '../../src/source/run-seed.ts'
+import { CLI } from '../support/cli.ts'
 import { createServerDatabase, serverReachable, type TestDatabase } from '../support/databases.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
-const tsx = import.meta.resolve('tsx')
+const main = CLI
 const recordImports = fileURLToPath(new URL('../support/record-imports.mjs', import.meta.url))
 
 let dir: string
 function cli(args: string[], env: Record<string, string> = {}, imports: string[] = []) {
-  const out = spawnSync(
-    process.execPath,
-    ['--import', tsx, ...imports.flatMap((i) => ['--import', i]), main, ...args],
-    {
-      encoding: 'utf8',
-      cwd: dir,
-      env: { ...process.env, DATA_DIR: join(dir, '.data'), ...env },
-      timeout: 180_000,
-    },
-  )
+  const out = spawnSync(process.execPath, [...imports.flatMap((i) => ['--import', i]), main, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, DATA_DIR: join(dir, '.data'), ...env },
+    timeout: 180_000,
+  })
   return { status: out.status, stdout: out.stdout, stderr: out.stderr, all: out.stdout + out.stderr }
 }
 /** The stderr lines that report a failure: exactly one is the rule. */

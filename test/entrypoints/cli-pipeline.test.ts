@@ -8,15 +8,15 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { CLI } from '../support/cli.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const main = CLI
 
 describe('the CLI end to end on embedded defaults', () => {
   let dataDir: string
   const env = () => ({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'WARN' })
   const cli = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    spawnSync(process.execPath, [main, ...args], {
       encoding: 'utf8',
       env: env(),
       timeout: 120_000,
@@ -30,14 +30,10 @@ describe('the CLI end to end on embedded defaults', () => {
   })
 
   it('start seeds, simulates and loads until Ctrl-C, and stops cleanly', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', main, 'start', '--every', '1s', '--port', '0'],
-      {
-        env: env(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
+    const child = spawn(process.execPath, [main, 'start', '--every', '1s', '--port', '0'], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()

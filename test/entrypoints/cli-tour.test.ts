@@ -11,13 +11,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { openDatabase } from '../../src/io/open-database.ts'
+import { CLI } from '../support/cli.ts'
 import { SERVER_ADMIN_URL, serverReachable } from '../support/databases.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
-const tsx = import.meta.resolve('tsx')
+const main = CLI
 const README_SOURCE = 'postgres://postgres@127.0.0.1:5432/totesys'
 const README_WAREHOUSE = 'postgres://postgres@127.0.0.1:5432/warehouse'
 
@@ -106,7 +105,7 @@ describe('the README tour, as written', () => {
       line = line.replaceAll(README_SOURCE, source).replaceAll(README_WAREHOUSE, warehouse)
       for (const part of line.split('&&').map((p) => p.trim())) {
         const args = part.startsWith('npx totesys-etl')
-          ? [process.execPath, '--import', tsx, main, ...part.split(/\s+/).slice(2)]
+          ? [process.execPath, main, ...part.split(/\s+/).slice(2)]
           : ['sh', '-c', part]
         const run = spawnSync(args[0] ?? '', args.slice(1), {
           cwd: dir,

@@ -5,11 +5,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { CLI } from '../support/cli.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const main = CLI
 const cli = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+  spawnSync(process.execPath, [main, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     timeout: 60_000,

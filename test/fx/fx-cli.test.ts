@@ -5,12 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
+import { CLI } from '../support/cli.ts'
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
 import { type FxTestServer, startFxServer } from './fx-test-server.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const main = CLI
 
 describe('totesys-etl fx', () => {
   let warehouse: TestDatabase | undefined
@@ -22,7 +22,7 @@ describe('totesys-etl fx', () => {
       import('node:child_process').then(({ execFile }) => {
         execFile(
           process.execPath,
-          ['--import', 'tsx', main, ...args],
+          [main, ...args],
           {
             env: {
               ...process.env,
@@ -56,7 +56,7 @@ describe('totesys-etl fx', () => {
   })
 
   it('lists api, fx and datasets in --help', () => {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', main, '--help'], { encoding: 'utf8' })
+    const out = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' })
     assert.match(out.stdout, /api \[options\]/)
     assert.match(out.stdout, /fx/)
     assert.match(out.stdout, /datasets/)

@@ -5,23 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { FolderStore } from '../../src/io/folder-store.ts'
+import { CLI } from '../support/cli.ts'
 import { writeSequence } from './load-fixtures.ts'
 
-const MAIN = new URL('../../src/entrypoints/cli/main.ts', import.meta.url).pathname
+const MAIN = CLI
 
 function cli(dir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      '--data-dir',
-      dir,
-      '--warehouse-db-url',
-      `pglite:${join(dir, 'warehouse')}`,
-      ...args,
-    ],
+    [MAIN, '--data-dir', dir, '--warehouse-db-url', `pglite:${join(dir, 'warehouse')}`, ...args],
     { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'ERROR' } },
   )
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }

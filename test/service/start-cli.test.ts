@@ -9,15 +9,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { SOURCE_TABLES } from '../../src/core/catalogue.ts'
 import type { Database } from '../../src/io/database.ts'
 import { hasSourceSchema } from '../../src/source/source-schema.ts'
+import { CLI } from '../support/cli.ts'
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
 import { createSnapshotSource } from '../support/source-fixture.ts'
 import { until } from './until.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const main = CLI
 /** Seeding and the first load take minutes on a busy 2-core machine: a bound, not a timing. */
 const BOUND = 300_000
 
@@ -39,7 +39,7 @@ interface Started {
 }
 
 function start(args: string[], env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [main, 'start', '--port', '0', ...args], {
     env: { ...process.env, LOG_LEVEL: 'INFO', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

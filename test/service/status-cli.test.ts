@@ -10,17 +10,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { StatusReport } from '../../src/service/run-status.ts'
+import { CLI } from '../support/cli.ts'
 import { SERVER_ADMIN_URL, serverReachable } from '../support/databases.ts'
 
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const main = CLI
 const UNREACHABLE = 'postgres://etl:hunter2-secret@127.0.0.1:1/warehouse'
 
 describe('status and history on unreachable systems', () => {
   let dir: string
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    spawnSync(process.execPath, [main, ...args], {
       encoding: 'utf8',
       env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'WARN', ...env },
       timeout: 120_000,

@@ -5,15 +5,30 @@ import { join } from 'node:path'
 import { FolderStore } from '../../src/io/folder-store.ts'
 import { runLoadSnapshot } from '../../src/source/load-snapshot.ts'
 import { runCreateSourceSchema } from '../../src/source/source-schema.ts'
-import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.ts'
+import {
+  createTestDatabase,
+  type DatabaseKind,
+  type DatabaseTemplate,
+  hashOfFiles,
+  type TestDatabase,
+} from './databases.ts'
+
+/**
+ * The source schema with the real snapshot, made once (per content of sql/, data/ and src/) and copied:
+ * test/source/load-snapshot.test.ts runs the load itself on fresh databases.
+ */
+export const SNAPSHOT_SOURCE: DatabaseTemplate = {
+  name: 'snapshot',
+  key: hashOfFiles('sql', 'data', 'src'),
+  async fill(db) {
+    await runCreateSourceSchema(db)
+    await runLoadSnapshot(db)
+  },
+}
 
 /** The snapshot in a new database of the given kind; undefined when that kind is unavailable. */
-export async function createSnapshotSource(kind: DatabaseKind): Promise<TestDatabase | undefined> {
-  const test = await createTestDatabase(kind)
-  if (!test) return undefined
-  await runCreateSourceSchema(test.db)
-  await runLoadSnapshot(test.db)
-  return test
+export function createSnapshotSource(kind: DatabaseKind): Promise<TestDatabase | undefined> {
+  return createTestDatabase(kind, SNAPSHOT_SOURCE)
 }
 
 /** A new empty folder store in a temporary directory. */

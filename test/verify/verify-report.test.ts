@@ -8,18 +8,18 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { PgDatabase } from '../../src/io/pg-database.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { memoryLog } from '../../src/log.ts'
 import { type PipelineDeps, runPipelineOnce } from '../../src/service/pipeline.ts'
 import { runVerify, type VerifyDeps } from '../../src/verify/run-verify.ts'
 import { toVerifyText } from '../../src/verify/to-verify-text.ts'
+import { CLI } from '../support/cli.ts'
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
 import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
 
 const LAG_MS = 120_000
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
+const main = CLI
 
 for (const kind of DATABASE_KINDS) {
   describe(`verify explains itself on ${kind} PostgreSQL`, () => {
@@ -42,8 +42,6 @@ for (const kind of DATABASE_KINDS) {
       spawnSync(
         process.execPath,
         [
-          '--import',
-          'tsx',
           main,
           ...args,
           '--ingestion-store',
