@@ -7,25 +7,21 @@ import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
 import { DataError } from '../core/errors.ts'
 import {
   INGESTION_FORMAT,
+  INGESTION_MANIFEST,
   type IngestionManifest,
   type IngestionTableEntry,
-  parseIngestionManifest,
   type TableCursor,
-  toIngestionManifestJson,
-} from '../core/ingestion-manifest.ts'
+} from '../core/manifests/ingestion.ts'
 import { INITIAL_CURSOR } from './plan-cursor.ts'
 
 /** Why a manifest's text does not parse back, in one line (the codec's first complaint), or null. */
 export function toManifestProblem(manifest: IngestionManifest): string | null {
-  try {
-    parseIngestionManifest(toIngestionManifestJson(manifest))
-    return null
-  } catch (error) {
-    const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues
-    const first = issues?.[0]
-    if (first) return `${first.path.map(String).join('.')}: ${first.message}`
-    return error instanceof Error ? error.message : String(error)
-  }
+  // The codec's own schema on the stored form: the complaint without the reader's repair advice.
+  const stored: unknown = JSON.parse(INGESTION_MANIFEST.serialise(manifest))
+  const result = INGESTION_MANIFEST.schema.safeParse(stored)
+  if (result.success) return null
+  const first = result.error.issues[0]
+  return first ? `${first.path.map(String).join('.')}: ${first.message}` : 'it does not fit its format'
 }
 
 /** Throws a DataError naming the table and the field when its entry or next cursor would not parse. */

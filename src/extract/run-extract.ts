@@ -113,8 +113,9 @@ async function runReadAt(ingestion: ObjectStore, input: ExtractInput): Promise<s
 export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promise<ExtractResult> {
   const started = performance.now()
   const signal = input.alwaysRead ? undefined : await runReadChangeSignal(deps.source)
-  if (signal) {
-    const decision = planIdleSkip(idleMarks.get(deps.source), signal, await runReadAt(deps.ingestion, input))
+  const readAt = signal ? await runReadAt(deps.ingestion, input) : undefined
+  if (signal && readAt !== undefined) {
+    const decision = planIdleSkip(idleMarks.get(deps.source), signal, readAt)
     if (decision.skip) {
       const ms = Math.round(performance.now() - started)
       deps.log.debug('extract skipped: nothing committed on the source since the last read', {
@@ -144,7 +145,10 @@ export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promis
   // unchanged): until a transaction finishes on the source, a read at these cursors finds nothing.
   const complete = last.outcome !== 'lost-race' && !last.more && failed.size === 0
   if (signal && complete) {
-    idleMarks.set(deps.source, { signal, readAt: await runReadAt(deps.ingestion, input) })
+    // Nothing committed by this run: the cursors read at are the ones found before it (not listed again).
+    const after =
+      batches.length === 0 && readAt !== undefined ? readAt : await runReadAt(deps.ingestion, input)
+    idleMarks.set(deps.source, { signal, readAt: after })
   }
   return {
     batchId: batches.at(-1) ?? null,
