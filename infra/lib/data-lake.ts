@@ -9,6 +9,7 @@ import * as glue from 'aws-cdk-lib/aws-glue'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs'
 import { WAREHOUSE_TABLES } from '../../src/core/warehouse-catalogue.ts'
+import { STATUS_PREFIX, STATUS_RETENTION_DAYS } from '../../src/service/status-store.ts'
 import { GLUE_PARTITION_KEYS, toGlueColumns, toGlueDatabaseName } from './glue-columns.ts'
 
 export interface DataLakeProps {
@@ -76,7 +77,14 @@ export class DataLake extends Construct {
       versioned: true,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'processed/',
-      lifecycleRules: dataRules([]),
+      lifecycleRules: dataRules([
+        // The status store's events (the CLI prunes them as it writes; the functions may not delete).
+        {
+          id: 'expire-status-events',
+          prefix: STATUS_PREFIX,
+          expiration: Duration.days(STATUS_RETENTION_DAYS + 1),
+        },
+      ]),
     })
 
     // Object events to EventBridge, set natively (eventBridgeEnabled would add a custom-resource Lambda).

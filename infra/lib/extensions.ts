@@ -20,7 +20,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
 import { EXTENSION_METRICS, METRIC_NAMESPACE, METRIC_SERVICE } from '../../src/core/metric-names.ts'
-import { grantObjectAccess } from './lake-access.ts'
+import { grantObjectAccess, grantStatusWrite } from './lake-access.ts'
 import type { Monitoring } from './monitoring.ts'
 import { everyMinutes } from './pipeline.ts'
 import { SerialTrigger } from './serial-trigger.ts'
@@ -108,6 +108,7 @@ export class Extensions extends Construct {
       const own = [`${prefix}*`]
       for (const bucket of [ingestion, processed])
         grantObjectAccess(f.role, bucket, { read: own, write: own, delete: own })
+      grantStatusWrite(f.role, processed)
     }
     const hasSource = new CfnCondition(this, 'HasDatasetsSource', {
       expression: Fn.conditionNot(Fn.conditionEquals(parameters.datasetsSourceBucket.valueAsString, '')),

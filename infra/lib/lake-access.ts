@@ -7,6 +7,7 @@
 import { Stack, Validations } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
+import { STATUS_PREFIX } from '../../src/service/status-store.ts'
 
 /** Key patterns (`_manifests/*`, `sales_order/*`) a function may read, write or delete in one bucket. */
 export interface ObjectAccess {
@@ -48,6 +49,39 @@ export function grantObjectAccess(role: iam.Role, bucket: s3.IBucket, access: Ob
     }
   }
 }
+
+/**
+ * Lets a function leave its trace in the status store (`_status/` in the processed bucket): put only;
+ * the bucket's lifecycle rule expires the events, so no function may delete them. One policy per
+ * bucket, attached to every writer: a statement in each role's own policy would push the transform's
+ * past IAM's inline size (CDK then splits it into an overflow managed policy).
+ */
+export function grantStatusWrite(role: iam.Role, processed: s3.IBucket): void {
+  const id = 'StatusWriters'
+  const existing = processed.node.tryFindChild(id) as iam.Policy | undefined
+  const policy =
+    existing ??
+    new iam.Policy(processed, id, {
+      statements: [
+        new iam.PolicyStatement({
+          actions: [...OBJECT_ACTIONS.write],
+          resources: [processed.arnForObjects(STATUS_OBJECTS)],
+        }),
+      ],
+    })
+  if (!existing) {
+    const logicalId = Stack.of(processed).getLogicalId(processed.node.defaultChild as s3.CfnBucket)
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${STATUS_OBJECTS}]`,
+      reason:
+        'Status events get keys made at run time (_status/<group>/<day>/<time>-<seq>.json): writers are granted the _status/ prefix, put only.',
+    })
+  }
+  policy.attachToRole(role)
+}
+
+/** The status store's objects in the processed bucket. */
+export const STATUS_OBJECTS = `${STATUS_PREFIX}*`
 
 /** `<name>/*` for each name: the data files of those tables. */
 export function tablePrefixes(tables: readonly string[]): string[] {

@@ -14,7 +14,7 @@ import { Construct } from 'constructs'
 import { MANIFEST_PREFIX } from '../../src/core/batch-id.ts'
 import { SOURCE_TABLES } from '../../src/core/catalogue.ts'
 import { WAREHOUSE_TABLES } from '../../src/core/warehouse-catalogue.ts'
-import { grantObjectAccess, tablePrefixes } from './lake-access.ts'
+import { grantObjectAccess, grantStatusWrite, tablePrefixes } from './lake-access.ts'
 import { StageFunction } from './stage-function.ts'
 
 export interface MaintenanceProps {
@@ -52,6 +52,7 @@ export class Maintenance extends Construct {
     ] as const) {
       grantObjectAccess(this.sweep.role, bucket, { read: [manifests], delete: tablePrefixes(tables) })
     }
+    grantStatusWrite(this.sweep.role, processed)
     new events.Rule(this, 'SweepWeekly', {
       description: 'Wakes the sweep of orphan data files every Sunday at 03:00 UTC',
       schedule: events.Schedule.expression('cron(0 3 ? * SUN *)'),

@@ -19,7 +19,7 @@ import { Construct } from 'constructs'
 import { MANIFEST_PREFIX } from '../../src/core/batch-id.ts'
 import { SOURCE_TABLES } from '../../src/core/catalogue.ts'
 import { WAREHOUSE_TABLES } from '../../src/core/warehouse-catalogue.ts'
-import { grantObjectAccess, tablePrefixes } from './lake-access.ts'
+import { grantObjectAccess, grantStatusWrite, tablePrefixes } from './lake-access.ts'
 import { SerialTrigger } from './serial-trigger.ts'
 import type { StackParameters } from './stack-parameters.ts'
 import { type FunctionNetwork, StageFunction, type StageName } from './stage-function.ts'
@@ -132,6 +132,7 @@ export class Pipeline extends Construct {
     grantObjectAccess(load.role, processed, { read: [MANIFESTS, ...warehouseFiles] })
     // Freshness reads the next ingestion manifest.
     grantObjectAccess(load.role, ingestion, { read: [MANIFESTS] })
+    for (const f of [extract, transform, load]) grantStatusWrite(f.role, processed)
     secret('TotesysDbSecretArn').grantRead(extract.fn)
     secret('WarehouseDbSecretArn').grantRead(load.fn)
 

@@ -21,6 +21,7 @@ import { AwsSolutionsChecks } from 'cdk-nag'
 import fc from 'fast-check'
 import { EXTENSION_METRICS, METRIC_NAMES, METRIC_NAMESPACE } from '../../src/core/metric-names.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES } from '../../src/core/warehouse-catalogue.ts'
+import { STATUS_RETENTION_DAYS } from '../../src/service/status-store.ts'
 import { createTestDatabase } from '../../test/support/databases.ts'
 import { EtlStack, type EtlStackProps } from '../lib/etl-stack.ts'
 import { toGlueDatabaseName, toGlueType } from '../lib/glue-columns.ts'
@@ -505,6 +506,28 @@ describe('EtlStack', () => {
           assert.ok(!can(s, key, 's3:DeleteObject', `${proc}/fact_sales_order/x`))
         }
       }
+    })
+
+    it('lets every stage function write its status events, and none delete them; a lifecycle rule expires them', () => {
+      for (const s of all) {
+        const event = `${processedArn(s)}/_status/events/2026-11-30/1764460800000-0001-abcd.json`
+        for (const key of ['extract', 'transform', 'load', 'fx', 'datasets', 'sweep'] as const) {
+          assert.ok(can(s, key, 's3:PutObject', event), `${key} cannot write the status store`)
+          assert.ok(!can(s, key, 's3:DeleteObject', event), `${key} may delete status events`)
+          assert.ok(!can(s, key, 's3:PutObject', `${ingestionArn(s)}/_status/x.json`))
+        }
+        assert.ok(!can(s, 'api', 's3:PutObject', event), 'the API writes the status store')
+      }
+      const processed =
+        main.model.resources[
+          main.stack.getLogicalId(main.stack.lake.processed.node.defaultChild as s3.CfnBucket)
+        ]!
+      const rules = (processed.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] })
+        .Rules
+      assert.deepEqual(
+        rules.filter((r) => r.Prefix === '_status/').map((r) => [r.Id, r.ExpirationInDays, r.Status]),
+        [['expire-status-events', STATUS_RETENTION_DAYS + 1, 'Enabled']],
+      )
     })
 
     it('runs every function on Graviton (arm64) by default, DuckDB ones on x86_64 when the context asks', () => {

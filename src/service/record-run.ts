@@ -37,6 +37,11 @@ export interface RecordOptions {
   readonly now?: () => number
   /** The exit code the command set without throwing (verify's 1 on differences); process.exitCode by default. */
   readonly exitCode?: () => number | undefined
+  /**
+   * Whether to delete the days past retention as it writes (default true). The Lambdas say false: they
+   * may not delete status objects; a lifecycle rule on the bucket expires them instead.
+   */
+  readonly prune?: boolean
 }
 
 /** Runs a command's body with the status store's log, and records how it ended. */
@@ -48,6 +53,16 @@ export async function runRecorded<D extends { readonly log: Log; readonly proces
 ): Promise<T> {
   const path = toCommandPath(command)
   if (READ_ONLY_COMMANDS.has(path)) return fn(deps)
+  return runRecordedAs(deps, path, fn, options)
+}
+
+/** Runs `fn` with the status store's log and records its outcome under the command name `path`. */
+export async function runRecordedAs<D extends { readonly log: Log; readonly processed: ObjectStore }, T>(
+  deps: D,
+  path: string,
+  fn: (deps: D) => Promise<T>,
+  options: RecordOptions = {},
+): Promise<T> {
   const now = options.now ?? Date.now
   const exitCode = options.exitCode ?? (() => Number(process.exitCode ?? 0) || undefined)
   const writer = statusWriter(deps.processed, deps.log)
@@ -74,7 +89,7 @@ export async function runRecorded<D extends { readonly log: Log; readonly proces
     throw error
   } finally {
     // Retention rides along with the writes, so a store written every day is pruned every day.
-    void runPruneStatus(deps.processed, now()).catch(() => 0)
+    if (options.prune !== false) void runPruneStatus(deps.processed, now()).catch(() => 0)
     await writer.flush()
   }
 }

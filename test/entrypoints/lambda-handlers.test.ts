@@ -23,6 +23,7 @@ import { S3Store } from '../../src/io/s3-store.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { runLoad } from '../../src/load/run-load.ts'
 import { memoryLog } from '../../src/log.ts'
+import { runReadStatusEvents, STATUS_PREFIX } from '../../src/service/status-store.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
 import { readWarehouseState } from '../load/warehouse-state.ts'
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
@@ -187,6 +188,23 @@ describe('Lambda handlers', () => {
         assert.deepEqual(
           metrics.emitted.map((m) => m[METRIC_NAMES.freshnessLagSeconds]).filter((v) => v !== undefined),
           [0, 90, 0],
+        )
+        // Each invocation left its trace in the status store, as a CLI command does.
+        const processed = new S3Store({ bucket: processedBucket, prefix: '', endpoint: s3.endpoint })
+        const events = await runReadStatusEvents(processed, await processed.list(STATUS_PREFIX))
+        const runs = events.filter((e) => e.kind === 'run').map((e) => [e.command, e.outcome])
+        assert.deepEqual(
+          runs.filter(([c]) => c === 'lambda extract'),
+          [
+            ['lambda extract', 'ok'],
+            ['lambda extract', 'ok'],
+          ],
+        )
+        assert.equal(runs.filter(([c, o]) => c === 'lambda transform' && o === 'ok').length, 2)
+        assert.equal(runs.filter(([c, o]) => c === 'lambda load' && o === 'ok').length, 3)
+        assert.deepEqual(
+          events.filter((e) => e.kind === 'batch' && e.stage === 'extract').map((e) => e.batchId),
+          ['0000000001', '0000000002'],
         )
         const logged = JSON.stringify(log.entries)
         for (const url of [source.url, warehouse.url].filter((u) => u.startsWith('postgres://'))) {

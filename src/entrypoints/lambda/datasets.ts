@@ -12,6 +12,7 @@ import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics, toDatasetsMetrics } from './lambda-metrics.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { recordInvocation } from './record-invocation.ts'
 import { traced } from './tracing.ts'
 
 const onlyOne = z.object({ only: z.string().min(1) }).strict()
@@ -21,14 +22,16 @@ export function makeDatasetsHandler(getDeps: () => Promise<Deps>, emit?: EmitMet
   return async (event: unknown): Promise<DatasetOutcome[]> => {
     const only = onlyOne.safeParse(event)
     if (!only.success) parseStageEvent(event)
-    const outcomes = await runDatasetsStage(await getDeps(), only.success ? only.data.only : undefined)
-    emit?.(toDatasetsMetrics(outcomes))
-    const failed = outcomes.filter((o) => o.error)
-    if (failed.length > 0)
-      throw new EtlError(`datasets failed: ${failed.map((o) => `${o.dataset} (${o.error})`).join('; ')}`, {
-        stage: 'datasets',
-      })
-    return outcomes
+    return recordInvocation(await getDeps(), 'datasets', async (deps) => {
+      const outcomes = await runDatasetsStage(deps, only.success ? only.data.only : undefined)
+      emit?.(toDatasetsMetrics(outcomes))
+      const failed = outcomes.filter((o) => o.error)
+      if (failed.length > 0)
+        throw new EtlError(`datasets failed: ${failed.map((o) => `${o.dataset} (${o.error})`).join('; ')}`, {
+          stage: 'datasets',
+        })
+      return outcomes
+    })
   }
 }
 

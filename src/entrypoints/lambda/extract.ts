@@ -11,18 +11,20 @@ import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics, toExtractMetrics } from './lambda-metrics.ts'
 import { logWake, parseStageEvent } from './parse-event.ts'
+import { recordInvocation } from './record-invocation.ts'
 import { traced } from './tracing.ts'
 
 /** A handler over the given dependencies (tests build their own). */
 export function makeExtractHandler(getDeps: () => Promise<Deps>, emit: EmitMetrics) {
   return async (event: unknown, context?: { getRemainingTimeInMillis(): number }): Promise<ExtractResult> => {
     const woke = parseStageEvent(event)
-    const deps = await getDeps()
-    logWake(deps.log, 'extract', woke)
     const budget = context ? { untilMs: Date.now() + context.getRemainingTimeInMillis() / 2 } : {}
-    const result = await runExtractStage(toPipelineDeps(deps), budget)
-    emit(toExtractMetrics(result))
-    return result
+    return recordInvocation(await getDeps(), 'extract', async (deps) => {
+      logWake(deps.log, 'extract', woke)
+      const result = await runExtractStage(toPipelineDeps(deps), budget)
+      emit(toExtractMetrics(result))
+      return result
+    })
   }
 }
 

@@ -11,6 +11,7 @@ import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics, toFxMetrics } from './lambda-metrics.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { recordInvocation } from './record-invocation.ts'
 import { traced } from './tracing.ts'
 
 const backfill = z.object({ from: z.string(), to: z.string() }).strict()
@@ -23,9 +24,11 @@ export function makeFxHandler(
   return async (event: unknown): Promise<FxResult> => {
     const range = backfill.safeParse(event)
     if (!range.success) parseStageEvent(event) // anything but a schedule, {} or a range is refused
-    const result = await runFxStage(await getDeps(), range.success ? range.data : undefined, options)
-    options.emit?.(toFxMetrics(result))
-    return result
+    return recordInvocation(await getDeps(), 'fx', async (deps) => {
+      const result = await runFxStage(deps, range.success ? range.data : undefined, options)
+      options.emit?.(toFxMetrics(result))
+      return result
+    })
   }
 }
 

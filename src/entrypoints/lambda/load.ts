@@ -13,6 +13,7 @@ import { lambdaDeps, onceUntilFailure } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics, toLoadMetrics } from './lambda-metrics.ts'
 import { runMeasureFreshness } from './measure-freshness.ts'
 import { logWake, parseStageEvent } from './parse-event.ts'
+import { recordInvocation } from './record-invocation.ts'
 import { traced } from './tracing.ts'
 
 export interface LoadHandlerResult extends LoadResult {
@@ -24,19 +25,20 @@ export function makeLoadHandler(getDeps: () => Promise<Deps>, emit: EmitMetrics,
   const init = onceUntilFailure(runInitStage)
   return async (event: unknown): Promise<LoadHandlerResult> => {
     const woke = parseStageEvent(event)
-    const deps = await getDeps()
-    logWake(deps.log, 'load', woke)
-    const pipeline = toPipelineDeps(deps)
-    await init(pipeline)
-    const result = await runLoadStage(pipeline)
-    const warehouse = await deps.warehouse()
-    const { lagSeconds, oldestUnloaded } = await runMeasureFreshness(
-      { warehouse, ingestion: deps.ingestion },
-      now(),
-    )
-    deps.log.info('warehouse freshness', { stage: 'load', lagSeconds, oldestUnloaded })
-    emit(toLoadMetrics(result, lagSeconds))
-    return { ...result, freshnessLagSeconds: lagSeconds }
+    return recordInvocation(await getDeps(), 'load', async (deps) => {
+      logWake(deps.log, 'load', woke)
+      const pipeline = toPipelineDeps(deps)
+      await init(pipeline)
+      const result = await runLoadStage(pipeline)
+      const warehouse = await deps.warehouse()
+      const { lagSeconds, oldestUnloaded } = await runMeasureFreshness(
+        { warehouse, ingestion: deps.ingestion },
+        now(),
+      )
+      deps.log.info('warehouse freshness', { stage: 'load', lagSeconds, oldestUnloaded })
+      emit(toLoadMetrics(result, lagSeconds))
+      return { ...result, freshnessLagSeconds: lagSeconds }
+    })
   }
 }
 

@@ -9,6 +9,7 @@ import { runSweep, type SweepResult } from '../../maintenance/run-sweep.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { parseStageEvent } from './parse-event.ts'
+import { recordInvocation } from './record-invocation.ts'
 import { traced } from './tracing.ts'
 
 const dryRunEvent = z.object({ dryRun: z.boolean() }).strict()
@@ -18,8 +19,9 @@ export function makeSweepHandler(getDeps: () => Promise<Deps>) {
   return async (event: unknown): Promise<SweepResult> => {
     const asked = dryRunEvent.safeParse(event)
     if (!asked.success) parseStageEvent(event) // anything but a schedule, {} or { dryRun } is refused
-    const deps = await getDeps()
-    return runSweep(deps, { dryRun: asked.success && asked.data.dryRun })
+    return recordInvocation(await getDeps(), 'sweep', (deps) =>
+      runSweep(deps, { dryRun: asked.success && asked.data.dryRun }),
+    )
   }
 }
 

@@ -10,17 +10,19 @@ import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics, toTransformMetrics } from './lambda-metrics.ts'
 import { logWake, parseStageEvent } from './parse-event.ts'
+import { recordInvocation } from './record-invocation.ts'
 import { traced } from './tracing.ts'
 
 /** A handler over the given dependencies (tests build their own). */
 export function makeTransformHandler(getDeps: () => Promise<Deps>, emit: EmitMetrics) {
   return async (event: unknown): Promise<TransformResult> => {
     const woke = parseStageEvent(event)
-    const deps = await getDeps()
-    logWake(deps.log, 'transform', woke)
-    const result = await runTransformStage(toPipelineDeps(deps))
-    emit(toTransformMetrics(result))
-    return result
+    return recordInvocation(await getDeps(), 'transform', async (deps) => {
+      logWake(deps.log, 'transform', woke)
+      const result = await runTransformStage(toPipelineDeps(deps))
+      emit(toTransformMetrics(result))
+      return result
+    })
   }
 }
 
