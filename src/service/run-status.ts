@@ -7,8 +7,8 @@
  */
 import type { PurchaseFactTable } from '../config.ts'
 import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
-import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
 import { parseIngestionManifest } from '../core/ingestion-manifest.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { Database } from '../io/database.ts'

@@ -15,14 +15,14 @@ import { LOAD_FAULT_POINTS } from '../../src/load/load-target.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { runLoad } from '../../src/load/run-load.ts'
 import { runResetWarehouse } from '../../src/load/run-reset-warehouse.ts'
+import { memoryLog } from '../../src/log.ts'
 import {
   runReadDateCoverage,
   runReadKeyCounts,
   toDateCoverageProblems,
   toFactVersionDifferences,
   toTableDifferences,
-} from '../../src/load/verify-warehouse.ts'
-import { memoryLog } from '../../src/log.ts'
+} from '../../src/verify/verify-warehouse.ts'
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
 import {
   aDimStaff,

@@ -13,7 +13,6 @@ import {
   toBatchId,
   toPartitionedKey,
 } from '../../src/core/batch-id.ts'
-import { SOURCE_TABLES, type SourceColumn, type SourceTable, sourceTable } from '../../src/core/catalogue.ts'
 import {
   INGESTION_FORMAT,
   type IngestionManifest,
@@ -22,6 +21,12 @@ import {
   type TableCursor,
   toIngestionManifestJson,
 } from '../../src/core/ingestion-manifest.ts'
+import {
+  SOURCE_TABLES,
+  type SourceColumn,
+  type SourceTable,
+  sourceTable,
+} from '../../src/core/source-catalogue.ts'
 import type { ObjectStore } from '../../src/io/object-store.ts'
 
 export type FixtureRow = Readonly<Record<string, string | null>>
