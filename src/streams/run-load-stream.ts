@@ -5,6 +5,7 @@
  */
 
 import { DataError } from '../core/errors.ts'
+import { STREAM_PROCESSED_MANIFEST, type StreamProcessedManifest } from '../core/manifests/stream.ts'
 import type { StreamTable } from '../core/stream-catalogue.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import type { LoadTarget } from '../load/load-target.ts'
@@ -13,7 +14,6 @@ import { type BatchLoadDeps, type BatchLoadResult, runLoadBatches } from '../loa
 import { toStreamLoadTable } from '../load/stream-ddl.ts'
 import { streamLedger } from '../load/stream-ledger.ts'
 import { streamBatchIds, streamManifestKey, streamManifestPrefix } from './stream-keys.ts'
-import { parseStreamProcessedManifest, type StreamProcessedManifest } from './stream-manifest.ts'
 
 export interface StreamLoadDeps extends Omit<BatchLoadDeps, 'faults'> {
   /** Test hook called inside each batch's transaction after the merge; throwing simulates a crash. */
@@ -67,7 +67,7 @@ async function runReadStreamManifest(
   const text = await getText(store, streamManifestKey(stream, batchId))
   if (text === undefined) throw new DataError(`${stream} processed manifest ${batchId} vanished`, { batchId })
   try {
-    const manifest = parseStreamProcessedManifest(text)
+    const manifest = STREAM_PROCESSED_MANIFEST.parse(text, 'stream processed manifest')
     if (manifest.batchId !== batchId || manifest.stream !== stream) throw new Error('names another batch')
     return manifest
   } catch (cause) {

@@ -15,12 +15,12 @@ import {
 } from '../../src/core/batch-id.ts'
 import {
   INGESTION_FORMAT,
+  INGESTION_MANIFEST,
   type IngestionManifest,
   type IngestionTableEntry,
   type ObservedColumn,
   type TableCursor,
-  toIngestionManifestJson,
-} from '../../src/core/ingestion-manifest.ts'
+} from '../../src/core/manifests/ingestion.ts'
 import {
   SOURCE_TABLES,
   type SourceColumn,
@@ -154,7 +154,7 @@ export async function writeIngestionBatch(
     cursors,
     ...(input.replayOf ? { replayOf: input.replayOf } : {}),
   }
-  if (!(await store.createIfAbsent(manifestKey(batchId), toIngestionManifestJson(manifest)))) {
+  if (!(await store.createIfAbsent(manifestKey(batchId), INGESTION_MANIFEST.serialise(manifest)))) {
     throw new Error(`fixture batch ${batchId} already exists`)
   }
   return manifest

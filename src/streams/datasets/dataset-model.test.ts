@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { STREAM_INGESTION_FORMAT, type StreamIngestionManifest } from '../stream-manifest.ts'
+import { STREAM_INGESTION_FORMAT, type StreamIngestionManifest } from '../../core/manifests/stream.ts'
 import { datasetModel } from './dataset-model.ts'
 import type { DatasetSchema } from './dataset-schema.ts'
 

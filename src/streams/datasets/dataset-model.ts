@@ -4,8 +4,8 @@
  * quarantine with their reasons. Configuration, not code: one model serves every dataset.
  */
 import { DataError } from '../../core/errors.ts'
+import type { StreamIngestionManifest } from '../../core/manifests/stream.ts'
 import type { StreamModel, TextRow } from '../run-transform-stream.ts'
-import type { StreamIngestionManifest } from '../stream-manifest.ts'
 import { streamQuarantineDataKey, toReasonCounts } from '../stream-quarantine.ts'
 import {
   type DatasetSchema,

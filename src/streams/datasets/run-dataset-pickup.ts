@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { parseBatchId, toBatchId } from '../../core/batch-id.ts'
 import type { DatasetConfig } from '../../core/dataset-config.ts'
 import { DataError } from '../../core/errors.ts'
+import { STREAM_INGESTION_MANIFEST, type StreamIngestionManifest } from '../../core/manifests/stream.ts'
 import type { ExternalObject, ExternalSource } from '../../io/external-source.ts'
 import { getText, type ObjectStore } from '../../io/object-store.ts'
 import type { Log } from '../../log.ts'
@@ -22,7 +23,6 @@ import {
   streamManifestPrefix,
   streamPrefix,
 } from '../stream-keys.ts'
-import { parseStreamIngestionManifest, type StreamIngestionManifest } from '../stream-manifest.ts'
 import {
   runWriteStreamQuarantine,
   streamQuarantineDataKey,
@@ -95,7 +95,10 @@ export async function runReadPickupLedger(store: ObjectStore, name: string, log?
     const key = streamManifestKey(stream, batchId)
     let manifest: StreamIngestionManifest
     try {
-      manifest = parseStreamIngestionManifest((await getText(store, key)) ?? '')
+      manifest = STREAM_INGESTION_MANIFEST.parse(
+        (await getText(store, key)) ?? '',
+        'stream ingestion manifest',
+      )
     } catch (cause) {
       // A manifest is a commit: without it, which files were taken is unknown, so stop rather than guess.
       throw new DataError(

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { loadConfig } from '../../../src/config.ts'
 import { UnavailableError } from '../../../src/core/errors.ts'
+import { STREAM_INGESTION_MANIFEST } from '../../../src/core/manifests/stream.ts'
 import { makeFxHandler } from '../../../src/entrypoints/lambda/fx.ts'
 import type { Deps } from '../../../src/entrypoints/make-deps.ts'
 import { getText } from '../../../src/io/object-store.ts'
@@ -19,7 +20,6 @@ import { memoryLog } from '../../../src/log.ts'
 import { frankfurterProvider } from '../../../src/streams/fx/fx-provider.ts'
 import { type FxDeps, runFx } from '../../../src/streams/fx/run-fx.ts'
 import { streamManifestKey } from '../../../src/streams/stream-keys.ts'
-import { parseStreamIngestionManifest } from '../../../src/streams/stream-manifest.ts'
 import { runListStreamQuarantine } from '../../../src/streams/stream-quarantine.ts'
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../../support/databases.ts'
 import { createTempStore } from '../../support/source-fixture.ts'
@@ -83,8 +83,9 @@ for (const kind of DATABASE_KINDS) {
       )
       assert.equal(result.loaded.loaded[0]?.tables.fact_fx_rate?.inserted, 36)
       // The raw answers, byte for byte as the provider sent them, and their manifest.
-      const manifest = parseStreamIngestionManifest(
+      const manifest = STREAM_INGESTION_MANIFEST.parse(
         (await getText(d.ingestion, streamManifestKey('fx', '0000000001')))!,
+        'stream ingestion manifest',
       )
       assert.equal(manifest.meta.from, '2024-01-04')
       const lines = ((await getText(d.ingestion, manifest.files[0]!.key)) ?? '')
