@@ -1,6 +1,6 @@
 /**
- * The fixed catalogue of the 11 totesys source tables: the only place identifiers come from.
- * Mirrors sql/totesys.sql (the data contract); a test checks the two agree.
+ * The fixed catalogue of the 11 totesys source tables: the only place identifiers come from, and the one
+ * declaration of the source schema (SOURCE_DECLARATION) that everything else about the source derives from.
  */
 
 export const SOURCE_TABLES = [
@@ -35,10 +35,64 @@ export interface SourceTableDef {
   readonly columns: readonly SourceColumn[]
 }
 
-const id = (name: string): SourceColumn => ({ name, type: 'int4', nullable: false })
-const text = (name: string, nullable = false): SourceColumn => ({ name, type: 'text', nullable })
-const ts = (name: string): SourceColumn => ({ name, type: 'timestamp', nullable: false })
-const money = (name: string): SourceColumn => ({ name, type: 'numeric', nullable: false })
+/** How the transform parses a needed column from the CSV text. */
+export type StageType = 'int' | 'text' | 'timestamp' | 'money' | 'bool' | 'date' | 'enum' | 'currency_code'
+
+/** What the transform needs of a column it uses. */
+export interface ColumnNeed {
+  readonly stage: StageType
+  /** The warehouse needs a value (NOT NULL there): a null is a row-level problem. */
+  readonly required: boolean
+  /**
+   * The key must exist in this source table (in the batch or the transform's state): the transform checks
+   * it, and the extract reads the target table first (SOURCE_READ_ORDER).
+   */
+  readonly references?: SourceTable
+}
+
+/** A column as declared: the source's facts, and what the transform needs of it (none: not used). */
+export interface DeclaredColumn extends SourceColumn {
+  readonly need?: ColumnNeed
+}
+
+/** A table as declared. Lookups keep a current-state snapshot in the transform; facts are appended. */
+export interface DeclaredTable {
+  readonly primaryKey: string
+  readonly kind: 'lookup' | 'fact'
+  readonly columns: readonly DeclaredColumn[]
+}
+
+const col = (
+  name: string,
+  type: SourceType,
+  nullable: boolean,
+  stage: StageType,
+  references?: SourceTable,
+): DeclaredColumn => ({
+  name,
+  type,
+  nullable,
+  need: { stage, required: !nullable, ...(references ? { references } : {}) },
+})
+/** An int4 NOT NULL (an id, or a count); `references` when the transform checks the key. */
+const int = (name: string, references?: SourceTable) => col(name, 'int4', false, 'int', references)
+const text = (name: string, nullable = false) => col(name, 'text', nullable, 'text')
+/** A date carried as text in the source, parsed as a DATE on the way in. */
+const dateText = (name: string) => col(name, 'text', false, 'date')
+const ts = (name: string) => col(name, 'timestamp', false, 'timestamp')
+const money = (name: string) => col(name, 'numeric', false, 'money')
+const enumOf = (name: string, values: readonly string[]): DeclaredColumn => ({
+  name,
+  type: 'enum',
+  nullable: false,
+  values,
+  need: { stage: 'enum', required: true },
+})
+/** A column the transform does not use: its drift never blocks a batch. */
+const unused = ({ need: _, ...column }: DeclaredColumn): DeclaredColumn => column
+/** Nullable in the source but NOT NULL in the warehouse: a null is a row-level problem. */
+const required = (c: DeclaredColumn): DeclaredColumn =>
+  c.need ? { ...c, need: { ...c.need, required: true } } : c
 
 export const PAYMENT_TYPE_NAMES = [
   'SALES_RECEIPT',
@@ -48,11 +102,19 @@ export const PAYMENT_TYPE_NAMES = [
 ] as const
 export const TRANSACTION_TYPES = ['SALE', 'PURCHASE'] as const
 
-const defs: { readonly [T in SourceTable]: Omit<SourceTableDef, 'name'> } = {
+/**
+ * THE declaration of the source schema. Columns stand in the source's order; tables in the transform's
+ * order (a table after the tables its rows point at). Derived from it: the catalogue (SOURCE_CATALOGUE),
+ * the references and the extract's read order (source-references.ts), the transform's needs
+ * (transform/source-needs.ts). sql/totesys.sql creates the same tables; test/simulator/source-schema.test.ts
+ * holds the two together.
+ */
+export const SOURCE_DECLARATION: { readonly [T in SourceTable]: DeclaredTable } = {
   address: {
     primaryKey: 'address_id',
+    kind: 'lookup',
     columns: [
-      id('address_id'),
+      int('address_id'),
       text('address_line_1'),
       text('address_line_2', true),
       text('district', true),
@@ -60,141 +122,158 @@ const defs: { readonly [T in SourceTable]: Omit<SourceTableDef, 'name'> } = {
       text('postal_code'),
       text('country'),
       text('phone'),
-      ts('created_at'),
-      ts('last_updated'),
-    ],
-  },
-  counterparty: {
-    primaryKey: 'counterparty_id',
-    columns: [
-      id('counterparty_id'),
-      text('counterparty_legal_name'),
-      id('legal_address_id'),
-      text('commercial_contact', true),
-      text('delivery_contact', true),
-      ts('created_at'),
-      ts('last_updated'),
-    ],
-  },
-  currency: {
-    primaryKey: 'currency_id',
-    columns: [
-      id('currency_id'),
-      { name: 'currency_code', type: 'varchar', nullable: false },
-      ts('created_at'),
+      unused(ts('created_at')),
       ts('last_updated'),
     ],
   },
   department: {
     primaryKey: 'department_id',
+    kind: 'lookup',
     columns: [
-      id('department_id'),
+      int('department_id'),
       text('department_name'),
-      text('location', true),
-      text('manager', true),
-      ts('created_at'),
+      // dim_staff.location is NOT NULL.
+      required(text('location', true)),
+      unused(text('manager', true)),
+      unused(ts('created_at')),
+      ts('last_updated'),
+    ],
+  },
+  currency: {
+    primaryKey: 'currency_id',
+    kind: 'lookup',
+    columns: [
+      int('currency_id'),
+      col('currency_code', 'varchar', false, 'currency_code'),
+      unused(ts('created_at')),
       ts('last_updated'),
     ],
   },
   design: {
     primaryKey: 'design_id',
+    kind: 'lookup',
     columns: [
-      id('design_id'),
-      ts('created_at'),
+      int('design_id'),
+      unused(ts('created_at')),
       text('design_name'),
       text('file_location'),
       text('file_name'),
       ts('last_updated'),
     ],
   },
-  payment: {
-    primaryKey: 'payment_id',
-    columns: [
-      id('payment_id'),
-      ts('created_at'),
-      ts('last_updated'),
-      id('transaction_id'),
-      id('counterparty_id'),
-      money('payment_amount'),
-      id('currency_id'),
-      id('payment_type_id'),
-      { name: 'paid', type: 'bool', nullable: false },
-      text('payment_date'),
-      id('company_ac_number'),
-      id('counterparty_ac_number'),
-    ],
-  },
   payment_type: {
     primaryKey: 'payment_type_id',
+    kind: 'lookup',
     columns: [
-      id('payment_type_id'),
-      { name: 'payment_type_name', type: 'enum', nullable: false, values: PAYMENT_TYPE_NAMES },
-      ts('created_at'),
+      int('payment_type_id'),
+      enumOf('payment_type_name', PAYMENT_TYPE_NAMES),
+      unused(ts('created_at')),
       ts('last_updated'),
     ],
   },
-  purchase_order: {
-    primaryKey: 'purchase_order_id',
+  counterparty: {
+    primaryKey: 'counterparty_id',
+    kind: 'lookup',
     columns: [
-      id('purchase_order_id'),
-      ts('created_at'),
+      int('counterparty_id'),
+      text('counterparty_legal_name'),
+      int('legal_address_id', 'address'),
+      unused(text('commercial_contact', true)),
+      unused(text('delivery_contact', true)),
+      unused(ts('created_at')),
       ts('last_updated'),
-      id('staff_id'),
-      id('counterparty_id'),
-      text('item_code'),
-      { name: 'item_quantity', type: 'int4', nullable: false },
-      money('item_unit_price'),
-      id('currency_id'),
-      text('agreed_delivery_date'),
-      text('agreed_payment_date'),
-      id('agreed_delivery_location_id'),
-    ],
-  },
-  sales_order: {
-    primaryKey: 'sales_order_id',
-    columns: [
-      id('sales_order_id'),
-      ts('created_at'),
-      ts('last_updated'),
-      id('design_id'),
-      id('staff_id'),
-      id('counterparty_id'),
-      { name: 'units_sold', type: 'int4', nullable: false },
-      money('unit_price'),
-      id('currency_id'),
-      text('agreed_delivery_date'),
-      text('agreed_payment_date'),
-      id('agreed_delivery_location_id'),
     ],
   },
   staff: {
     primaryKey: 'staff_id',
+    kind: 'lookup',
     columns: [
-      id('staff_id'),
+      int('staff_id'),
       text('first_name'),
       text('last_name'),
-      id('department_id'),
+      int('department_id', 'department'),
       text('email_address'),
-      ts('created_at'),
+      unused(ts('created_at')),
       ts('last_updated'),
     ],
   },
   transaction: {
     primaryKey: 'transaction_id',
+    kind: 'lookup',
     columns: [
-      id('transaction_id'),
-      { name: 'transaction_type', type: 'enum', nullable: false, values: TRANSACTION_TYPES },
-      { name: 'sales_order_id', type: 'int4', nullable: true },
-      { name: 'purchase_order_id', type: 'int4', nullable: true },
+      int('transaction_id'),
+      enumOf('transaction_type', TRANSACTION_TYPES),
+      col('sales_order_id', 'int4', true, 'int'),
+      col('purchase_order_id', 'int4', true, 'int'),
+      unused(ts('created_at')),
+      ts('last_updated'),
+    ],
+  },
+  sales_order: {
+    primaryKey: 'sales_order_id',
+    kind: 'fact',
+    columns: [
+      int('sales_order_id'),
       ts('created_at'),
       ts('last_updated'),
+      int('design_id', 'design'),
+      int('staff_id', 'staff'),
+      int('counterparty_id', 'counterparty'),
+      int('units_sold'),
+      money('unit_price'),
+      int('currency_id', 'currency'),
+      dateText('agreed_delivery_date'),
+      dateText('agreed_payment_date'),
+      int('agreed_delivery_location_id', 'address'),
+    ],
+  },
+  purchase_order: {
+    primaryKey: 'purchase_order_id',
+    kind: 'fact',
+    columns: [
+      int('purchase_order_id'),
+      ts('created_at'),
+      ts('last_updated'),
+      int('staff_id', 'staff'),
+      int('counterparty_id', 'counterparty'),
+      text('item_code'),
+      int('item_quantity'),
+      money('item_unit_price'),
+      int('currency_id', 'currency'),
+      dateText('agreed_delivery_date'),
+      dateText('agreed_payment_date'),
+      int('agreed_delivery_location_id', 'address'),
+    ],
+  },
+  payment: {
+    primaryKey: 'payment_id',
+    kind: 'fact',
+    columns: [
+      int('payment_id'),
+      ts('created_at'),
+      ts('last_updated'),
+      int('transaction_id', 'transaction'),
+      int('counterparty_id', 'counterparty'),
+      money('payment_amount'),
+      int('currency_id', 'currency'),
+      int('payment_type_id', 'payment_type'),
+      col('paid', 'bool', false, 'bool'),
+      dateText('payment_date'),
+      unused(int('company_ac_number')),
+      unused(int('counterparty_ac_number')),
     ],
   },
 }
 
+/** The source's own facts of a declared column (what the extract and the catalogue speak of). */
+function toSourceColumn({ name, type, nullable, values }: DeclaredColumn): SourceColumn {
+  return values === undefined ? { name, type, nullable } : { name, type, nullable, values }
+}
+
 /** The catalogue entry of a source table. */
 export function sourceTable(name: SourceTable): SourceTableDef {
-  return { name, ...defs[name] }
+  const { primaryKey, columns } = SOURCE_DECLARATION[name]
+  return { name, primaryKey, columns: columns.map(toSourceColumn) }
 }
 
 /** Every source table definition, in catalogue order. */
