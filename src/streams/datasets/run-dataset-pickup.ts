@@ -15,7 +15,11 @@ import { STREAM_INGESTION_MANIFEST, type StreamIngestionManifest } from '../../c
 import type { ExternalObject, ExternalSource } from '../../io/external-source.ts'
 import { getText, type ObjectStore } from '../../io/object-store.ts'
 import type { Log } from '../../log.ts'
-import { runCommitStreamBatch } from '../run-commit-stream-batch.ts'
+import {
+  type BatchWriter,
+  type CommittedStreamBatch,
+  runCommitStreamBatch,
+} from '../run-commit-stream-batch.ts'
 import {
   streamBatchIds,
   streamDataKey,
@@ -153,6 +157,94 @@ async function runReadCandidate(
   return { bytes, check: planFileRecords(object.key, bytes) }
 }
 
+type LandedFile = StreamIngestionManifest['files'][number]
+type HeldFile = StreamIngestionManifest['heldFiles'][number]
+interface HeldNotice {
+  readonly entryId: string
+  readonly reason: string
+  readonly source: string
+}
+
+/** A file that cannot be a dataset file, held whole (its bytes when it could be read) in quarantine. */
+async function runHoldFile(
+  store: ObjectStore,
+  writer: BatchWriter,
+  stream: string,
+  file: { readonly object: ExternalObject; readonly index: number; readonly ext: string },
+  bytes: Uint8Array | undefined,
+  reason: string,
+): Promise<HeldFile> {
+  const { object, index, ext } = file
+  const entryId = `${writer.batchId}-${writer.attempt}-file-${index + 1}`
+  const dataKey = bytes ? streamQuarantineDataKey(stream, writer.batchId, entryId, `held.${ext}`) : null
+  if (bytes && dataKey) {
+    await store.put(dataKey, bytes)
+    writer.wrote(dataKey)
+  }
+  await runWriteStreamQuarantine(store, {
+    id: entryId,
+    stream,
+    batchId: writer.batchId,
+    level: 'file',
+    reason,
+    reasons: [{ reason, records: 0 }],
+    records: 0,
+    source: object.key,
+    dataKey,
+    sample: [],
+  })
+  writer.wrote(streamQuarantineKey(stream, writer.batchId, entryId))
+  return { source: object.key, sourceEtag: object.etag, entryId }
+}
+
+/** A dataset file's bytes, as they came, under the batch's data keys. */
+async function runLandFile(
+  store: ObjectStore,
+  writer: BatchWriter,
+  stream: string,
+  file: { readonly object: ExternalObject; readonly index: number; readonly ext: string },
+  bytes: Uint8Array,
+): Promise<LandedFile> {
+  const { object, index, ext } = file
+  const key = streamDataKey(
+    stream,
+    'files',
+    writer.createdAt,
+    writer.batchId,
+    `${writer.attempt}-${index + 1}`,
+    ext,
+  )
+  await store.put(key, bytes)
+  writer.wrote(key)
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  return { key, source: object.key, sourceEtag: object.etag, bytes: object.bytes, sha256 }
+}
+
+/** Lands or holds each chosen file under the writer's batch; `held` collects what to alert on. */
+async function runLandChosen(
+  deps: PickupDeps,
+  config: DatasetConfig,
+  chosen: readonly ExternalObject[],
+  writer: BatchWriter,
+  held: HeldNotice[],
+): Promise<{ files: LandedFile[]; heldFiles: HeldFile[] }> {
+  const stream = datasetStream(config.name)
+  const files: LandedFile[] = []
+  const heldFiles: HeldFile[] = []
+  for (const [index, object] of chosen.entries()) {
+    const file = { object, index, ext: /\.(jsonl|ndjson)$/i.test(object.key) ? 'jsonl' : 'json' }
+    const { bytes, check } = await runReadCandidate(deps.source, object, config.maxFileBytes)
+    if (check.ok) {
+      files.push(await runLandFile(deps.ingestion, writer, stream, file, bytes!))
+      continue
+    }
+    const entry = await runHoldFile(deps.ingestion, writer, stream, file, bytes, check.reason)
+    heldFiles.push(entry)
+    held.push({ entryId: entry.entryId, reason: check.reason, source: object.key })
+  }
+  return { files, heldFiles }
+}
+
 /** Lands the dataset's new files as one batch. */
 export async function runDatasetPickup(deps: PickupDeps, config: DatasetConfig): Promise<PickupResult> {
   const stream = datasetStream(config.name)
@@ -163,7 +255,7 @@ export async function runDatasetPickup(deps: PickupDeps, config: DatasetConfig):
   )
   const chosen = fresh.slice(0, config.maxFilesPerRun)
   if (chosen.length === 0) return { batchId: null, files: 0, heldFiles: 0, waiting: 0 }
-  const held: { entryId: string; reason: string; source: string }[] = []
+  const held: HeldNotice[] = []
   const now = deps.now ?? Date.now
   // The id right after the newest manifest folded in: if another run commits it first, this one loses.
   const planned = toBatchId(
@@ -173,67 +265,14 @@ export async function runDatasetPickup(deps: PickupDeps, config: DatasetConfig):
     deps.ingestion,
     stream,
     now(),
-    async (writer) => {
-      const files: StreamIngestionManifest['files'][number][] = []
-      const heldFiles: StreamIngestionManifest['heldFiles'][number][] = []
-      for (const [index, object] of chosen.entries()) {
-        const ext = /\.(jsonl|ndjson)$/i.test(object.key) ? 'jsonl' : 'json'
-        const { bytes, check } = await runReadCandidate(deps.source, object, config.maxFileBytes)
-        const sha256 = bytes ? createHash('sha256').update(bytes).digest('hex') : ''
-        if (!check.ok) {
-          const entryId = `${writer.batchId}-${writer.attempt}-file-${index + 1}`
-          const dataKey = bytes
-            ? streamQuarantineDataKey(stream, writer.batchId, entryId, `held.${ext}`)
-            : null
-          if (bytes && dataKey) {
-            await deps.ingestion.put(dataKey, bytes)
-            writer.wrote(dataKey)
-          }
-          await runWriteStreamQuarantine(deps.ingestion, {
-            id: entryId,
-            stream,
-            batchId: writer.batchId,
-            level: 'file',
-            reason: check.reason,
-            reasons: [{ reason: check.reason, records: 0 }],
-            records: 0,
-            source: object.key,
-            dataKey,
-            sample: [],
-          })
-          writer.wrote(streamQuarantineKey(stream, writer.batchId, entryId))
-          heldFiles.push({ source: object.key, sourceEtag: object.etag, entryId })
-          held.push({ entryId, reason: check.reason, source: object.key })
-          continue
-        }
-        const key = streamDataKey(
-          stream,
-          'files',
-          writer.createdAt,
-          writer.batchId,
-          `${writer.attempt}-${index + 1}`,
-          ext,
-        )
-        await deps.ingestion.put(key, bytes!)
-        writer.wrote(key)
-        files.push({ key, source: object.key, sourceEtag: object.etag, bytes: object.bytes, sha256 })
-      }
-      return { files, heldFiles, meta: { dataset: config.name, schema } }
-    },
+    async (writer) => ({
+      ...(await runLandChosen(deps, config, chosen, writer, held)),
+      meta: { dataset: config.name, schema },
+    }),
     planned,
   )
-  for (const h of held) {
-    deps.log.alert('dataset file quarantined', { stage: 'datasets', dataset: config.name, ...h })
-  }
-  deps.log.info('dataset files landed', {
-    stage: 'datasets',
-    dataset: config.name,
-    batchId: batch.manifest.batchId,
-    committed: batch.committed,
-    files: batch.manifest.files.length,
-    heldFiles: batch.manifest.heldFiles.length,
-    waiting: fresh.length - chosen.length,
-  })
+  const waiting = fresh.length - chosen.length
+  logPickup(deps.log, config.name, batch, held, waiting)
   if (!batch.committed) return { batchId: null, files: 0, heldFiles: 0, waiting: fresh.length }
   // Record what was taken now; a crash before this line is repaired by the next read's fold.
   for (const f of batch.manifest.files) ledger.taken.add(takenId(f.source, f.sourceEtag))
@@ -243,6 +282,26 @@ export async function runDatasetPickup(deps: PickupDeps, config: DatasetConfig):
     batchId: batch.manifest.batchId,
     files: batch.manifest.files.length,
     heldFiles: batch.manifest.heldFiles.length,
-    waiting: fresh.length - chosen.length,
+    waiting,
   }
+}
+
+/** An alert per held file, then one line for the batch. */
+function logPickup(
+  log: Log,
+  dataset: string,
+  batch: CommittedStreamBatch,
+  held: readonly HeldNotice[],
+  waiting: number,
+): void {
+  for (const h of held) log.alert('dataset file quarantined', { stage: 'datasets', dataset, ...h })
+  log.info('dataset files landed', {
+    stage: 'datasets',
+    dataset,
+    batchId: batch.manifest.batchId,
+    committed: batch.committed,
+    files: batch.manifest.files.length,
+    heldFiles: batch.manifest.heldFiles.length,
+    waiting,
+  })
 }

@@ -117,33 +117,23 @@ export async function runFx(deps: FxDeps, input: FxInput): Promise<FxResult> {
   return { landed, transformed, loaded }
 }
 
+interface FxRequest {
+  readonly day: string
+  readonly base: string
+  readonly quotes: string[]
+  readonly carryIn: boolean
+}
+type FxAnswered = { readonly request: FxRequest; readonly answer: FxAnswer }
+
 /** Asks the provider for every day and base of `meta` and lands the raw answers as one batch. */
 async function runLandFx(
   deps: FxDeps,
   meta: FxMeta,
   now: () => number,
 ): Promise<{ batchId: string; committed: boolean; requests: number }> {
-  const codes = meta.currencies.map((c) => c.code)
-  const requests = daysBetween(meta.from, meta.to).flatMap((day) =>
-    codes.map((base) => ({ day, base, quotes: codes.filter((q) => q !== base), carryIn: false })),
-  )
-  let answers: { request: (typeof requests)[number]; answer: FxAnswer }[]
+  let answers: FxAnswered[]
   try {
-    answers = await inPool(requests, deps.concurrency ?? 4, async (request) => ({
-      request,
-      answer: await deps.provider.fetchDay(request.day, request.base, request.quotes),
-    }))
-    // The first day without rates (a weekend, a holiday) needs the rates in force before the range.
-    for (const base of codes) {
-      const first = answers.find((a) => a.request.base === base && a.request.day === meta.from)
-      if (first?.answer.status !== 404) continue
-      for (const day of planCarryInDays(meta.from)) {
-        const request = { day, base, quotes: codes.filter((q) => q !== base), carryIn: true }
-        const answer = await deps.provider.fetchDay(day, base, request.quotes)
-        answers.push({ request, answer })
-        if (answer.status !== 404) break
-      }
-    }
+    answers = await runAskProvider(deps, meta)
   } catch (error) {
     deps.log.alert('fx provider failed: no rates landed', {
       stage: 'fx',
@@ -154,44 +144,16 @@ async function runLandFx(
     })
     throw error
   }
-  const lines = answers.map(({ request, answer }) => {
-    const line: FxAnswerLine = {
-      requested_date: request.day,
-      base: request.base,
-      quotes: request.quotes,
-      url: answer.url,
-      status: answer.status,
-      body: answer.body,
-      carry_in: request.carryIn,
-    }
-    return `${JSON.stringify(line)}\n`
-  })
-  const body = lines.join('')
+  const body = answers.map((a) => `${JSON.stringify(toAnswerLine(a))}\n`).join('')
   const batch = await runCommitStreamBatch(deps.ingestion, FX_STREAM, now(), async (writer) => {
     const key = streamDataKey(FX_STREAM, 'answers', writer.createdAt, writer.batchId, writer.attempt, 'jsonl')
     await deps.ingestion.put(key, body)
     writer.wrote(key)
     const bytes = Buffer.byteLength(body)
-    return {
-      files: [
-        {
-          key,
-          source: `${deps.provider.name} ${meta.from}..${meta.to}`,
-          sourceEtag: null,
-          bytes,
-          sha256: createHash('sha256').update(body).digest('hex'),
-        },
-      ],
-      heldFiles: [],
-      meta,
-    }
+    const sha256 = createHash('sha256').update(body).digest('hex')
+    const source = `${deps.provider.name} ${meta.from}..${meta.to}`
+    return { files: [{ key, source, sourceEtag: null, bytes, sha256 }], heldFiles: [], meta }
   })
-  const statuses = Object.fromEntries(
-    [...new Set(answers.map((a) => a.answer.status))].map((s) => [
-      s,
-      answers.filter((a) => a.answer.status === s).length,
-    ]),
-  )
   deps.log.info('fx answers landed', {
     stage: 'fx',
     batchId: batch.manifest.batchId,
@@ -199,7 +161,7 @@ async function runLandFx(
     from: meta.from,
     to: meta.to,
     requests: answers.length,
-    statuses,
+    statuses: toStatusCounts(answers),
   })
   if (!batch.committed) {
     throw new EtlError(`another fx run committed batch ${batch.manifest.batchId} first; run again`, {
@@ -208,6 +170,50 @@ async function runLandFx(
     })
   }
   return { batchId: batch.manifest.batchId, committed: batch.committed, requests: answers.length }
+}
+
+/** Every day × base of `meta`, then the carry-in days a base's first day lacks rates for. */
+async function runAskProvider(deps: FxDeps, meta: FxMeta): Promise<FxAnswered[]> {
+  const codes = meta.currencies.map((c) => c.code)
+  const requests: FxRequest[] = daysBetween(meta.from, meta.to).flatMap((day) =>
+    codes.map((base) => ({ day, base, quotes: codes.filter((q) => q !== base), carryIn: false })),
+  )
+  const answers = await inPool(requests, deps.concurrency ?? 4, async (request) => ({
+    request,
+    answer: await deps.provider.fetchDay(request.day, request.base, request.quotes),
+  }))
+  // The first day without rates (a weekend, a holiday) needs the rates in force before the range.
+  for (const base of codes) {
+    const first = answers.find((a) => a.request.base === base && a.request.day === meta.from)
+    if (first?.answer.status !== 404) continue
+    for (const day of planCarryInDays(meta.from)) {
+      const request = { day, base, quotes: codes.filter((q) => q !== base), carryIn: true }
+      const answer = await deps.provider.fetchDay(day, base, request.quotes)
+      answers.push({ request, answer })
+      if (answer.status !== 404) break
+    }
+  }
+  return answers
+}
+
+/** One stored line: the request and the provider's answer as it came. */
+function toAnswerLine({ request, answer }: FxAnswered): FxAnswerLine {
+  return {
+    requested_date: request.day,
+    base: request.base,
+    quotes: request.quotes,
+    url: answer.url,
+    status: answer.status,
+    body: answer.body,
+    carry_in: request.carryIn,
+  }
+}
+
+/** How many answers came with each HTTP status. */
+function toStatusCounts(answers: readonly FxAnswered[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const a of answers) counts[a.answer.status] = (counts[a.answer.status] ?? 0) + 1
+  return counts
 }
 
 /** Runs fn over items with at most `size` in flight; results in input order; the first failure rejects. */
