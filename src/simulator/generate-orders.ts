@@ -71,64 +71,111 @@ export function generateOrderChunk(plan: SeedPlan, chunk: number): OrderChunk {
   let saleId = salesBefore(plan, first)
   let purchaseId = first - saleId
   const out: OrderChunk = { sales: [], purchases: [], transactions: [], payments: [] }
+  // The rng is drawn in one fixed order per order: the same seed makes the same rows.
   for (let k = first; k < end; k++) {
     const isSale = rng() * (end - k) < salesLeft
     const offset = Math.floor(((k + rng()) / plan.orders) * plan.businessMs)
-    const { day, msOfDay } = toBusinessMoment(plan, offset)
-    const created = formatTimestamp(day, msOfDay)
-    const staff = String(randInt(rng, 1, LOOKUP_SIZE.staff))
-    const counterparty = String(randInt(rng, 1, LOOKUP_SIZE.counterparty))
-    const currency = String(randInt(rng, 1, LOOKUP_SIZE.currency))
-    // Delivery within a week of the order (a rare one much later), payment within six days.
-    const deliveryDays = rng() < 0.005 ? randInt(rng, 8, 430) : Math.floor(msOfDay / DAY_MS + rng() * 7)
-    const paymentDay = day + Math.floor(msOfDay / DAY_MS + rng() * 6)
-    const agreed = [
-      formatDay(day + deliveryDays),
-      formatDay(paymentDay),
-      String(randInt(rng, 1, LOOKUP_SIZE.address)),
-    ]
-    const transactionId = String(k + 1)
+    const order = drawOrder(plan, rng, offset, String(k + 1))
     let amount: string
     if (isSale) {
       salesLeft--
-      const sale = String(++saleId)
-      const design = String(randInt(rng, 1, designsAvailableAt(plan, offset)))
-      const [units, cents] = [randInt(rng, 1000, 100_000), randInt(rng, 200, 400)]
-      amount = centsToText(units * cents)
-      const values = [design, staff, counterparty, String(units), centsToText(cents), currency]
-      out.sales.push([sale, created, created, ...values, ...agreed])
-      out.transactions.push([transactionId, 'SALE', sale, null, created, created])
+      amount = pushSale(plan, rng, out, order, String(++saleId), offset)
     } else {
-      const purchase = String(++purchaseId)
-      const code = randString(rng, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 7)
-      const [quantity, cents] = [randInt(rng, 1, 999), randInt(rng, 100, 99_999)]
-      amount = centsToText(quantity * cents)
-      const values = [staff, counterparty, code, String(quantity), centsToText(cents), currency]
-      out.purchases.push([purchase, created, created, ...values, ...agreed])
-      out.transactions.push([transactionId, 'PURCHASE', null, purchase, created, created])
+      amount = pushPurchase(rng, out, order, String(++purchaseId))
     }
-    const paid = paymentDay > day && !isWeekend(paymentDay) && paymentDay <= plan.lastDay && rng() < PAY_RATE
-    const paymentCreated = formatTimestamp(day, msOfDay + randInt(rng, 0, 1))
-    const updated = paid ? formatTimestamp(paymentDay, PAY_JOB_MS + randInt(rng, 0, 999)) : paymentCreated
-    const accounts = [
-      String(randInt(rng, 10_000_000, 99_999_999)),
-      String(randInt(rng, 10_000_000, 99_999_999)),
-    ]
-    const type = isSale ? '1' : '3'
-    const payment = [
-      transactionId,
-      paymentCreated,
-      updated,
-      transactionId,
-      counterparty,
-      amount,
-      currency,
-      type,
-    ]
-    out.payments.push([...payment, paid ? 't' : 'f', formatDay(paymentDay), ...accounts])
+    pushPayment(plan, rng, out, order, amount, isSale)
   }
   swapPaymentIds(rng, out.payments, first)
   return out
+}
+
+/** What a sale and a purchase have alike: when, who, in which currency, and the agreed dates. */
+interface DrawnOrder {
+  readonly transactionId: string
+  readonly day: number
+  readonly msOfDay: number
+  readonly created: string
+  readonly staff: string
+  readonly counterparty: string
+  readonly currency: string
+  readonly paymentDay: number
+  /** agreed_delivery_date, agreed_payment_date, agreed_delivery_location_id. */
+  readonly agreed: readonly string[]
+}
+
+function drawOrder(plan: SeedPlan, rng: Rng, offset: number, transactionId: string): DrawnOrder {
+  const { day, msOfDay } = toBusinessMoment(plan, offset)
+  const created = formatTimestamp(day, msOfDay)
+  const staff = String(randInt(rng, 1, LOOKUP_SIZE.staff))
+  const counterparty = String(randInt(rng, 1, LOOKUP_SIZE.counterparty))
+  const currency = String(randInt(rng, 1, LOOKUP_SIZE.currency))
+  // Delivery within a week of the order (a rare one much later), payment within six days.
+  const deliveryDays = rng() < 0.005 ? randInt(rng, 8, 430) : Math.floor(msOfDay / DAY_MS + rng() * 7)
+  const paymentDay = day + Math.floor(msOfDay / DAY_MS + rng() * 6)
+  const agreed = [
+    formatDay(day + deliveryDays),
+    formatDay(paymentDay),
+    String(randInt(rng, 1, LOOKUP_SIZE.address)),
+  ]
+  return { transactionId, day, msOfDay, created, staff, counterparty, currency, paymentDay, agreed }
+}
+
+/** A sales order and its transaction; returns the amount. */
+function pushSale(
+  plan: SeedPlan,
+  rng: Rng,
+  out: OrderChunk,
+  o: DrawnOrder,
+  sale: string,
+  offset: number,
+): string {
+  const design = String(randInt(rng, 1, designsAvailableAt(plan, offset)))
+  const [units, cents] = [randInt(rng, 1000, 100_000), randInt(rng, 200, 400)]
+  const values = [design, o.staff, o.counterparty, String(units), centsToText(cents), o.currency]
+  out.sales.push([sale, o.created, o.created, ...values, ...o.agreed])
+  out.transactions.push([o.transactionId, 'SALE', sale, null, o.created, o.created])
+  return centsToText(units * cents)
+}
+
+/** A purchase order and its transaction; returns the amount. */
+function pushPurchase(rng: Rng, out: OrderChunk, o: DrawnOrder, purchase: string): string {
+  const code = randString(rng, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 7)
+  const [quantity, cents] = [randInt(rng, 1, 999), randInt(rng, 100, 99_999)]
+  const values = [o.staff, o.counterparty, code, String(quantity), centsToText(cents), o.currency]
+  out.purchases.push([purchase, o.created, o.created, ...values, ...o.agreed])
+  out.transactions.push([o.transactionId, 'PURCHASE', null, purchase, o.created, o.created])
+  return centsToText(quantity * cents)
+}
+
+/** The order's payment: paid on its payment day by the pay job when that is a business day in range. */
+function pushPayment(
+  plan: SeedPlan,
+  rng: Rng,
+  out: OrderChunk,
+  o: DrawnOrder,
+  amount: string,
+  isSale: boolean,
+): void {
+  const { day, msOfDay, paymentDay } = o
+  const paid = paymentDay > day && !isWeekend(paymentDay) && paymentDay <= plan.lastDay && rng() < PAY_RATE
+  const paymentCreated = formatTimestamp(day, msOfDay + randInt(rng, 0, 1))
+  const updated = paid ? formatTimestamp(paymentDay, PAY_JOB_MS + randInt(rng, 0, 999)) : paymentCreated
+  const accounts = [
+    String(randInt(rng, 10_000_000, 99_999_999)),
+    String(randInt(rng, 10_000_000, 99_999_999)),
+  ]
+  const type = isSale ? '1' : '3'
+  const payment = [
+    o.transactionId,
+    paymentCreated,
+    updated,
+    o.transactionId,
+    o.counterparty,
+    amount,
+    o.currency,
+    type,
+  ]
+  out.payments.push([...payment, paid ? 't' : 'f', formatDay(paymentDay), ...accounts])
 }
 
 /** Swaps the ids of a few neighbouring payments, keeping the rows in payment_id order. */

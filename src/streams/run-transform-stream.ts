@@ -97,69 +97,9 @@ async function transformBatch(
   manifest: StreamIngestionManifest,
 ): Promise<StreamTransformOutcome> {
   const { stream, batchId } = manifest
-  const read = async (key: string): Promise<Uint8Array> => {
-    const bytes = await deps.ingestion.get(key)
-    if (bytes === undefined)
-      throw new DataError(`${stream} batch ${batchId}: landed file ${key} is missing`, { batchId, key })
-    // Every landed file is checked against the manifest before the model sees a byte of it.
-    const expected = manifest.files.find((f) => f.key === key)?.sha256 ?? null
-    const sha256 = createHash('sha256').update(bytes).digest('hex')
-    const error = toIntegrityError(
-      { key, store: deps.ingestion.description, batchId, table: stream, expected, actual: { sha256 } },
-      'transform',
-    )
-    if (error) {
-      deps.log.alert('lake file does not match its manifest; batch refused', {
-        stage: 'transform',
-        stream,
-        batchId,
-        key,
-        expected,
-        sha256,
-      })
-      throw error
-    }
-    return bytes
-  }
-  const output = await model.transform(manifest, read)
-  const attempt = newAttemptId()
-  const db = await openDuckDb({ tmpDir: deps.tmpDir, memoryLimit: '256MB' })
-  const tables: StreamTableEntry[] = []
-  const rows: Record<string, number> = {}
-  try {
-    for (const { table, rows: textRows } of output.tables) {
-      rows[table.name] = textRows.length
-      if (textRows.length === 0) {
-        tables.push({ table: table.name, key: null, rows: 0, sha256: null })
-        continue
-      }
-      const path = await writeParquet(db, table, textRows)
-      const key = streamDataKey(stream, table.name, manifest.createdAt, batchId, attempt, 'parquet')
-      await deps.processed.putFile(key, path)
-      tables.push({
-        table: table.name,
-        key,
-        rows: textRows.length,
-        sha256: (await db.fileDigest(path)).sha256,
-      })
-    }
-  } finally {
-    await db.close()
-  }
-  let quarantinedRecords = 0
-  for (const { data, ...entry } of output.quarantined) {
-    if (data !== undefined && entry.dataKey) await deps.ingestion.put(entry.dataKey, data)
-    await runWriteStreamQuarantine(deps.ingestion, entry)
-    quarantinedRecords += entry.records
-    deps.log.alert('stream records quarantined', {
-      stage: 'transform',
-      stream,
-      batchId,
-      entryId: entry.id,
-      records: entry.records,
-      reasons: entry.reasons,
-    })
-  }
+  const output = await model.transform(manifest, (key) => runReadCheckedFile(deps, manifest, key))
+  const { tables, rows } = await runWriteTables(deps, manifest, output.tables)
+  const quarantinedRecords = await runWriteQuarantined(deps, manifest, output.quarantined)
   const quarantined = [...manifest.heldFiles.map((h) => h.entryId), ...output.quarantined.map((e) => e.id)]
   const committed = await commitBatch(deps.processed, {
     key: streamManifestKey(stream, batchId),
@@ -176,6 +116,89 @@ async function transformBatch(
     written: tables.map((t) => t.key),
   })
   return { batchId, committed, rows, quarantinedRecords }
+}
+
+/** A landed file's bytes, checked against the manifest before the model sees a byte of it. */
+async function runReadCheckedFile(
+  deps: StreamTransformDeps,
+  manifest: StreamIngestionManifest,
+  key: string,
+): Promise<Uint8Array> {
+  const { stream, batchId } = manifest
+  const bytes = await deps.ingestion.get(key)
+  if (bytes === undefined)
+    throw new DataError(`${stream} batch ${batchId}: landed file ${key} is missing`, { batchId, key })
+  const expected = manifest.files.find((f) => f.key === key)?.sha256 ?? null
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  const error = toIntegrityError(
+    { key, store: deps.ingestion.description, batchId, table: stream, expected, actual: { sha256 } },
+    'transform',
+  )
+  if (error) {
+    deps.log.alert('lake file does not match its manifest; batch refused', {
+      stage: 'transform',
+      stream,
+      batchId,
+      key,
+      expected,
+      sha256,
+    })
+    throw error
+  }
+  return bytes
+}
+
+/** Each table's rows as one parquet file of this attempt in the processed store (none when empty). */
+async function runWriteTables(
+  deps: StreamTransformDeps,
+  manifest: StreamIngestionManifest,
+  outputTables: StreamModelOutput['tables'],
+): Promise<{ tables: StreamTableEntry[]; rows: Record<string, number> }> {
+  const attempt = newAttemptId()
+  const db = await openDuckDb({ tmpDir: deps.tmpDir, memoryLimit: '256MB' })
+  const tables: StreamTableEntry[] = []
+  const rows: Record<string, number> = {}
+  try {
+    for (const { table, rows: textRows } of outputTables) {
+      rows[table.name] = textRows.length
+      if (textRows.length === 0) {
+        tables.push({ table: table.name, key: null, rows: 0, sha256: null })
+        continue
+      }
+      const path = await writeParquet(db, table, textRows)
+      const { stream, createdAt, batchId } = manifest
+      const key = streamDataKey(stream, table.name, createdAt, batchId, attempt, 'parquet')
+      await deps.processed.putFile(key, path)
+      const { sha256 } = await db.fileDigest(path)
+      tables.push({ table: table.name, key, rows: textRows.length, sha256 })
+    }
+  } finally {
+    await db.close()
+  }
+  return { tables, rows }
+}
+
+/** Writes the model's quarantine entries (and their held bytes), an alert each; the records held. */
+async function runWriteQuarantined(
+  deps: StreamTransformDeps,
+  manifest: StreamIngestionManifest,
+  quarantined: StreamModelOutput['quarantined'],
+): Promise<number> {
+  let records = 0
+  for (const { data, ...entry } of quarantined) {
+    if (data !== undefined && entry.dataKey) await deps.ingestion.put(entry.dataKey, data)
+    await runWriteStreamQuarantine(deps.ingestion, entry)
+    records += entry.records
+    deps.log.alert('stream records quarantined', {
+      stage: 'transform',
+      stream: manifest.stream,
+      batchId: manifest.batchId,
+      entryId: entry.id,
+      records: entry.records,
+      reasons: entry.reasons,
+    })
+  }
+  return records
 }
 
 /** Loads text rows into DuckDB, casts them to the declared types, writes parquet ordered by the key. */

@@ -5,7 +5,7 @@
  */
 import { DataError } from '../../core/errors.ts'
 import type { StreamIngestionManifest } from '../../core/manifests/stream.ts'
-import type { StreamModel, TextRow } from '../run-transform-stream.ts'
+import type { StreamModel, StreamModelOutput, TextRow } from '../run-transform-stream.ts'
 import { streamQuarantineDataKey, toReasonCounts } from '../stream-quarantine.ts'
 import {
   type DatasetSchema,
@@ -25,6 +25,13 @@ export function parseBatchSchema(meta: Readonly<Record<string, unknown>>, batchI
   return parsed.data
 }
 
+interface HeldRecord {
+  readonly reason: string
+  readonly source: string
+  readonly record: number
+  readonly value: unknown
+}
+
 /** The model of one dataset. */
 export function datasetModel(name: string): StreamModel {
   const stream = datasetStream(name)
@@ -33,70 +40,75 @@ export function datasetModel(name: string): StreamModel {
     async transform(manifest: StreamIngestionManifest, read) {
       const schema = parseBatchSchema(manifest.meta, manifest.batchId)
       const rows: TextRow[] = []
-      const held: { reason: string; source: string; record: number; value: unknown }[] = []
-      for (const file of manifest.files) {
-        const split = planFileRecords(file.key, await read(file.key))
-        if (!split.ok) {
-          // Checked when it landed, so the checks changed since (or the file did): hold it, load the rest.
-          held.push({
-            reason: `the landed file no longer parses: ${split.reason}`,
-            source: file.source,
-            record: 0,
-            value: file.key,
-          })
-          continue
-        }
-        split.records.forEach(({ record, error }, i) => {
-          const checked = error ? { ok: false as const, reason: error } : planRecordRow(schema, record)
-          if (!checked.ok) {
-            held.push({ reason: checked.reason, source: file.source, record: i + 1, value: record })
-            return
-          }
-          rows.push([
-            ...checked.values,
-            file.source,
-            file.sourceEtag ?? file.sha256,
-            String(i + 1),
-            manifest.batchId,
-          ])
-        })
-      }
-      const id = `${manifest.batchId}-records`
-      const reasons = toReasonCounts(held.map((h) => h.reason))
+      const held: HeldRecord[] = []
+      for (const file of manifest.files)
+        planFileRows(schema, manifest.batchId, file, await read(file.key), rows, held)
       return {
         tables: [{ table: toDatasetTable(schema), rows: planKeyedRows(schema, rows) }],
-        quarantined:
-          held.length === 0
-            ? []
-            : [
-                {
-                  id,
-                  stream,
-                  batchId: manifest.batchId,
-                  level: 'records',
-                  reason: reasons
-                    .slice(0, 5)
-                    .map((r) => `${r.reason} (${r.records})`)
-                    .join('; '),
-                  reasons,
-                  records: held.length,
-                  source: [...new Set(held.map((h) => h.source))].join(', '),
-                  dataKey: streamQuarantineDataKey(stream, manifest.batchId, id, 'held.jsonl'),
-                  sample: held.slice(0, 20).map((h) => ({
-                    _reason: h.reason,
-                    _source_key: h.source,
-                    _record: h.record,
-                    record: h.value,
-                  })),
-                  data: held
-                    .map(
-                      (h) =>
-                        `${JSON.stringify({ _reason: h.reason, _source_key: h.source, _record: h.record, record: h.value })}\n`,
-                    )
-                    .join(''),
-                },
-              ],
+        quarantined: held.length === 0 ? [] : [toHeldEntry(stream, manifest.batchId, held)],
       }
     },
+  }
+}
+
+/** A landed file's records: each a row (with lineage) in `rows`, or held with its reason in `held`. */
+function planFileRows(
+  schema: DatasetSchema,
+  batchId: string,
+  file: StreamIngestionManifest['files'][number],
+  bytes: Uint8Array,
+  rows: TextRow[],
+  held: HeldRecord[],
+): void {
+  const split = planFileRecords(file.key, bytes)
+  if (!split.ok) {
+    // Checked when it landed, so the checks changed since (or the file did): hold it, load the rest.
+    held.push({
+      reason: `the landed file no longer parses: ${split.reason}`,
+      source: file.source,
+      record: 0,
+      value: file.key,
+    })
+    return
+  }
+  split.records.forEach(({ record, error }, i) => {
+    const checked = error ? { ok: false as const, reason: error } : planRecordRow(schema, record)
+    if (!checked.ok) {
+      held.push({ reason: checked.reason, source: file.source, record: i + 1, value: record })
+      return
+    }
+    rows.push([...checked.values, file.source, file.sourceEtag ?? file.sha256, String(i + 1), batchId])
+  })
+}
+
+/** The batch's one quarantine entry for its held records: reasons counted, 20 samples, every record kept. */
+function toHeldEntry(
+  stream: string,
+  batchId: string,
+  held: readonly HeldRecord[],
+): StreamModelOutput['quarantined'][number] {
+  const id = `${batchId}-records`
+  const reasons = toReasonCounts(held.map((h) => h.reason))
+  const lineOf = (h: HeldRecord) => ({
+    _reason: h.reason,
+    _source_key: h.source,
+    _record: h.record,
+    record: h.value,
+  })
+  return {
+    id,
+    stream,
+    batchId,
+    level: 'records',
+    reason: reasons
+      .slice(0, 5)
+      .map((r) => `${r.reason} (${r.records})`)
+      .join('; '),
+    reasons,
+    records: held.length,
+    source: [...new Set(held.map((h) => h.source))].join(', '),
+    dataKey: streamQuarantineDataKey(stream, batchId, id, 'held.jsonl'),
+    sample: held.slice(0, 20).map(lineOf),
+    data: held.map((h) => `${JSON.stringify(lineOf(h))}\n`).join(''),
   }
 }

@@ -62,77 +62,65 @@ export function planFxObservations(lines: readonly string[]): {
   const held: HeldFx[] = []
   for (const text of lines) {
     if (text.trim() === '') continue
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      held.push({ reason: 'landed line is not JSON', record: text.slice(0, 500) })
-      continue
-    }
-    const line = fxAnswerLine.safeParse(json)
-    if (!line.success) {
-      held.push({
-        reason: `landed line does not fit the answer record: ${line.error.issues[0]?.message}`,
-        record: json,
-      })
-      continue
-    }
-    const a = line.data
-    const answerOf = { day: a.requested_date, base: a.base }
-    if (a.status === 404) continue // no rates published for that day: the previous business day applies
-    if (a.status !== 200) {
-      held.push({ reason: `provider answered HTTP ${a.status}`, record: a, answerOf })
-      continue
-    }
-    let body: unknown
-    try {
-      body = JSON.parse(a.body)
-    } catch {
-      held.push({ reason: 'provider answer is not JSON', record: a, answerOf })
-      continue
-    }
-    const parsed = frankfurterBody.safeParse(body)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      held.push({
-        reason: `provider answer fails its schema at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
-        record: a,
-        answerOf,
-      })
-      continue
-    }
-    const b = parsed.data
-    if (b.base !== a.base) {
-      held.push({
-        reason: `provider answered base ${b.base} to a request for ${a.base}`,
-        record: a,
-        answerOf,
-      })
-      continue
-    }
-    if (b.date > a.requested_date) {
-      held.push({
-        reason: `provider answered rates of ${b.date} for ${a.requested_date}`,
-        record: a,
-        answerOf,
-      })
-      continue
-    }
-    const rates = new Map<string, string>()
-    let bad: string | undefined
-    for (const [code, value] of Object.entries(b.rates)) {
-      const exact = toExactDecimal(value)
-      if (!exact.ok) bad ??= `rate ${a.base}->${code}: ${exact.reason}`
-      else if (Number(exact.text) <= 0) bad ??= `rate ${a.base}->${code} is not positive`
-      else rates.set(code, exact.text)
-    }
-    if (bad) {
-      held.push({ reason: bad, record: a, answerOf })
-      continue
-    }
-    observations.push({ base: a.base, effective: b.date, rates })
+    const out = planFxLine(text)
+    if (out === undefined) continue
+    if ('held' in out) held.push(out.held)
+    else observations.push(out.observation)
   }
   return { observations, held }
+}
+
+type LineOutcome = { readonly observation: Observation } | { readonly held: HeldFx } | undefined
+
+/** One landed line: an observation, a record held and why, or nothing (no rates published that day). */
+function planFxLine(text: string): LineOutcome {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return { held: { reason: 'landed line is not JSON', record: text.slice(0, 500) } }
+  }
+  const line = fxAnswerLine.safeParse(json)
+  if (!line.success) {
+    const reason = `landed line does not fit the answer record: ${line.error.issues[0]?.message}`
+    return { held: { reason, record: json } }
+  }
+  const a = line.data
+  if (a.status === 404) return undefined // no rates published for that day: the previous business day applies
+  const hold = (reason: string): LineOutcome => ({
+    held: { reason, record: a, answerOf: { day: a.requested_date, base: a.base } },
+  })
+  if (a.status !== 200) return hold(`provider answered HTTP ${a.status}`)
+  let body: unknown
+  try {
+    body = JSON.parse(a.body)
+  } catch {
+    return hold('provider answer is not JSON')
+  }
+  const parsed = frankfurterBody.safeParse(body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    return hold(`provider answer fails its schema at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`)
+  }
+  const b = parsed.data
+  if (b.base !== a.base) return hold(`provider answered base ${b.base} to a request for ${a.base}`)
+  if (b.date > a.requested_date) return hold(`provider answered rates of ${b.date} for ${a.requested_date}`)
+  const rates = planRates(a.base, b.rates)
+  if (typeof rates === 'string') return hold(rates)
+  return { observation: { base: a.base, effective: b.date, rates } }
+}
+
+/** The answer's rates as exact positive decimals, or the first reason one is not. */
+function planRates(base: string, answered: Readonly<Record<string, unknown>>): Map<string, string> | string {
+  const rates = new Map<string, string>()
+  let bad: string | undefined
+  for (const [code, value] of Object.entries(answered)) {
+    const exact = toExactDecimal(value)
+    if (!exact.ok) bad ??= `rate ${base}->${code}: ${exact.reason}`
+    else if (Number(exact.text) <= 0) bad ??= `rate ${base}->${code} is not positive`
+    else rates.set(code, exact.text)
+  }
+  return bad ?? rates
 }
 
 /** The rows of fact_fx_rate `(date_id, base_currency_id, quote_currency_id, rate)` for the batch's range. */
