@@ -1,7 +1,8 @@
 /**
- * (4) Freshness in `watch`: runWatch (every 5 s, in process) against the bench's databases while a driver
- * commits single-payment updates 1–3 s apart; a poller finds each version (payment_id, last_updated) in
- * fact_payment. Freshness = arrival time − commit time.
+ * (4) Change latency in `watch` (the results call it "freshness"): runWatch (every 5 s, in process) against
+ * the bench's databases while a driver commits single-payment updates 1–3 s apart; a poller finds each
+ * version (payment_id, last_updated) in fact_payment. Latency = arrival time − commit time. Not the
+ * warehouse's freshness (the age of its newest change, or of the oldest batch it lacks), which is a lag.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'

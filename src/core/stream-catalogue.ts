@@ -2,11 +2,11 @@
  * The warehouse tables the extensions add, declared apart from WAREHOUSE_CATALOGUE (which stays the 11
  * tables of the data contract that verify and the core load iterate). `fact_fx_rate` is fixed; each
  * configured JSON dataset brings its own table, built from its registered schema at run time. The
- * extension transform's parquet, the load's staging tables and the DDL all derive from these declarations.
+ * stream transform's parquet, the load's staging tables and the DDL all derive from these declarations.
  */
 import { WAREHOUSE_TABLES } from './warehouse-catalogue.ts'
 
-/** Column types an extension table may use (PostgreSQL spelling). */
+/** Column types a stream table may use (PostgreSQL spelling). */
 export const STREAM_TYPES = ['integer', 'bigint', 'text', 'numeric', 'boolean', 'date', 'timestamp'] as const
 export type StreamType = (typeof STREAM_TYPES)[number]
 
@@ -58,10 +58,10 @@ export const RESERVED_TABLE_NAMES: readonly string[] = [
   ...Object.keys(STREAM_CATALOGUE),
 ]
 
-/** A table or column name an extension may use: lower-case SQL identifier, no quoting games. */
+/** A table or column name a stream may use: lower-case SQL identifier, no quoting games. */
 export const STREAM_IDENTIFIER = /^[a-z][a-z0-9_]{0,62}$/
 
-/** The DuckDB type an extension column is written to parquet as. Numerics keep 10 decimal places exactly. */
+/** The DuckDB type an stream column is written to parquet as. Numerics keep 10 decimal places exactly. */
 export function duckTypeOfStream(type: StreamType): string {
   switch (type) {
     case 'integer':

@@ -4,6 +4,7 @@ import { ConfigError } from '../core/errors.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
 import type { Database, SqlSession } from '../io/database.ts'
 import { readWarehouseSql } from '../io/warehouse-db.ts'
+import { STREAM_LEDGER_DDL } from './stream-ddl.ts'
 import {
   BOOKKEEPING_DDL,
   LOAD_LOCK_KEY,
@@ -11,7 +12,6 @@ import {
   toFactVersionIndexDdl,
   toWarehouseDdl,
 } from './warehouse-ddl.ts'
-import { STREAM_LEDGER_DDL } from './stream-ddl.ts'
 import { toPhysicalTable } from './warehouse-names.ts'
 
 export interface InitResult {

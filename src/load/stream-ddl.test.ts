@@ -21,7 +21,7 @@ const normalise = (sql: string) =>
     .replace(/\s*([(),])\s*/g, '$1')
     .trim()
 
-describe('extension-ddl', () => {
+describe('stream-ddl', () => {
   it('creates fact_fx_rate exactly as sql/extensions.sql documents it', () => {
     const documented = readFileSync(new URL('../../sql/extensions.sql', import.meta.url), 'utf8')
     const statement = /CREATE TABLE fact_fx_rate \([^;]*\);/.exec(documented.replace(/--.*$/gm, ''))?.[0]

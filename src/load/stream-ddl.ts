@@ -1,6 +1,6 @@
 /**
- * The DDL of the extension tables and of the stream ledger, derived from their declarations (pure), and
- * the extension tables as the batch loader sees them.
+ * The DDL of the stream tables and of the stream ledger, derived from their declarations (pure), and
+ * the stream tables as the batch loader sees them.
  */
 
 import { quoteIdent } from '../core/sql-ident.ts'
@@ -8,7 +8,7 @@ import { duckPatternOfStream, type StreamTable } from '../core/stream-catalogue.
 import type { LoadTable } from './load-target.ts'
 import type { MergeTable } from './plan-merge.ts'
 
-/** The ledger of loaded extension batches: one row per (stream, batch), next to etl.load_ledger. */
+/** The ledger of loaded stream batches: one row per (stream, batch), next to etl.load_ledger. */
 export const STREAM_LEDGER_DDL = `
 CREATE SCHEMA IF NOT EXISTS etl;
 CREATE TABLE IF NOT EXISTS etl.stream_ledger (
@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS etl.stream_ledger (
 );
 `
 
-/** CREATE TABLE IF NOT EXISTS for an extension table: its columns, primary key and foreign keys. */
+/** CREATE TABLE IF NOT EXISTS for a stream table: its columns, primary key and foreign keys. */
 export function toStreamTableDdl(table: StreamTable): string {
   const columns = table.columns.map(
     (c) =>
@@ -43,7 +43,7 @@ export function toAddColumnsDdl(table: StreamTable): string[] {
     )
 }
 
-/** An extension table for the merge builders: upsert tables merge like dims, append tables like facts. */
+/** An stream table for the merge builders: upsert tables merge like dims, append tables like facts. */
 export function toStreamMergeTable(table: StreamTable): MergeTable {
   return {
     name: table.name,
@@ -53,7 +53,7 @@ export function toStreamMergeTable(table: StreamTable): MergeTable {
   }
 }
 
-/** An extension table for the batch loader: its merge, its name, the parquet columns its files hold. */
+/** An stream table for the batch loader: its merge, its name, the parquet columns its files hold. */
 export function toStreamLoadTable(table: StreamTable): LoadTable {
   return {
     merge: toStreamMergeTable(table),

@@ -1,5 +1,5 @@
 /**
- * Lands one ingestion batch of an extension stream: picks the next batch id, lets the caller write its
+ * Lands one ingestion batch of a stream: picks the next batch id, lets the caller write its
  * files under that id and a fresh attempt id, then creates the manifest only if absent. A run that loses
  * the race to another deletes its own files and reports `committed: false`; nothing else changes.
  */

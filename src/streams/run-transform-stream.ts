@@ -1,5 +1,5 @@
 /**
- * The transform of an extension stream, shared by FX and every dataset: each committed ingestion batch
+ * The transform of a stream, shared by FX and every dataset: each committed ingestion batch
  * without a processed manifest, in order, goes through the stream's model (records parsed and checked,
  * rows as exact text), then through DuckDB, which casts them to the table's declared types and writes
  * parquet; quarantine entries are written, and the processed manifest commits the batch (create if absent).

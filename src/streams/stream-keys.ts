@@ -1,5 +1,5 @@
 /**
- * Where an extension stream (the FX rates, each JSON dataset) lives in the two stores: everything under
+ * Where a stream (the FX rates, each JSON dataset) lives in the two stores: everything under
  * `ext/<stream>/`, so the core stages, which read only `_manifests/`, `_quarantine/`, `_schemas/` and the
  * 11 table prefixes, never see it. Inside, the same rules as the core: data files first, then
  * `_manifests/<batch-id>.json` created only if absent (the commit), batch ids a zero-padded sequence.
@@ -51,7 +51,7 @@ export function streamQuarantinePrefix(stream: string): string {
   return `${streamPrefix(stream)}_quarantine/`
 }
 
-/** Naive UTC `YYYY-MM-DD HH:MM:SS.mmm` of an epoch time (the stamp extension manifests carry). */
+/** Naive UTC `YYYY-MM-DD HH:MM:SS.mmm` of an epoch time (the stamp stream manifests carry). */
 export function toNaiveUtc(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '')
 }

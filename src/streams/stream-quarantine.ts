@@ -1,5 +1,5 @@
 /**
- * Quarantine of an extension stream, in the ingestion store under `ext/<stream>/_quarantine/<batch-id>/`:
+ * Quarantine of a stream, in the ingestion store under `ext/<stream>/_quarantine/<batch-id>/`:
  * `<entry-id>.json` says what was held and why (a whole file that does not parse, a provider answer that
  * fails its schema, records that fail the registered schema), with up to 20 samples; the held bytes sit
  * next to it (`dataKey`), so nothing that arrived is lost.
