@@ -117,29 +117,39 @@ interface Reading {
   readonly unavailable: Unavailable[]
 }
 
-/** The warehouse and its ledger in one snapshot, or undefined (and why) when it cannot be read. */
-async function runReadWarehouse(r: Reading): Promise<WarehouseSnapshot | undefined> {
-  const { deps, progress } = r
+/**
+ * Opens a database (progress: one step) and reads from it; a failure of either is told under
+ * `unavailable` (as `reason` says it) and gives undefined: the rest of verify goes on without it.
+ */
+async function runReadDatabase<T>(
+  r: Reading,
+  system: 'warehouse' | 'source',
+  read: (db: Database) => Promise<T>,
+  reason: (error: unknown) => string,
+): Promise<T | undefined> {
+  const lazy = r.deps[system]
   try {
-    progress.phase('open warehouse', 1, 'databases')
-    const warehouse = await open(deps.warehouse)
-    progress.advance(1)
-    return await runReadWarehouseSnapshot(warehouse, {
-      purchaseFactTable: deps.purchaseFactTable,
-      scratch: r.scratch,
-      progress,
-    })
+    r.progress.phase(`open ${system}`, 1, 'databases')
+    const db = await open(lazy)
+    r.progress.advance(1)
+    return await read(db)
   } catch (error) {
-    r.unavailable.push({
-      system: 'warehouse',
-      description:
-        typeof deps.warehouse === 'function'
-          ? (deps.descriptions?.warehouse ?? 'the warehouse')
-          : deps.warehouse.description,
-      reason: toWarehouseReason(error),
-    })
+    const description =
+      typeof lazy === 'function' ? (r.deps.descriptions?.[system] ?? `the ${system}`) : lazy.description
+    r.unavailable.push({ system, description, reason: reason(error) })
     return undefined
   }
+}
+
+/** The warehouse and its ledger in one snapshot, or undefined (and why) when it cannot be read. */
+function runReadWarehouse(r: Reading): Promise<WarehouseSnapshot | undefined> {
+  const { deps, progress, scratch } = r
+  return runReadDatabase(
+    r,
+    'warehouse',
+    (db) => runReadWarehouseSnapshot(db, { purchaseFactTable: deps.purchaseFactTable, scratch, progress }),
+    toWarehouseReason,
+  )
 }
 
 /** What quarantine holds, or undefined (and why) when its entries cannot be read. */
@@ -157,29 +167,15 @@ async function runReadQuarantine(r: Reading, localDir: string): Promise<Quaranti
 }
 
 /** The source's expected rows as of the loaded watermarks, or undefined (and why). */
-async function runReadSource(r: Reading, snapshot: WarehouseSnapshot): Promise<SourceRead | undefined> {
-  const { deps, progress } = r
-  try {
-    progress.phase('open source', 1, 'databases')
-    const db = await open(deps.source)
-    progress.advance(1)
-    return await runReadSourceExpected(db, {
-      watermarks: snapshot.watermarks,
-      lagMs: deps.lagMs,
-      scratch: r.scratch,
-      progress,
-    })
-  } catch (error) {
-    r.unavailable.push({
-      system: 'source',
-      description:
-        typeof deps.source === 'function'
-          ? (deps.descriptions?.source ?? 'the source')
-          : deps.source.description,
-      reason: messageOf(error),
-    })
-    return undefined
-  }
+function runReadSource(r: Reading, snapshot: WarehouseSnapshot): Promise<SourceRead | undefined> {
+  const { deps, progress, scratch } = r
+  return runReadDatabase(
+    r,
+    'source',
+    (db) =>
+      runReadSourceExpected(db, { watermarks: snapshot.watermarks, lagMs: deps.lagMs, scratch, progress }),
+    messageOf,
+  )
 }
 
 /** The lake up to the ledger's batches, or undefined (and why) when a store cannot be reached. */
