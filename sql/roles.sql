@@ -4,9 +4,10 @@
 --   totesys_api       SELECT on the tables the payments API reads, nothing else (no INSERT, no CREATE);
 --   totesys_fx        its own table fact_fx_rate (owns it), reads dim_currency, appends to etl.stream_ledger;
 --   totesys_datasets  its own dataset_* tables (owns them), appends to etl.stream_ledger.
--- FX and datasets create their tables and the stream ledger when missing (`CREATE … IF NOT EXISTS`, every
--- load), which PostgreSQL checks against CREATE on the database and the schemas even when they exist: they
--- get those, which lets them create new tables and schemas but read or change no table of the contract.
+-- `init` creates the stream ledger (as the owner). FX and datasets create their own tables the first time
+-- they load (and a column a new dataset schema adds); once those exist the stream load runs no DDL at all.
+-- So the two roles get CREATE on schema public only (for that first table), never on the database or etl:
+-- they can make new tables in public, but no schema, nothing in etl, and read or change no contract table.
 --
 -- Run it as the warehouse's owner, after `totesys-etl init` (it grants on the tables init creates):
 --   psql "$WAREHOUSE_ADMIN_URL" -v ON_ERROR_STOP=1 -f sql/roles.sql
@@ -36,29 +37,35 @@ GRANT USAGE ON SCHEMA public, etl TO totesys_api;
 GRANT SELECT ON fact_payment, dim_currency, dim_counterparty, dim_payment_type TO totesys_api;
 GRANT SELECT ON etl.load_ledger TO totesys_api;
 
--- FX and datasets: CREATE SCHEMA IF NOT EXISTS etl and CREATE TABLE IF NOT EXISTS need these rights.
-DO $$
-BEGIN
-  EXECUTE format('GRANT CREATE ON DATABASE %I TO totesys_fx, totesys_datasets', current_database());
-END
-$$;
-GRANT USAGE, CREATE ON SCHEMA public, etl TO totesys_fx, totesys_datasets;
+-- FX and datasets: their first load creates their own table in public; the stream ledger exists (init).
+GRANT USAGE ON SCHEMA public, etl TO totesys_fx, totesys_datasets;
+GRANT CREATE ON SCHEMA public TO totesys_fx, totesys_datasets;
 GRANT SELECT, REFERENCES ON dim_currency TO totesys_fx;
 
--- The stream ledger is shared: whichever role creates it (and owns it), the other may read and append to it.
-ALTER DEFAULT PRIVILEGES FOR ROLE totesys_fx IN SCHEMA etl GRANT SELECT, INSERT ON TABLES TO totesys_datasets;
-ALTER DEFAULT PRIVILEGES FOR ROLE totesys_datasets IN SCHEMA etl GRANT SELECT, INSERT ON TABLES TO totesys_fx;
-
--- Tables an earlier run made as the owner (the CLI, a deploy before these roles): hand them over. Changing an
--- owner needs membership of the new owner's role (PostgreSQL 16 no longer implies it for the role's creator).
+-- Changing an owner or a role's default privileges needs membership of that role (PostgreSQL 16 no longer
+-- implies it for the role's creator).
 GRANT totesys_fx, totesys_datasets TO CURRENT_USER;
+
+-- What an earlier version of this file granted, taken back (it ran CREATE … IF NOT EXISTS at every load).
+DO $$
+BEGIN
+  EXECUTE format('REVOKE CREATE ON DATABASE %I FROM totesys_fx, totesys_datasets', current_database());
+END
+$$;
+REVOKE CREATE ON SCHEMA etl FROM totesys_fx, totesys_datasets;
+ALTER DEFAULT PRIVILEGES FOR ROLE totesys_fx IN SCHEMA etl REVOKE SELECT, INSERT ON TABLES FROM totesys_datasets;
+ALTER DEFAULT PRIVILEGES FOR ROLE totesys_datasets IN SCHEMA etl REVOKE SELECT, INSERT ON TABLES FROM totesys_fx;
+
+-- The stream ledger (init made it) for both; tables an earlier run made as the owner (the CLI, a deploy
+-- before these roles): handed over.
 DO $$
 DECLARE
   t record;
 BEGIN
-  IF to_regclass('etl.stream_ledger') IS NOT NULL THEN
-    GRANT SELECT, INSERT ON etl.stream_ledger TO totesys_fx, totesys_datasets;
+  IF to_regclass('etl.stream_ledger') IS NULL THEN
+    RAISE EXCEPTION 'etl.stream_ledger is missing: run totesys-etl init (this version) first';
   END IF;
+  GRANT SELECT, INSERT ON etl.stream_ledger TO totesys_fx, totesys_datasets;
   IF to_regclass('public.fact_fx_rate') IS NOT NULL THEN
     ALTER TABLE public.fact_fx_rate OWNER TO totesys_fx;
   END IF;

@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import { createApiApp } from '../../src/api/payments-app.ts'
-import { frankfurterProvider } from '../../src/fx/fx-provider.ts'
-import { runFx } from '../../src/fx/run-fx.ts'
 import { PgDatabase } from '../../src/io/pg-database.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { memoryLog } from '../../src/log.ts'
-import { type FxTestServer, startFxServer } from '../../test/fx/fx-test-server.ts'
+import { frankfurterProvider } from '../../src/streams/fx/fx-provider.ts'
+import { runFx } from '../../src/streams/fx/run-fx.ts'
+import { type FxTestServer, startFxServer } from '../../test/streams/fx/fx-test-server.ts'
 import { createTestDatabase, SERVER_ADMIN_URL, type TestDatabase } from '../../test/support/databases.ts'
 import { createTempStore } from '../../test/support/source-fixture.ts'
 
@@ -132,14 +132,16 @@ describe('sql/roles.sql', () => {
     await refused(db, 'DELETE FROM etl.load_ledger')
     await refused(db, 'DROP TABLE dim_date')
     await refused(db, 'UPDATE etl.load_ledger SET rows = $${}$$')
+    await refused(db, 'CREATE SCHEMA sneaky')
+    await refused(db, 'CREATE TABLE etl.sneaky (x int)')
   })
 
   it('lets the datasets role make its own tables and append to the stream ledger, and nothing else', async (t) => {
     if (!warehouse) return t.skip('no PostgreSQL server reachable at 127.0.0.1:5432')
     const db = as('totesys_datasets')
-    // What the stream loader runs for a dataset (src/load/run-load-stream.ts), as this role.
-    await db.exec(`CREATE SCHEMA IF NOT EXISTS etl;
-      CREATE TABLE IF NOT EXISTS dataset_probe (station text PRIMARY KEY, rain_mm numeric);
+    // What the stream loader runs for a new dataset (src/load/run-init-stream-tables.ts), as this role:
+    // the stream ledger exists (init made it), so only the dataset's own table is created.
+    await db.exec(`CREATE TABLE IF NOT EXISTS dataset_probe (station text PRIMARY KEY, rain_mm numeric);
       ALTER TABLE dataset_probe ADD COLUMN IF NOT EXISTS day date;
       INSERT INTO dataset_probe VALUES ('x', 1.5, '2024-01-02');
       INSERT INTO etl.stream_ledger (stream, batch_id, source_created_at, rows)
@@ -153,5 +155,7 @@ describe('sql/roles.sql', () => {
     await refused(db, 'SELECT * FROM fact_fx_rate')
     await refused(db, 'DELETE FROM etl.stream_ledger')
     await refused(db, 'UPDATE etl.load_ledger SET rows = $${}$$')
+    await refused(db, 'CREATE SCHEMA sneaky')
+    await refused(db, 'CREATE TABLE etl.sneaky (x int)')
   })
 })

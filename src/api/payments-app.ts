@@ -4,15 +4,15 @@
  * and bad days are 400s that name the parameter); nothing from the request reaches SQL but as a bound
  * value. A warehouse that cannot be reached or is not initialised yet answers 503.
  */
-import { Hono } from 'hono'
+import { type ErrorHandler, Hono } from 'hono'
 import { sql } from 'kysely'
 import { z } from 'zod'
+import { isDay } from '../core/civil-date.ts'
 import { isTransient } from '../core/errors.ts'
-import { isDay } from '../extensions/exact-decimal.ts'
-import { toNaiveUtc } from '../extensions/stream-keys.ts'
 import type { Database } from '../io/database.ts'
 import { warehouseDb } from '../io/warehouse-db.ts'
 import { errorFields, type Log } from '../log.ts'
+import { toNaiveUtc } from '../streams/stream-keys.ts'
 import { OPENAPI_DOCUMENT } from './openapi.ts'
 import {
   type PaymentItem,
@@ -108,13 +108,19 @@ export function createApiApp(deps: ApiDeps): Hono {
       404,
     ),
   )
-  app.onError((error, c) => {
+  app.onError(toErrorAnswer(deps.log))
+  return app
+}
+
+/** A failed request's answer: 400 for bad input, 503 while the warehouse cannot answer, else 500 (logged). */
+function toErrorAnswer(log: Log): ErrorHandler {
+  return (error, c) => {
     if (error instanceof BadRequest)
       return c.json({ error: 'bad_request', message: error.message, issues: error.issues }, 400)
     const code = String((error as { code?: unknown }).code ?? '')
     // 42P01: a warehouse table is missing (not initialised); transient: the database did not answer.
     if (code === '42P01' || code === '3F000' || isTransient(error)) {
-      deps.log.warn('api: warehouse unavailable', {
+      log.warn('api: warehouse unavailable', {
         stage: 'api',
         path: new URL(c.req.url).pathname,
         ...errorFields(error),
@@ -124,12 +130,11 @@ export function createApiApp(deps: ApiDeps): Hono {
         503,
       )
     }
-    deps.log.error('api: request failed', {
+    log.error('api: request failed', {
       stage: 'api',
       path: new URL(c.req.url).pathname,
       ...errorFields(error),
     })
     return c.json({ error: 'internal_error', message: 'the request failed; it has been logged' }, 500)
-  })
-  return app
+  }
 }

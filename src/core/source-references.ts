@@ -3,36 +3,33 @@
  * it cannot find is quarantined). The extract reads tables in SOURCE_READ_ORDER and stops reading when a
  * batch's row budget is spent, so a table is read only after every table it points at was read to the
  * end of the same snapshot: a first load cut into bounded batches never makes a row arrive before what
- * it points at.
- * Kept equal to the transform's needs by src/transform/source-needs.test.ts.
+ * it points at. Both derive from SOURCE_DECLARATION.
  */
-import type { SourceTable } from './catalogue.ts'
+import { SOURCE_DECLARATION, type SourceTable } from './source-catalogue.ts'
 
-export const SOURCE_REFERENCES: Readonly<Record<SourceTable, readonly SourceTable[]>> = {
-  address: [],
-  department: [],
-  currency: [],
-  design: [],
-  payment_type: [],
-  transaction: [],
-  counterparty: ['address'],
-  staff: ['department'],
-  sales_order: ['design', 'staff', 'counterparty', 'currency', 'address'],
-  purchase_order: ['staff', 'counterparty', 'currency', 'address'],
-  payment: ['transaction', 'counterparty', 'currency', 'payment_type'],
+const DECLARED = Object.keys(SOURCE_DECLARATION) as SourceTable[]
+
+export const SOURCE_REFERENCES: Readonly<Record<SourceTable, readonly SourceTable[]>> = Object.fromEntries(
+  DECLARED.map((table) => [
+    table,
+    [...new Set(SOURCE_DECLARATION[table].columns.flatMap((c) => c.need?.references ?? []))],
+  ]),
+) as Record<string, readonly SourceTable[]> as Record<SourceTable, readonly SourceTable[]>
+
+/**
+ * Every table after the tables it references: first the tables that point at nothing, then those that
+ * point only at those, and so on, each round in declaration order.
+ */
+export const SOURCE_READ_ORDER: readonly SourceTable[] = toReadOrder(DECLARED)
+
+function toReadOrder(declared: readonly SourceTable[]): SourceTable[] {
+  const order: SourceTable[] = []
+  let pending = [...declared]
+  while (pending.length > 0) {
+    const ready = pending.filter((t) => SOURCE_REFERENCES[t].every((r) => order.includes(r)))
+    if (ready.length === 0) throw new Error(`source references form a cycle: ${pending.join(', ')}`)
+    order.push(...ready)
+    pending = pending.filter((t) => !ready.includes(t))
+  }
+  return order
 }
-
-/** Every table after the tables it references. */
-export const SOURCE_READ_ORDER: readonly SourceTable[] = [
-  'address',
-  'department',
-  'currency',
-  'design',
-  'payment_type',
-  'transaction',
-  'counterparty',
-  'staff',
-  'sales_order',
-  'purchase_order',
-  'payment',
-]

@@ -4,6 +4,7 @@ import { ConfigError } from '../core/errors.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
 import type { Database, SqlSession } from '../io/database.ts'
 import { readWarehouseSql } from '../io/warehouse-db.ts'
+import { STREAM_LEDGER_DDL } from './stream-ddl.ts'
 import {
   BOOKKEEPING_DDL,
   LOAD_LOCK_KEY,
@@ -49,7 +50,8 @@ async function runCheckColumns(tx: SqlSession, purchaseFactTable: PurchaseFactTa
 
 /**
  * Creates the warehouse of sql/warehouse.sql where tables are missing (plus a version index on each fact
- * it creates), and the `etl` bookkeeping. Against a prepared warehouse it adds only the bookkeeping.
+ * it creates), and the `etl` bookkeeping (load and stream ledgers). Against a prepared warehouse it adds
+ * only the bookkeeping.
  */
 export async function runInitWarehouse(
   db: Database,
@@ -80,6 +82,8 @@ export async function runInitWarehouse(
     }
     await runCheckColumns(tx, options.purchaseFactTable)
     await tx.exec(BOOKKEEPING_DDL)
+    // The stream ledger too, as the owner: the FX and datasets roles then never need CREATE outside public.
+    await tx.exec(STREAM_LEDGER_DDL)
     return { createdTables: created }
   })
 }

@@ -4,7 +4,6 @@
  * fact models, dim_date, dimension models, parquet files, state, then the processed manifest (the commit).
  */
 import { manifestKey, newAttemptId, toPartitionedKey } from '../core/batch-id.ts'
-import type { SourceTable } from '../core/catalogue.ts'
 import { DataError } from '../core/errors.ts'
 import { commitBatch } from '../core/manifests/commit-batch.ts'
 import type { IngestionManifest } from '../core/manifests/ingestion.ts'
@@ -13,6 +12,7 @@ import {
   PROCESSED_MANIFEST,
   type ProcessedTableEntry,
 } from '../core/manifests/processed.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import { type DuckDb, openDuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
@@ -37,6 +37,7 @@ import {
   planDateRange,
   runReadStateMeta,
   runWriteStateMeta,
+  type StateMeta,
   stateTableKey,
 } from './transform-state.ts'
 
@@ -104,67 +105,12 @@ async function transformIn(
   // A second replay batch of the same entries (a replay that crashed before marking them) adds nothing.
   const duplicateReplay = replayOf.length > 0 && replayOf.every((id) => previous.replayed.includes(id))
   await createReferenceTables(db)
+  const staged = await stageSources(db, deps, manifest, previousBatchId, duplicateReplay)
+  const { rows, range } = await writeModels(db, previous)
+  const tables = await runUploadModels(db, deps.processed, manifest, rows)
 
-  const quarantined: string[] = []
-  let quarantinedRows = 0
-  let takenRows = 0
-  const earlier = earlierBatches(deps.ingestion, batchId)
-  const watermarks: Partial<Record<SourceTable, string>> = {}
-  const statePaths = new Map<SourceTable, string>()
-  for (const needs of SOURCE_NEEDS) {
-    const entry = duplicateReplay
-      ? undefined
-      : manifest.tables.find((t) => t.table === needs.table && t.key !== null && t.rows > 0)
-    let sourceNames: ReadonlyMap<string, string> | undefined
-    if (entry) {
-      const staged = await stageTable(db, deps, manifest, needs, entry, earlier)
-      takenRows += staged.taken
-      sourceNames = staged.sourceNames
-      if (staged.entry) {
-        quarantined.push(staged.entry.id)
-        quarantinedRows += staged.entry.rows
-      }
-    }
-    await db.run(toSourceViewSql(needs, sourceNames))
-    if (needs.kind === 'lookup')
-      statePaths.set(
-        needs.table,
-        await advanceState(db, deps.processed, needs, previousBatchId, !!sourceNames),
-      )
-    if (sourceNames) {
-      // Never past the source's clock: a row stamped in the future must not make the warehouse look fresh.
-      const [w] = await db.rows<{ w: string | null }>(
-        `SELECT strftime(least(max(last_updated), CAST($1 AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS w FROM ${quoteIdent(`src_${needs.table}`)}`,
-        [manifest.createdAt],
-      )
-      if (w?.w) watermarks[needs.table] = w.w
-    }
-  }
-
-  const rows = Object.fromEntries(WAREHOUSE_TABLES.map((t) => [t, 0])) as Record<WarehouseTable, number>
-  for (const model of FACT_MODELS) rows[model.table] = await writeModel(db, model)
-  const span = await factDateSpan(db)
-  const range = planDateRange(previous, span)
-  await db.run('CREATE TABLE date_span (lo DATE, hi DATE)')
-  for (const span of range.spans)
-    await db.run('INSERT INTO date_span VALUES (CAST($1 AS DATE), CAST($2 AS DATE))', [span.lo, span.hi])
-  rows.dim_date = await writeModel(db, dimDate)
-  for (const model of DIM_MODELS) rows[model.table] = await writeModel(db, model)
-
-  const attempt = newAttemptId()
-  const tables: ProcessedTableEntry[] = []
-  for (const table of WAREHOUSE_TABLES) {
-    if (rows[table] === 0) {
-      tables.push({ table, key: null, rows: 0, sha256: null })
-      continue
-    }
-    const path = modelPath(db, table)
-    const key = toPartitionedKey(table, manifest.createdAt, batchId, attempt, 'parquet')
-    await deps.processed.putFile(key, path)
-    tables.push({ table, key, rows: rows[table], sha256: (await db.fileDigest(path)).sha256 })
-  }
-
-  for (const [table, path] of statePaths) await deps.processed.putFile(stateTableKey(batchId, table), path)
+  for (const [table, path] of staged.statePaths)
+    await deps.processed.putFile(stateTableKey(batchId, table), path)
   const replayed = [...new Set([...previous.replayed, ...replayOf])].sort()
   await runWriteStateMeta(deps.processed, batchId, { dateLo: range.lo, dateHi: range.hi, replayed })
 
@@ -176,9 +122,9 @@ async function transformIn(
       format: PROCESSED_FORMAT,
       batchId,
       sourceCreatedAt: manifest.createdAt,
-      watermarks,
+      watermarks: staged.watermarks,
       tables,
-      quarantined,
+      quarantined: staged.quarantined,
     },
     written: tables.map((t) => t.key),
   })
@@ -188,7 +134,113 @@ async function transformIn(
       batchId,
     })
   }
+  const { quarantined, quarantinedRows, takenRows } = staged
   return { batchId, committed, rows, quarantinedRows, quarantined, takenRows }
+}
+
+interface StagedSources {
+  readonly quarantined: string[]
+  quarantinedRows: number
+  takenRows: number
+  readonly watermarks: Partial<Record<SourceTable, string>>
+  /** The state file of each lookup table after this batch. */
+  readonly statePaths: Map<SourceTable, string>
+}
+
+/**
+ * Every source table in dependency order: its rows checked and staged (src_<table>, held rows to
+ * quarantine), a lookup's state advanced, and the table's watermark read.
+ */
+async function stageSources(
+  db: DuckDb,
+  deps: TransformDeps,
+  manifest: IngestionManifest,
+  previousBatchId: string | undefined,
+  duplicateReplay: boolean,
+): Promise<StagedSources> {
+  const out: StagedSources = {
+    quarantined: [],
+    quarantinedRows: 0,
+    takenRows: 0,
+    watermarks: {},
+    statePaths: new Map(),
+  }
+  const earlier = earlierBatches(deps.ingestion, manifest.batchId)
+  for (const needs of SOURCE_NEEDS) {
+    const entry = duplicateReplay
+      ? undefined
+      : manifest.tables.find((t) => t.table === needs.table && t.key !== null && t.rows > 0)
+    let sourceNames: ReadonlyMap<string, string> | undefined
+    if (entry) {
+      const staged = await stageTable(db, deps, manifest, needs, entry, earlier)
+      out.takenRows += staged.taken
+      sourceNames = staged.sourceNames
+      if (staged.entry) {
+        out.quarantined.push(staged.entry.id)
+        out.quarantinedRows += staged.entry.rows
+      }
+    }
+    await db.run(toSourceViewSql(needs, sourceNames))
+    if (needs.kind === 'lookup')
+      out.statePaths.set(
+        needs.table,
+        await advanceState(db, deps.processed, needs, previousBatchId, !!sourceNames),
+      )
+    if (sourceNames) {
+      const w = await readWatermark(db, needs.table, manifest.createdAt)
+      if (w) out.watermarks[needs.table] = w
+    }
+  }
+  return out
+}
+
+/** The newest change staged of a table, never past the source's clock (the batch's creation time). */
+async function readWatermark(db: DuckDb, table: SourceTable, createdAt: string): Promise<string | null> {
+  // A row stamped in the future must not make the warehouse look fresh.
+  const [w] = await db.rows<{ w: string | null }>(
+    `SELECT strftime(least(max(last_updated), CAST($1 AS TIMESTAMP)), ${TIMESTAMP_FORMAT}) AS w FROM ${quoteIdent(`src_${table}`)}`,
+    [createdAt],
+  )
+  return w?.w ?? null
+}
+
+/** The fact models, dim_date over the facts' days (and the state's range), then the dimensions. */
+async function writeModels(
+  db: DuckDb,
+  previous: StateMeta,
+): Promise<{ rows: Record<WarehouseTable, number>; range: ReturnType<typeof planDateRange> }> {
+  const rows = Object.fromEntries(WAREHOUSE_TABLES.map((t) => [t, 0])) as Record<WarehouseTable, number>
+  for (const model of FACT_MODELS) rows[model.table] = await writeModel(db, model)
+  const span = await factDateSpan(db)
+  const range = planDateRange(previous, span)
+  await db.run('CREATE TABLE date_span (lo DATE, hi DATE)')
+  for (const span of range.spans)
+    await db.run('INSERT INTO date_span VALUES (CAST($1 AS DATE), CAST($2 AS DATE))', [span.lo, span.hi])
+  rows.dim_date = await writeModel(db, dimDate)
+  for (const model of DIM_MODELS) rows[model.table] = await writeModel(db, model)
+  return { rows, range }
+}
+
+/** Each non-empty model's parquet file under this attempt's key; an empty table gets no file. */
+async function runUploadModels(
+  db: DuckDb,
+  processed: ObjectStore,
+  manifest: IngestionManifest,
+  rows: Readonly<Record<WarehouseTable, number>>,
+): Promise<ProcessedTableEntry[]> {
+  const attempt = newAttemptId()
+  const tables: ProcessedTableEntry[] = []
+  for (const table of WAREHOUSE_TABLES) {
+    if (rows[table] === 0) {
+      tables.push({ table, key: null, rows: 0, sha256: null })
+      continue
+    }
+    const path = modelPath(db, table)
+    const key = toPartitionedKey(table, manifest.createdAt, manifest.batchId, attempt, 'parquet')
+    await processed.putFile(key, path)
+    tables.push({ table, key, rows: rows[table], sha256: (await db.fileDigest(path)).sha256 })
+  }
+  return tables
 }
 
 /**

@@ -8,7 +8,6 @@
 import { quoteIdent } from '../core/sql-ident.ts'
 import { type WarehouseTable, warehouseTable } from '../core/warehouse-catalogue.ts'
 import { type DuckDb, sqlString } from '../io/duckdb.ts'
-import { toCanonicalValue } from '../load/verify-warehouse.ts'
 import {
   expectedName,
   heldName,
@@ -20,6 +19,7 @@ import {
   warehouseName,
 } from './duck-tables.ts'
 import { type ExpectedTable, MADE_FROM } from './expected-rows-sql.ts'
+import { toCanonicalValue } from './verify-warehouse.ts'
 
 const SAMPLE = 20
 
@@ -97,40 +97,81 @@ async function sample(db: DuckDb, table: WarehouseTable, from: string, extra = '
   }
 }
 
+/** One comparison's names: the table, its layers' DuckDB tables (e, w, p, l, q) and key expressions. */
+interface Compare {
+  readonly db: DuckDb
+  readonly table: ExpectedTable
+  readonly def: ReturnType<typeof warehouseTable>
+  readonly layers: Layers
+  readonly e: string
+  readonly w: string
+  readonly p: string
+  readonly l: string
+  readonly q: string
+  readonly ke: ReturnType<typeof keySql>
+  readonly kw: ReturnType<typeof keySql>
+  readonly kp: ReturnType<typeof keySql>
+  count(sql: string): Promise<number>
+}
+
+type Findings = { -readonly [K in keyof TableFindings]: TableFindings[K] } & {
+  missing: Record<MissingLayer, KeySample>
+  stale: Record<StaleLayer, StaleSample>
+}
+
 /** Runs every comparison of one table whose layers are loaded into DuckDB. */
 export async function runCompareTable(
   db: DuckDb,
   table: ExpectedTable,
   layers: Layers,
 ): Promise<TableFindings> {
-  const def = warehouseTable(table)
-  const isFact = def.kind === 'fact'
   const source = MADE_FROM[table]
-  const [e, w, p, l, q] = [
-    expectedName(table),
-    warehouseName(table),
-    processedName(table),
-    lakeName(source),
-    heldName(source),
-  ]
-  const count = async (sql: string) => Number((await db.rows<{ n: number | string }>(sql))[0]?.n ?? 0)
-  const ke = keySql(table, 'e')
-  const kw = keySql(table, 'w')
-  const kp = keySql(table, 'p')
-
-  const findings = {
+  const c: Compare = {
+    db,
     table,
-    source: layers.expected ? await count(`SELECT count(*) AS n FROM ${e}`) : null,
-    lake: layers.lake ? await count(`SELECT count(*) AS n FROM ${l}`) : null,
+    def: warehouseTable(table),
+    layers,
+    e: expectedName(table),
+    w: warehouseName(table),
+    p: processedName(table),
+    l: lakeName(source),
+    q: heldName(source),
+    ke: keySql(table, 'e'),
+    kw: keySql(table, 'w'),
+    kp: keySql(table, 'p'),
+    count: async (sql: string) => Number((await db.rows<{ n: number | string }>(sql))[0]?.n ?? 0),
+  }
+  const findings = await runCountLayers(c)
+  if (layers.warehouse) {
+    findings.duplicated = await sample(
+      db,
+      table,
+      `SELECT ${c.kw.text} AS k, ${c.kw.id} AS o, count(*) AS c FROM ${c.w} AS w
+       GROUP BY ${keyColumnsSql(table, 'w')} HAVING count(*) > 1`,
+      'CAST(c AS VARCHAR)',
+    )
+  }
+  if (layers.expected && layers.warehouse) await runCompareExpected(c, findings)
+  if (c.def.kind === 'fact') await runCompareFactVersions(c, findings)
+  return findings
+}
+
+/** Each loaded layer's row count (null where the layer is not loaded); the findings start empty. */
+async function runCountLayers(c: Compare): Promise<Findings> {
+  const { layers, def, e, l, p, w } = c
+  return {
+    table: c.table,
+    source: layers.expected ? await c.count(`SELECT count(*) AS n FROM ${e}`) : null,
+    lake: layers.lake ? await c.count(`SELECT count(*) AS n FROM ${l}`) : null,
     processed: layers.processed
-      ? await count(
+      ? await c.count(
           `SELECT count(*) AS n FROM (SELECT DISTINCT ${def.key.map(quoteIdent).join(', ')} FROM ${p})`,
         )
       : null,
-    warehouse: layers.warehouse ? await count(`SELECT count(*) AS n FROM ${w}`) : null,
-    lag: layers.expected ? await count(`SELECT count(*) AS n FROM ${e} WHERE NOT _fresh`) : null,
-    pending: null as number | null,
-    quarantined: null as number | null,
+    warehouse: layers.warehouse ? await c.count(`SELECT count(*) AS n FROM ${w}`) : null,
+    lag: layers.expected ? await c.count(`SELECT count(*) AS n FROM ${e} WHERE NOT _fresh`) : null,
+    pending: null,
+    quarantined: null,
     missing: Object.fromEntries(MISSING_LAYERS.map((m) => [m, none])) as Record<MissingLayer, KeySample>,
     stale: Object.fromEntries(STALE_LAYERS.map((s) => [s, noStale])) as Record<StaleLayer, StaleSample>,
     unexpected: none,
@@ -138,88 +179,101 @@ export async function runCompareTable(
     notLoaded: none,
     processedDuplicates: none,
   }
+}
 
-  if (layers.warehouse) {
-    findings.duplicated = await sample(
+/** Expected rows against the warehouse: missing and stale rows by layer, pending, held, unexpected (dims). */
+async function runCompareExpected(c: Compare, findings: Findings): Promise<void> {
+  const { db, table, e, w } = c
+  await runCreateMissingAndStale(c)
+  findings.pending =
+    (await c.count(`SELECT count(*) AS n FROM missing_layer WHERE layer = 'pending'`)) +
+    (await c.count(`SELECT count(*) AS n FROM stale WHERE layer = 'pending'`))
+  findings.quarantined =
+    (await c.count(`SELECT count(*) AS n FROM missing_layer WHERE layer = 'held'`)) +
+    (await c.count(`SELECT count(*) AS n FROM stale WHERE layer = 'held'`))
+  for (const m of MISSING_LAYERS) {
+    findings.missing[m] = await sample(db, table, `SELECT k, o FROM missing_layer WHERE layer = '${m}'`)
+  }
+  for (const s of STALE_LAYERS) {
+    const stale = await runSampleStale(db, table, s)
+    if (stale) findings.stale[s] = stale
+  }
+  if (c.def.kind !== 'fact') {
+    findings.unexpected = await sample(
       db,
       table,
-      `SELECT ${kw.text} AS k, ${kw.id} AS o, count(*) AS c FROM ${w} AS w
-       GROUP BY ${keyColumnsSql(table, 'w')} HAVING count(*) > 1`,
-      'CAST(c AS VARCHAR)',
+      `SELECT ${c.kw.text} AS k, ${c.kw.id} AS o FROM ${w} AS w
+       WHERE NOT EXISTS (SELECT 1 FROM ${e} AS e WHERE ${keyMatchSql(table, 'e', 'w')})`,
     )
   }
-  if (layers.expected && layers.warehouse) {
-    const held = `EXISTS (SELECT 1 FROM ${q} AS q WHERE q._pk = e._pk AND q._version = e._version)`
-    const inLake = layers.lake
-      ? `EXISTS (SELECT 1 FROM ${l} AS l WHERE l._pk = e._pk AND l._version = e._version)`
-      : 'NULL::BOOLEAN'
-    const inProcessed = layers.processed
-      ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${keyMatchSql(table, 'p', 'e')})`
-      : 'NULL::BOOLEAN'
-    const layer = `CASE WHEN held THEN 'held' WHEN e._pending THEN 'pending' WHEN in_lake IS NULL THEN 'lake_unknown'
-      WHEN NOT in_lake THEN 'not_in_lake' WHEN NOT coalesce(in_processed, true) THEN 'not_processed' ELSE 'not_loaded' END`
-    await db.run(`CREATE OR REPLACE TEMP TABLE missing AS
-      SELECT ${ke.text} AS k, ${ke.id} AS o, e._pending, ${held} AS held, ${inLake} AS in_lake,
-        ${inProcessed} AS in_processed
-      FROM ${e} AS e WHERE e._fresh AND NOT EXISTS (SELECT 1 FROM ${w} AS w WHERE ${keyMatchSql(table, 'w', 'e')})`)
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE missing_layer AS SELECT k, o, ${layer} AS layer FROM missing AS e`,
+}
+
+/** The temp tables missing_layer and stale: each expected row the warehouse lacks or holds otherwise, by layer. */
+async function runCreateMissingAndStale(c: Compare): Promise<void> {
+  const { db, table, def, layers, e, w, p, l, q, ke } = c
+  const held = `EXISTS (SELECT 1 FROM ${q} AS q WHERE q._pk = e._pk AND q._version = e._version)`
+  const inLake = layers.lake
+    ? `EXISTS (SELECT 1 FROM ${l} AS l WHERE l._pk = e._pk AND l._version = e._version)`
+    : 'NULL::BOOLEAN'
+  const inProcessed = layers.processed
+    ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${keyMatchSql(table, 'p', 'e')})`
+    : 'NULL::BOOLEAN'
+  const layer = `CASE WHEN held THEN 'held' WHEN e._pending THEN 'pending' WHEN in_lake IS NULL THEN 'lake_unknown'
+    WHEN NOT in_lake THEN 'not_in_lake' WHEN NOT coalesce(in_processed, true) THEN 'not_processed' ELSE 'not_loaded' END`
+  await db.run(`CREATE OR REPLACE TEMP TABLE missing AS
+    SELECT ${ke.text} AS k, ${ke.id} AS o, e._pending, ${held} AS held, ${inLake} AS in_lake,
+      ${inProcessed} AS in_processed
+    FROM ${e} AS e WHERE e._fresh AND NOT EXISTS (SELECT 1 FROM ${w} AS w WHERE ${keyMatchSql(table, 'w', 'e')})`)
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE missing_layer AS SELECT k, o, ${layer} AS layer FROM missing AS e`,
+  )
+
+  const columns = def.columns.map((col) => quoteIdent(col.name))
+  const differs = columns.map((col) => `e.${col} IS DISTINCT FROM w.${col}`).join(' OR ')
+  const which = `list_filter([${def.columns
+    .map(
+      (col) =>
+        `CASE WHEN e.${quoteIdent(col.name)} IS DISTINCT FROM w.${quoteIdent(col.name)} THEN ${sqlString(col.name)} END`,
     )
+    .join(', ')}], x -> x IS NOT NULL)`
+  const agrees = layers.processed
+    ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${columns.map((col) => `p.${col} IS NOT DISTINCT FROM e.${col}`).join(' AND ')})`
+    : 'NULL::BOOLEAN'
+  const staleLayer = `CASE WHEN held THEN 'held' WHEN e._pending THEN 'pending' WHEN agrees THEN 'warehouse_only'
+    WHEN in_lake IS NULL THEN 'lake_unknown' WHEN NOT in_lake THEN 'not_in_lake' ELSE 'processed_differs' END`
+  await db.run(`CREATE OR REPLACE TEMP TABLE stale AS
+    SELECT k, o, cols, ${staleLayer} AS layer FROM (
+      SELECT ${ke.text} AS k, ${ke.id} AS o, ${which} AS cols, e._pending, ${held} AS held,
+        ${inLake} AS in_lake, ${agrees} AS agrees
+      FROM ${e} AS e JOIN ${w} AS w ON ${keyMatchSql(table, 'w', 'e')}
+      WHERE e._fresh AND (${differs})) AS e`)
+}
 
-    const columns = def.columns.map((c) => quoteIdent(c.name))
-    const differs = columns.map((c) => `e.${c} IS DISTINCT FROM w.${c}`).join(' OR ')
-    const which = `list_filter([${def.columns
-      .map(
-        (c) =>
-          `CASE WHEN e.${quoteIdent(c.name)} IS DISTINCT FROM w.${quoteIdent(c.name)} THEN ${sqlString(c.name)} END`,
-      )
-      .join(', ')}], x -> x IS NOT NULL)`
-    const agrees = layers.processed
-      ? `EXISTS (SELECT 1 FROM ${p} AS p WHERE ${columns.map((c) => `p.${c} IS NOT DISTINCT FROM e.${c}`).join(' AND ')})`
-      : 'NULL::BOOLEAN'
-    const staleLayer = `CASE WHEN held THEN 'held' WHEN e._pending THEN 'pending' WHEN agrees THEN 'warehouse_only'
-      WHEN in_lake IS NULL THEN 'lake_unknown' WHEN NOT in_lake THEN 'not_in_lake' ELSE 'processed_differs' END`
-    await db.run(`CREATE OR REPLACE TEMP TABLE stale AS
-      SELECT k, o, cols, ${staleLayer} AS layer FROM (
-        SELECT ${ke.text} AS k, ${ke.id} AS o, ${which} AS cols, e._pending, ${held} AS held,
-          ${inLake} AS in_lake, ${agrees} AS agrees
-        FROM ${e} AS e JOIN ${w} AS w ON ${keyMatchSql(table, 'w', 'e')}
-        WHERE e._fresh AND (${differs})) AS e`)
-
-    findings.pending =
-      (await count(`SELECT count(*) AS n FROM missing_layer WHERE layer = 'pending'`)) +
-      (await count(`SELECT count(*) AS n FROM stale WHERE layer = 'pending'`))
-    findings.quarantined =
-      (await count(`SELECT count(*) AS n FROM missing_layer WHERE layer = 'held'`)) +
-      (await count(`SELECT count(*) AS n FROM stale WHERE layer = 'held'`))
-    for (const m of MISSING_LAYERS) {
-      findings.missing[m] = await sample(db, table, `SELECT k, o FROM missing_layer WHERE layer = '${m}'`)
-    }
-    for (const s of STALE_LAYERS) {
-      const rows = await db.rows<{ n: number | string; k: string; cols: string[] }>(
-        `SELECT count(*) OVER () AS n, k, cols FROM stale WHERE layer = '${s}' ORDER BY o, k LIMIT ${SAMPLE}`,
-      )
-      if (rows.length === 0) continue
-      const all = await db.rows<{ c: string }>(
-        `SELECT DISTINCT unnest(cols) AS c FROM stale WHERE layer = '${s}' ORDER BY c`,
-      )
-      findings.stale[s] = {
-        count: Number(rows[0]?.n ?? 0),
-        keys: rows.map((r) => toDisplayKey(table, r.k)),
-        columns: all.map((r) => r.c),
-        rows: rows.map((r) => ({ key: toDisplayKey(table, r.k), columns: r.cols })),
-      }
-    }
-    if (!isFact) {
-      findings.unexpected = await sample(
-        db,
-        table,
-        `SELECT ${kw.text} AS k, ${kw.id} AS o FROM ${w} AS w
-         WHERE NOT EXISTS (SELECT 1 FROM ${e} AS e WHERE ${keyMatchSql(table, 'e', 'w')})`,
-      )
-    }
+/** The stale rows of one layer: count, sampled keys with their differing columns; undefined when none. */
+async function runSampleStale(
+  db: DuckDb,
+  table: WarehouseTable,
+  layer: StaleLayer,
+): Promise<StaleSample | undefined> {
+  const rows = await db.rows<{ n: number | string; k: string; cols: string[] }>(
+    `SELECT count(*) OVER () AS n, k, cols FROM stale WHERE layer = '${layer}' ORDER BY o, k LIMIT ${SAMPLE}`,
+  )
+  if (rows.length === 0) return undefined
+  const all = await db.rows<{ c: string }>(
+    `SELECT DISTINCT unnest(cols) AS c FROM stale WHERE layer = '${layer}' ORDER BY c`,
+  )
+  return {
+    count: Number(rows[0]?.n ?? 0),
+    keys: rows.map((r) => toDisplayKey(table, r.k)),
+    columns: all.map((r) => r.c),
+    rows: rows.map((r) => ({ key: toDisplayKey(table, r.k), columns: r.cols })),
   }
-  if (isFact && layers.warehouse && layers.processed) {
+}
+
+/** Facts: the warehouse's versions against the processed store's, and the processed store's duplicates. */
+async function runCompareFactVersions(c: Compare, findings: Findings): Promise<void> {
+  const { db, table, layers, w, p, kw, kp } = c
+  if (layers.warehouse && layers.processed) {
     findings.unexpected = await sample(
       db,
       table,
@@ -233,7 +287,7 @@ export async function runCompareTable(
        WHERE NOT EXISTS (SELECT 1 FROM ${w} AS w WHERE ${keyMatchSql(table, 'w', 'p')})`,
     )
   }
-  if (isFact && layers.processed) {
+  if (layers.processed) {
     findings.processedDuplicates = await sample(
       db,
       table,
@@ -242,5 +296,4 @@ export async function runCompareTable(
       'CAST(c AS VARCHAR)',
     )
   }
-  return findings
 }

@@ -2,7 +2,7 @@
  * Puts every layer verify could read into DuckDB tables (see duck-tables.ts): the lake's and quarantine's
  * versions per source table, and per warehouse table its warehouse, expected and processed rows.
  */
-import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { DuckDb } from '../io/duckdb.ts'
 import { isoCurrencyNames } from '../transform/currency-names.ts'
@@ -42,15 +42,7 @@ export async function runLoadLayers(
 ): Promise<LoadedLayers> {
   const { snapshot, source, lake, quarantine, progress } = input
   const at = (key: string) => `${duck.workDir}/${key}`
-  await duck.run('CREATE TABLE iso_currency (code VARCHAR, name VARCHAR)')
-  const iso = isoCurrencyNames()
-  for (let i = 0; i < iso.length; i += 200) {
-    const chunk = iso.slice(i, i + 200)
-    await duck.run(
-      `INSERT INTO iso_currency VALUES ${chunk.map((_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(', ')}`,
-      chunk.flat(),
-    )
-  }
+  await runCreateIsoCurrency(duck)
   const loaded: LoadedLayers = {
     expected: new Set(),
     warehouse: new Set(),
@@ -94,4 +86,17 @@ export async function runLoadLayers(
     return { ...loaded, processedDates: Number(row?.n ?? 0) }
   }
   return loaded
+}
+
+/** The ISO currency names the expected dim_currency rows are made with. */
+async function runCreateIsoCurrency(duck: DuckDb): Promise<void> {
+  await duck.run('CREATE TABLE iso_currency (code VARCHAR, name VARCHAR)')
+  const iso = isoCurrencyNames()
+  for (let i = 0; i < iso.length; i += 200) {
+    const chunk = iso.slice(i, i + 200)
+    await duck.run(
+      `INSERT INTO iso_currency VALUES ${chunk.map((_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(', ')}`,
+      chunk.flat(),
+    )
+  }
 }

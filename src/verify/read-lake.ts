@@ -5,8 +5,8 @@
  */
 import { basename, dirname } from 'node:path'
 import { manifestKey } from '../core/batch-id.ts'
-import type { SourceTable } from '../core/catalogue.ts'
-import { parseProcessedManifest } from '../core/processed-manifest.ts'
+import { PROCESSED_MANIFEST } from '../core/manifests/processed.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import type { WarehouseTable } from '../core/warehouse-catalogue.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from '../extract/ingestion-batches.ts'
 import { FolderStore } from '../io/folder-store.ts'
@@ -75,73 +75,82 @@ export async function runReadLake(
   batchIds: readonly string[],
   input: { localDir: string; progress: VerifyProgress },
 ): Promise<LakeRead> {
-  const wanted = new Set(batchIds)
   const ingestionRows: Partial<Record<SourceTable, number>> = {}
   const fileProblems: FileProblem[] = []
   const planned: PlannedFile[] = []
+  await runPlanIngestionFiles(ingestion, batchIds, { ingestionRows, fileProblems, planned })
+  await runPlanProcessedFiles(processed, batchIds, { fileProblems, planned })
+  const { ingestionFiles, processedFiles } = await runCheckFiles(planned, fileProblems, input)
+  return { ingestionRows, ingestionFiles, processedFiles, fileProblems }
+}
+
+/** The ingestion manifests of the loaded batches: rows per table, and each file to check. */
+async function runPlanIngestionFiles(
+  ingestion: ObjectStore,
+  batchIds: readonly string[],
+  out: {
+    ingestionRows: Partial<Record<SourceTable, number>>
+    fileProblems: FileProblem[]
+    planned: PlannedFile[]
+  },
+): Promise<void> {
+  const wanted = new Set(batchIds)
   const listed = await reach('ingestion store', ingestion, () => runListIngestionBatches(ingestion))
   const present = new Set(listed.filter((id) => wanted.has(id)))
   for (const batchId of batchIds) {
+    const path = toStorePath(ingestion, manifestKey(batchId))
     if (!present.has(batchId)) {
-      fileProblems.push({
-        store: 'ingestion',
-        path: toStorePath(ingestion, manifestKey(batchId)),
-        message: `the ingestion manifest of loaded batch ${batchId} is missing`,
-      })
+      const message = `the ingestion manifest of loaded batch ${batchId} is missing`
+      out.fileProblems.push({ store: 'ingestion', path, message })
       continue
     }
     try {
       const manifest = await runReadIngestionManifest(ingestion, batchId)
       for (const entry of manifest.tables) {
-        ingestionRows[entry.table] = (ingestionRows[entry.table] ?? 0) + entry.rows
-        if (entry.key)
-          planned.push({
-            store: ingestion,
-            side: 'ingestion',
-            key: entry.key,
-            sha256: entry.sha256,
-            table: entry.table,
-          })
+        out.ingestionRows[entry.table] = (out.ingestionRows[entry.table] ?? 0) + entry.rows
+        if (entry.key) {
+          const { key, sha256, table } = entry
+          out.planned.push({ store: ingestion, side: 'ingestion', key, sha256, table })
+        }
       }
     } catch (error) {
-      fileProblems.push({
-        store: 'ingestion',
-        path: toStorePath(ingestion, manifestKey(batchId)),
-        message: `the ingestion manifest does not parse: ${(error as Error).message}`,
-      })
+      const message = `the ingestion manifest does not parse: ${(error as Error).message}`
+      out.fileProblems.push({ store: 'ingestion', path, message })
     }
   }
+}
+
+/** The processed manifests of the loaded batches: each file to check. */
+async function runPlanProcessedFiles(
+  processed: ObjectStore,
+  batchIds: readonly string[],
+  out: { fileProblems: FileProblem[]; planned: PlannedFile[] },
+): Promise<void> {
   for (const batchId of batchIds) {
     const path = toStorePath(processed, manifestKey(batchId))
     const text = await reach('processed store', processed, () => getText(processed, manifestKey(batchId)))
     if (text === undefined) {
-      fileProblems.push({
-        store: 'processed',
-        path,
-        message: `the processed manifest of loaded batch ${batchId} is missing`,
-      })
+      const message = `the processed manifest of loaded batch ${batchId} is missing`
+      out.fileProblems.push({ store: 'processed', path, message })
       continue
     }
     try {
-      for (const entry of parseProcessedManifest(text).tables) {
-        if (entry.key)
-          planned.push({
-            store: processed,
-            side: 'processed',
-            key: entry.key,
-            sha256: entry.sha256,
-            table: entry.table,
-          })
+      for (const { key, sha256, table } of PROCESSED_MANIFEST.parse(text, 'processed manifest').tables) {
+        if (key) out.planned.push({ store: processed, side: 'processed', key, sha256, table })
       }
     } catch (error) {
-      fileProblems.push({
-        store: 'processed',
-        path,
-        message: `the processed manifest does not parse: ${(error as Error).message}`,
-      })
+      const message = `the processed manifest does not parse: ${(error as Error).message}`
+      out.fileProblems.push({ store: 'processed', path, message })
     }
   }
+}
 
+/** Each planned file copied local and checked against its manifest's checksum; the good ones, by table. */
+async function runCheckFiles(
+  planned: readonly PlannedFile[],
+  fileProblems: FileProblem[],
+  input: { localDir: string; progress: VerifyProgress },
+): Promise<Pick<LakeRead, 'ingestionFiles' | 'processedFiles'>> {
   input.progress.phase('lake files', planned.length, 'files')
   const ingestionFiles: Partial<Record<SourceTable, string[]>> = {}
   const processedFiles: Partial<Record<WarehouseTable, string[]>> = {}
@@ -170,5 +179,5 @@ export async function runReadLake(
     }
     input.progress.advance(1)
   }
-  return { ingestionRows, ingestionFiles, processedFiles, fileProblems }
+  return { ingestionFiles, processedFiles }
 }

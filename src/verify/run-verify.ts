@@ -9,7 +9,7 @@
 import type { PurchaseFactTable } from '../config.ts'
 import { WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
 import type { Database } from '../io/database.ts'
-import { openDuckDb } from '../io/duckdb.ts'
+import { type DuckDb, openDuckDb } from '../io/duckdb.ts'
 import { FolderStore } from '../io/folder-store.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { runCompareTable, type TableFindings } from './compare-table.ts'
@@ -67,39 +67,11 @@ export async function runVerify(deps: VerifyDeps): Promise<VerifyReport> {
   const unavailable: Unavailable[] = []
   const duck = await openDuckDb({ ...(deps.tmpDir ? { tmpDir: deps.tmpDir } : {}), memoryLimit: '512MB' })
   try {
-    const scratch = new FolderStore(duck.workDir)
-    let snapshot: WarehouseSnapshot | undefined
-    try {
-      progress.phase('open warehouse', 1, 'databases')
-      const warehouse = await open(deps.warehouse)
-      progress.advance(1)
-      snapshot = await runReadWarehouseSnapshot(warehouse, {
-        purchaseFactTable: deps.purchaseFactTable,
-        scratch,
-        progress,
-      })
-    } catch (error) {
-      unavailable.push({
-        system: 'warehouse',
-        description:
-          typeof deps.warehouse === 'function'
-            ? (deps.descriptions?.warehouse ?? 'the warehouse')
-            : deps.warehouse.description,
-        reason: toWarehouseReason(error),
-      })
-    }
+    const r: Reading = { deps, progress, scratch: new FolderStore(duck.workDir), unavailable }
+    const snapshot = await runReadWarehouse(r)
     lap('warehouse')
     // What quarantine holds is known whatever else can be read.
-    let quarantine: QuarantineRead | undefined
-    try {
-      quarantine = await runReadQuarantineHeld(deps.ingestion, `${duck.workDir}/lake`)
-    } catch (error) {
-      unavailable.push({
-        system: 'ingestion store',
-        description: deps.ingestion.description,
-        reason: `its quarantine entries cannot be read: ${messageOf(error)}`,
-      })
-    }
+    const quarantine = await runReadQuarantine(r, `${duck.workDir}/lake`)
     if (snapshot === undefined || snapshot.batchIds.length === 0) {
       return toVerifyReport({
         snapshot,
@@ -110,63 +82,13 @@ export async function runVerify(deps: VerifyDeps): Promise<VerifyReport> {
         ingestion: deps.ingestion,
       })
     }
-
-    let source: SourceRead | undefined
-    try {
-      progress.phase('open source', 1, 'databases')
-      const db = await open(deps.source)
-      progress.advance(1)
-      source = await runReadSourceExpected(db, {
-        watermarks: snapshot.watermarks,
-        lagMs: deps.lagMs,
-        scratch,
-        progress,
-      })
-    } catch (error) {
-      unavailable.push({
-        system: 'source',
-        description:
-          typeof deps.source === 'function'
-            ? (deps.descriptions?.source ?? 'the source')
-            : deps.source.description,
-        reason: messageOf(error),
-      })
-    }
+    const source = await runReadSource(r, snapshot)
     lap('source')
-
-    let lake: LakeRead | undefined
-    try {
-      lake = await runReadLake(deps.ingestion, deps.processed, snapshot.batchIds, {
-        localDir: `${duck.workDir}/lake`,
-        progress,
-      })
-    } catch (error) {
-      if (!(error instanceof StoreUnreachableError)) throw error
-      if (!unavailable.some((u) => u.system === error.system))
-        unavailable.push({
-          system: error.system,
-          description: error.description,
-          reason: messageOf(error.cause),
-        })
-    }
+    const lake = await runReadLakeBatches(r, snapshot, `${duck.workDir}/lake`)
     lap('lake')
-
     const loaded = await runLoadLayers(duck, { snapshot, source, lake, quarantine, progress })
     lap('layers')
-
-    progress.phase('compare', EXPECTED_TABLES.length, 'tables')
-    const findings: TableFindings[] = []
-    for (const table of EXPECTED_TABLES) {
-      findings.push(
-        await runCompareTable(duck, table, {
-          expected: loaded.expected.has(table),
-          warehouse: loaded.warehouse.has(table),
-          processed: loaded.processed.has(table),
-          lake: loaded.lake.has(MADE_FROM[table]),
-        }),
-      )
-      progress.advance(1)
-    }
+    const findings = await runCompareTables(duck, loaded, progress)
     lap('compare')
     return toVerifyReport({
       snapshot,
@@ -185,6 +107,120 @@ export async function runVerify(deps: VerifyDeps): Promise<VerifyReport> {
     progress.stop()
     await duck.close()
   }
+}
+
+/** What every read of a layer shares: the deps, the bar, the scratch store, and where a failure is told. */
+interface Reading {
+  readonly deps: VerifyDeps
+  readonly progress: VerifyProgress
+  readonly scratch: FolderStore
+  readonly unavailable: Unavailable[]
+}
+
+/**
+ * Opens a database (progress: one step) and reads from it; a failure of either is told under
+ * `unavailable` (as `reason` says it) and gives undefined: the rest of verify goes on without it.
+ */
+async function runReadDatabase<T>(
+  r: Reading,
+  system: 'warehouse' | 'source',
+  read: (db: Database) => Promise<T>,
+  reason: (error: unknown) => string,
+): Promise<T | undefined> {
+  const lazy = r.deps[system]
+  try {
+    r.progress.phase(`open ${system}`, 1, 'databases')
+    const db = await open(lazy)
+    r.progress.advance(1)
+    return await read(db)
+  } catch (error) {
+    const description =
+      typeof lazy === 'function' ? (r.deps.descriptions?.[system] ?? `the ${system}`) : lazy.description
+    r.unavailable.push({ system, description, reason: reason(error) })
+    return undefined
+  }
+}
+
+/** The warehouse and its ledger in one snapshot, or undefined (and why) when it cannot be read. */
+function runReadWarehouse(r: Reading): Promise<WarehouseSnapshot | undefined> {
+  const { deps, progress, scratch } = r
+  return runReadDatabase(
+    r,
+    'warehouse',
+    (db) => runReadWarehouseSnapshot(db, { purchaseFactTable: deps.purchaseFactTable, scratch, progress }),
+    toWarehouseReason,
+  )
+}
+
+/** What quarantine holds, or undefined (and why) when its entries cannot be read. */
+async function runReadQuarantine(r: Reading, localDir: string): Promise<QuarantineRead | undefined> {
+  try {
+    return await runReadQuarantineHeld(r.deps.ingestion, localDir)
+  } catch (error) {
+    r.unavailable.push({
+      system: 'ingestion store',
+      description: r.deps.ingestion.description,
+      reason: `its quarantine entries cannot be read: ${messageOf(error)}`,
+    })
+    return undefined
+  }
+}
+
+/** The source's expected rows as of the loaded watermarks, or undefined (and why). */
+function runReadSource(r: Reading, snapshot: WarehouseSnapshot): Promise<SourceRead | undefined> {
+  const { deps, progress, scratch } = r
+  return runReadDatabase(
+    r,
+    'source',
+    (db) =>
+      runReadSourceExpected(db, { watermarks: snapshot.watermarks, lagMs: deps.lagMs, scratch, progress }),
+    messageOf,
+  )
+}
+
+/** The lake up to the ledger's batches, or undefined (and why) when a store cannot be reached. */
+async function runReadLakeBatches(
+  r: Reading,
+  snapshot: WarehouseSnapshot,
+  localDir: string,
+): Promise<LakeRead | undefined> {
+  try {
+    return await runReadLake(r.deps.ingestion, r.deps.processed, snapshot.batchIds, {
+      localDir,
+      progress: r.progress,
+    })
+  } catch (error) {
+    if (!(error instanceof StoreUnreachableError)) throw error
+    if (!r.unavailable.some((u) => u.system === error.system))
+      r.unavailable.push({
+        system: error.system,
+        description: error.description,
+        reason: messageOf(error.cause),
+      })
+    return undefined
+  }
+}
+
+/** Every expected table compared across the layers loaded into DuckDB. */
+async function runCompareTables(
+  duck: DuckDb,
+  loaded: Awaited<ReturnType<typeof runLoadLayers>>,
+  progress: VerifyProgress,
+): Promise<TableFindings[]> {
+  progress.phase('compare', EXPECTED_TABLES.length, 'tables')
+  const findings: TableFindings[] = []
+  for (const table of EXPECTED_TABLES) {
+    findings.push(
+      await runCompareTable(duck, table, {
+        expected: loaded.expected.has(table),
+        warehouse: loaded.warehouse.has(table),
+        processed: loaded.processed.has(table),
+        lake: loaded.lake.has(MADE_FROM[table]),
+      }),
+    )
+    progress.advance(1)
+  }
+  return findings
 }
 
 export type { VerifyReport } from './verify-report.ts'

@@ -1,5 +1,5 @@
 /** Assembles the verify report from what each read and comparison found (pure). */
-import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { TableFindings } from './compare-table.ts'
@@ -22,7 +22,8 @@ import {
 
 export const NOTHING_LOADED = 'the warehouse has loaded no batch yet: run `totesys-etl run`'
 
-export function toVerifyReport(input: {
+/** What each read and comparison found, as runVerify hands it over. */
+export interface VerifyReportInput {
   snapshot: WarehouseSnapshot | undefined
   source?: SourceRead | undefined
   lake?: LakeRead | undefined
@@ -34,33 +35,89 @@ export function toVerifyReport(input: {
   timings: Record<string, number>
   nothingLoaded: boolean
   ingestion: ObjectStore
-}): VerifyReport {
-  const { snapshot, source, lake, quarantine, unavailable } = input
-  const findings = new Map((input.findings ?? []).map((f) => [f.table, f]))
-  const sourceDown = unavailable.find((u) => u.system === 'source')
+}
+
+export function toVerifyReport(input: VerifyReportInput): VerifyReport {
+  const { snapshot, quarantine, unavailable } = input
   const differences: Difference[] = [
-    ...planFileDifferences(lake?.fileProblems ?? []),
+    ...planFileDifferences(input.lake?.fileProblems ?? []),
     ...(input.findings ?? []).flatMap(planTableDifferences),
     ...(snapshot?.coverage && snapshot.batchIds.length > 0 ? planDateDifferences(snapshot.coverage) : []),
   ]
-  // Reasons of one table (its own); a whole system down is said once, under unavailable.
-  const ownReason = (table: WarehouseTable): string | null => {
-    if (!snapshot || input.nothingLoaded) return null
-    if (snapshot.problems[table]) return snapshot.problems[table] ?? null
-    if (table === 'dim_date') return snapshot.coverage ? null : "dim_date's coverage could not be read"
-    return source?.problems[table as ExpectedTable] ?? null
+  const ownReason = (table: WarehouseTable) => toOwnReason(input, table)
+  const tables = toTableVerdicts(input, differences, ownReason)
+  const unchecked = tables.filter((t) => t.verdict === 'could_not_check')
+  const verdict = toVerdict(differences.length, unchecked.length + unavailable.length)
+  const held = quarantine?.tables ?? []
+  return {
+    format: VERIFY_FORMAT,
+    verdict,
+    clean: verdict === 'clean',
+    exitCode: VERDICT_EXIT[verdict],
+    loadedBatches: snapshot?.batchIds.length ?? 0,
+    firstBatch: snapshot?.batchIds[0] ?? null,
+    lastBatch: snapshot?.batchIds.at(-1) ?? null,
+    watermarks: snapshot?.watermarks ?? {},
+    unavailable,
+    sourceTables: toSourceTables(input),
+    tables,
+    warehouseRows: Object.fromEntries(WAREHOUSE_TABLES.map((t) => [t, snapshot?.rows[t] ?? null])),
+    dimDate: {
+      first: snapshot?.coverage?.first ?? null,
+      last: snapshot?.coverage?.last ?? null,
+      days: snapshot?.coverage?.days ?? null,
+    },
+    quarantine: {
+      where: toStorePath(input.ingestion, '_quarantine/'),
+      rows: quarantine ? held.reduce((n, h) => n + h.rows, 0) : null,
+      entries: quarantine ? held.reduce((n, h) => n + h.entries, 0) : null,
+      tables: held,
+    },
+    differences,
+    problems: [
+      ...unavailable.map((u) => `could not read the ${u.system} (${u.description}): ${u.reason}`),
+      ...(input.nothingLoaded ? [NOTHING_LOADED] : []),
+      ...differences.map((d) => d.message),
+      ...WAREHOUSE_TABLES.flatMap((t) => {
+        const reason = ownReason(t)
+        return reason ? [`${t}: could not check: ${reason}`] : []
+      }),
+    ],
+    timings: input.timings,
   }
-  const systemReason = (table: WarehouseTable): string | null => {
-    if (!snapshot) return 'the warehouse could not be read'
-    if (input.nothingLoaded) return NOTHING_LOADED
-    return table !== 'dim_date' && sourceDown
-      ? `the source could not be read (${sourceDown.description})`
-      : null
-  }
-  const tables: TableVerdict[] = WAREHOUSE_TABLES.map((table) => {
+}
+
+/** Why one table could not be checked, for reasons of its own (a whole system down is said once, apart). */
+function toOwnReason(input: VerifyReportInput, table: WarehouseTable): string | null {
+  const { snapshot, source } = input
+  if (!snapshot || input.nothingLoaded) return null
+  if (snapshot.problems[table]) return snapshot.problems[table] ?? null
+  if (table === 'dim_date') return snapshot.coverage ? null : "dim_date's coverage could not be read"
+  return source?.problems[table as ExpectedTable] ?? null
+}
+
+/** Why no table could be checked: the warehouse or the source down, or nothing loaded yet. */
+function toSystemReason(input: VerifyReportInput, table: WarehouseTable): string | null {
+  if (!input.snapshot) return 'the warehouse could not be read'
+  if (input.nothingLoaded) return NOTHING_LOADED
+  const sourceDown = input.unavailable.find((u) => u.system === 'source')
+  return table !== 'dim_date' && sourceDown
+    ? `the source could not be read (${sourceDown.description})`
+    : null
+}
+
+/** Each warehouse table's verdict, reason, differences and counts per layer. */
+function toTableVerdicts(
+  input: VerifyReportInput,
+  differences: readonly Difference[],
+  ownReason: (table: WarehouseTable) => string | null,
+): TableVerdict[] {
+  const { snapshot } = input
+  const findings = new Map((input.findings ?? []).map((f) => [f.table, f]))
+  return WAREHOUSE_TABLES.map((table) => {
     const f = findings.get(table)
     const own = differences.filter((d) => d.table === table).length
-    const reason = ownReason(table) ?? systemReason(table)
+    const reason = ownReason(table) ?? toSystemReason(input, table)
     const verdict = own > 0 ? 'differences' : reason ? 'could_not_check' : 'clean'
     return {
       table,
@@ -89,7 +146,12 @@ export function toVerifyReport(input: {
             },
     }
   })
-  const sourceTables: SourceTableSummary[] = SOURCE_TABLES.map((table) => {
+}
+
+/** Each source table's rows in the source and the lake, and its watermark. */
+function toSourceTables(input: VerifyReportInput): SourceTableSummary[] {
+  const { snapshot, source, lake } = input
+  return SOURCE_TABLES.map((table) => {
     const lakeRows = lake ? (lake.ingestionRows[table] ?? 0) : null
     const lakeVersions = input.lakeVersions?.[table] ?? null
     return {
@@ -102,43 +164,4 @@ export function toVerifyReport(input: {
       problem: source?.sourceProblems[table] ?? null,
     }
   })
-  const unchecked = tables.filter((t) => t.verdict === 'could_not_check')
-  const verdict = toVerdict(differences.length, unchecked.length + unavailable.length)
-  const held = quarantine?.tables ?? []
-  return {
-    format: VERIFY_FORMAT,
-    verdict,
-    clean: verdict === 'clean',
-    exitCode: VERDICT_EXIT[verdict],
-    loadedBatches: snapshot?.batchIds.length ?? 0,
-    firstBatch: snapshot?.batchIds[0] ?? null,
-    lastBatch: snapshot?.batchIds.at(-1) ?? null,
-    watermarks: snapshot?.watermarks ?? {},
-    unavailable,
-    sourceTables,
-    tables,
-    warehouseRows: Object.fromEntries(WAREHOUSE_TABLES.map((t) => [t, snapshot?.rows[t] ?? null])),
-    dimDate: {
-      first: snapshot?.coverage?.first ?? null,
-      last: snapshot?.coverage?.last ?? null,
-      days: snapshot?.coverage?.days ?? null,
-    },
-    quarantine: {
-      where: toStorePath(input.ingestion, '_quarantine/'),
-      rows: quarantine ? held.reduce((n, h) => n + h.rows, 0) : null,
-      entries: quarantine ? held.reduce((n, h) => n + h.entries, 0) : null,
-      tables: held,
-    },
-    differences,
-    problems: [
-      ...unavailable.map((u) => `could not read the ${u.system} (${u.description}): ${u.reason}`),
-      ...(input.nothingLoaded ? [NOTHING_LOADED] : []),
-      ...differences.map((d) => d.message),
-      ...WAREHOUSE_TABLES.flatMap((t) => {
-        const reason = ownReason(t)
-        return reason ? [`${t}: could not check: ${reason}`] : []
-      }),
-    ],
-    timings: input.timings,
-  }
 }

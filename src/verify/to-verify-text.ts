@@ -44,6 +44,19 @@ export function toVerifyText(report: VerifyReport): string {
       ? 'verify: the warehouse holds no loaded batch'
       : `verify: ${report.loadedBatches} loaded batch(es), ${report.firstBatch} to ${report.lastBatch}, compared up to each table's watermark`,
   )
+  pushSourceTables(out, report)
+  pushWarehouseTables(out, report)
+  pushQuarantine(out, report.quarantine)
+  const unchecked = report.tables.filter((t) => t.verdict === 'could_not_check' && t.reason)
+  pushProblems(out, report, unchecked)
+  pushSummary(out, report, unchecked)
+  return out.join('\n')
+}
+
+type Unchecked = VerifyReport['tables']
+
+/** The source tables: rows now, in the lake, versions, repeats, watermark (when anything was read). */
+function pushSourceTables(out: string[], report: VerifyReport): void {
   if (report.sourceTables.some((s) => s.sourceRows !== null || s.lakeRows !== null)) {
     out.push(
       '',
@@ -61,6 +74,10 @@ export function toVerifyText(report: VerifyReport): string {
       '  (repeats: versions the lake holds in more than one batch; at-least-once, not a difference)',
     )
   }
+}
+
+/** The warehouse tables: counts per layer and the verdict, then the legend. */
+function pushWarehouseTables(out: string[], report: VerifyReport): void {
   out.push(
     '',
     ...table(
@@ -89,7 +106,10 @@ export function toVerifyText(report: VerifyReport): string {
     ...LEGEND,
     '',
   )
-  const q = report.quarantine
+}
+
+/** What quarantine holds, per table, with its reasons and where. */
+function pushQuarantine(out: string[], q: VerifyReport['quarantine']): void {
   if (q.rows === null) out.push(`quarantine: could not be read (${q.where})`)
   else if (q.rows === 0) out.push(`quarantine: nothing held (${q.where})`)
   else {
@@ -107,11 +127,14 @@ export function toVerifyText(report: VerifyReport): string {
       if (h.where.length > 3) out.push(`    and ${h.where.length - 3} more`)
     }
   }
+}
+
+/** Systems that could not be read, tables not checked, and each difference with cause and repair. */
+function pushProblems(out: string[], report: VerifyReport, unchecked: Unchecked): void {
   if (report.unavailable.length > 0) {
     out.push('', 'could not read:')
     for (const u of report.unavailable) out.push(`  ✗ the ${u.system} (${u.description}): ${u.reason}`)
   }
-  const unchecked = report.tables.filter((t) => t.verdict === 'could_not_check' && t.reason)
   if (unchecked.length > 0 && report.unavailable.length === 0) {
     out.push('', `not checked (${unchecked.length}):`)
     for (const t of unchecked) {
@@ -128,6 +151,11 @@ export function toVerifyText(report: VerifyReport): string {
       out.push(`  ✗ ${d.message}`, `      cause:  ${d.cause}`, `      repair: ${d.repair}`)
     }
   }
+}
+
+/** How long each phase took, and the one-line verdict. */
+function pushSummary(out: string[], report: VerifyReport, unchecked: Unchecked): void {
+  const q = report.quarantine
   const total = Object.values(report.timings).reduce((a, b) => a + b, 0)
   out.push(
     '',
@@ -154,5 +182,4 @@ export function toVerifyText(report: VerifyReport): string {
           : []),
       ].join('; ')}`,
     )
-  return out.join('\n')
 }

@@ -1,9 +1,16 @@
 /** `totesys-etl quarantine list|replay|discard`: the rows the transform held back; re-submitting or giving them up. */
 
-import type { RegisterCommand } from '../command-context.ts'
+import type { Command } from 'commander'
+import type { CommandContext, RegisterCommand } from '../command-context.ts'
 
 export const registerQuarantine: RegisterCommand = (program, ctx) => {
   const quarantine = program.command('quarantine').description('rows held back by the transform')
+  registerList(quarantine, ctx)
+  registerReplay(quarantine, ctx)
+  registerDiscard(quarantine, ctx)
+}
+
+function registerList(quarantine: Command, ctx: CommandContext): void {
   quarantine
     .command('list')
     .description('list quarantine entries')
@@ -34,6 +41,9 @@ export const registerQuarantine: RegisterCommand = (program, ctx) => {
         }
       })
     })
+}
+
+function registerReplay(quarantine: Command, ctx: CommandContext): void {
   quarantine
     .command('replay [id]')
     .description('re-submit held rows (one entry, or all held) as a new ingestion batch; run transform next')
@@ -49,6 +59,9 @@ export const registerQuarantine: RegisterCommand = (program, ctx) => {
           console.log(`${r.entryId}: ${r.rows} rows re-submitted as batch ${r.batchId}`)
       })
     })
+}
+
+function registerDiscard(quarantine: Command, ctx: CommandContext): void {
   quarantine
     .command('discard <id>')
     .description(
