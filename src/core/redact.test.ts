@@ -41,6 +41,13 @@ describe('redactText', () => {
     assert.equal(redactText('tiny pw abc stays', ['abc']), 'tiny pw abc stays', 'below the verbatim minimum')
   })
 
+  it("hides a libpq quoted password with an escaped quote when the text is JSON-escaped (a\\'b printed no b)", () => {
+    const libpq = String.raw`host=db user=etl password='a\'bc' dbname=totesys`
+    const out = redactText(JSON.stringify({ error: `bad ${libpq}` }))
+    assert.ok(!out.includes('bc'), out)
+    assert.match(out, /password=\*\*\*/)
+  })
+
   it('finds the secrets a URL carries', () => {
     assert.deepEqual(secretsOfUrl('postgres://u:p%40ss@h/db?sslpassword=z&sslmode=x'), [
       'p%40ss',

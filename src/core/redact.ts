@@ -14,9 +14,12 @@ const SECRET_KEY = String.raw`[\w.-]*(?:pass(?:word|wd)?|pwd|secret|token|signat
 
 // `key=value` in a URL's query string: the value runs to the next `&`, `#` or whitespace.
 const QUERY_PAIR = new RegExp(String.raw`([?&;])(${SECRET_KEY})=[^&#\s]*`, 'gi')
-// `key=value` in a libpq keyword/value string or in prose; the value may be quoted.
+// `key=value` in a libpq keyword/value string or in prose; the value may be quoted. A run of
+// backslashes escapes the character after it: in JSON-escaped text libpq's `\'` arrives as `\\'`,
+// and reading that as an escaped backslash would end the value early and print the rest of the
+// password (a value that really ends in a backslash then hides too much, which is the safe side).
 const KEY_VALUE = new RegExp(
-  String.raw`(^|[\s,(;])(${SECRET_KEY})(\s*=\s*)('(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s,;'"]*)`,
+  String.raw`(^|[\s,(;])(${SECRET_KEY})(\s*=\s*)('(?:[^'\\]|\\+.)*'?|"(?:[^"\\]|\\+.)*"?|[^\s,;'"]*)`,
   'gi',
 )
 // `"password": "…"` (JSON, or an object printed by a driver).
