@@ -135,7 +135,7 @@ const cpu = new Map()
 const failed = []
 const started = performance.now()
 
-/** One file in its own `node --test`; its output is printed whole when it ends, so files never interleave. */
+/** One file in its own node process; its output is printed whole when it ends, so files never interleave. */
 function runFile(file) {
   return new Promise((resolve) => {
     const t0 = performance.now()
