@@ -13,9 +13,9 @@ import { appendToBenchmarks, toMarkdownEntry } from './bench-report.ts'
 import { type BenchResults, checkTargets, type LoadFigures, toSummary } from './bench-results.ts'
 import { currentLoad, readMachineInfo } from './machine-info.ts'
 import { runCycles } from './measure-cycles.ts'
-import { runFreshness } from './measure-freshness.ts'
 import { type FullLoad, runFullLoad } from './measure-full-load.ts'
 import { runIdleBlocks } from './measure-idle-blocks.ts'
+import { runChangeLatency } from './measure-latency.ts'
 import { runLimit } from './measure-limit.ts'
 import { runStartup } from './measure-startup.ts'
 
@@ -69,7 +69,7 @@ async function runBench(workDir: string): Promise<BenchResults> {
     `    idle poll: ${idle.idleBlocksPerPoll.toFixed(0)} blocks (${idle.skipped}/${idle.polls} skipped); a process's first poll: ${idle.firstPollBlocks} blocks`,
   )
   say('(4) freshness in watch (≥ 20 changes, 1–3 s apart)')
-  const freshness = await runFreshness(main.config)
+  const freshness = await runChangeLatency(main.config)
   await dropLoad(main)
   rmSync(join(workDir, `scale-${mainScale}`), { recursive: true, force: true })
 
