@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the test files, a few at a time, each in its own `node --test` process, and prints at the end the
-// totals, every failure again, and the ten slowest files with their wall times.
+// Runs the test files, a few at a time, each in its own node process, and prints at the end the totals,
+// every failure again, and the ten slowest files with their wall (and CPU) times.
 // Usage: node scripts/run-tests.mjs [--record] [--typecheck] [path-filter ...]
 //   TEST_CONCURRENCY=n   files at once (default: 3 on two cores; most of a test's time is spent waiting on
 //                        PostgreSQL, a child process or the disk, so one more file than cores keeps them busy)
 //   --record             writes the measured times to test/support/test-times.json (a whole run only)
 //   --typecheck          also runs `tsc --noEmit -p .` alongside the files (npm test does), a failure of it
 //                        failing the run like a failing file
+//   TEST_CPU=0           does not measure each file's CPU seconds (GNU time does when installed)
 // Files start longest first (after the times of test/support/test-times.json; a file not listed there
 // counts as slow), so the slowest file never starts last and leaves one core idle at the end.
 // The colocated unit tests of src/ (pure modules, milliseconds each) share one process: a process of its
@@ -98,10 +99,14 @@ queue.sort((a, b) => expected(b) - expected(a) || a.localeCompare(b))
 const scratch = mkdtempSync(join(tmpdir(), 'run-tests-'))
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }))
 
-/** The arguments that run a queue entry: a file under `node --test`, or the unit tests imported by one entry. */
+/**
+ * The arguments that run a queue entry: a file, or the unit tests imported by one entry. A file runs as the
+ * main module, not under `node --test`: that would start a second node (and tsx) to run it in, a second or
+ * so of start-up per file for the same tests, the same isolation and the same exit code.
+ */
 function nodeArgs(entry) {
   if (entry === TYPECHECK) return [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']
-  if (entry !== UNITS) return ['--import', 'tsx', '--test', '--test-reporter=spec', entry]
+  if (entry !== UNITS) return ['--import', 'tsx', '--test-reporter=spec', entry]
   const main = join(scratch, 'units.mjs')
   const urls = unitFiles.map((f) => pathToFileURL(join(root, f)).href)
   writeFileSync(main, `for (const url of ${JSON.stringify(urls)}) await import(url)\n`)
@@ -115,16 +120,29 @@ const env = {
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --openssl-legacy-provider`.trim(),
 }
 
+/**
+ * GNU time, when installed, measures each file's CPU seconds (its spawned commands included): wall times
+ * here depend on what else the machine runs, the CPU a file costs much less so.
+ */
+const TIME = '/usr/bin/time'
+const measureCpu = process.env.TEST_CPU !== '0' && spawnSync(TIME, ['-f', '%U', 'true']).status === 0
+const CPU_LINE = /^TEST_CPU ([\d.]+) ([\d.]+)$/
+const TIME_NOTE = /^Command (exited with non-zero status \d+|terminated by signal (\d+))$/
+
 const totals = { tests: 0, suites: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 }
 const times = new Map()
+const cpu = new Map()
 const failed = []
 const started = performance.now()
 
-/** One file in its own `node --test`; its output is printed whole when it ends, so files never interleave. */
+/** One file in its own node process; its output is printed whole when it ends, so files never interleave. */
 function runFile(file) {
   return new Promise((resolve) => {
     const t0 = performance.now()
-    const child = spawn(process.execPath, nodeArgs(file), {
+    const [command, args] = measureCpu
+      ? [TIME, ['-f', 'TEST_CPU %U %S', process.execPath, ...nodeArgs(file)]]
+      : [process.execPath, nodeArgs(file)]
+    const child = spawn(command, args, {
       cwd: root,
       // The type check is no test: c8 need not record the compiler's coverage.
       env: file === TYPECHECK ? { ...env, NODE_V8_COVERAGE: undefined } : env,
@@ -139,9 +157,14 @@ function runFile(file) {
       const lines = Buffer.concat(chunks).toString('utf8').split('\n')
       const body = []
       let counted = false
+      let killedBy = signal
       for (const line of lines) {
         const m = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line)
-        if (m) {
+        const used = CPU_LINE.exec(line)
+        const note = TIME_NOTE.exec(line)
+        if (used) cpu.set(file, Number(used[1]) + Number(used[2]))
+        else if (note) killedBy = note[2] ? `signal ${note[2]}` : killedBy
+        else if (m) {
           totals[m[1]] += Number(m[2])
           counted = true
         } else if (!/^ℹ duration_ms /.test(line)) body.push(line)
@@ -151,13 +174,14 @@ function runFile(file) {
         const at = body.findIndex((l) => l.startsWith('✖ failing tests:'))
         failed.push({
           file,
-          why: signal ? `killed by ${signal}` : `exit code ${code}`,
+          why: killedBy ? `killed by ${killedBy}` : `exit code ${code}`,
           details: at >= 0 ? body.slice(at + 1) : body.slice(-40),
         })
         if (!counted) totals.fail += 1
       }
+      const used = cpu.has(file) ? `, ${cpu.get(file).toFixed(1)} s CPU` : ''
       process.stdout.write(
-        `${ok ? '✔' : '✖'} ${file} (${seconds.toFixed(1)} s)\n${body.join('\n').trimEnd()}\n\n`,
+        `${ok ? '✔' : '✖'} ${file} (${seconds.toFixed(1)} s${used})\n${body.join('\n').trimEnd()}\n\n`,
       )
       resolve()
     })
@@ -171,8 +195,11 @@ await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, wo
 
 const wall = (performance.now() - started) / 1000
 for (const [k, v] of Object.entries(totals)) console.log(`ℹ ${k} ${v}`)
+const cpuTotal = [...cpu.values()].reduce((a, b) => a + b, 0)
 console.log(
-  `ℹ files ${files.length} in ${times.size} processes, ${concurrency} at once, wall ${wall.toFixed(1)} s`,
+  `ℹ files ${files.length} in ${times.size} processes, ${concurrency} at once, wall ${wall.toFixed(1)} s${
+    cpu.size > 0 ? `, CPU ${cpuTotal.toFixed(1)} s` : ''
+  }`,
 )
 if (failed.length > 0) {
   console.log('\n✖ failing files:')
@@ -181,7 +208,10 @@ if (failed.length > 0) {
 const slowest = [...times].sort((a, b) => b[1] - a[1]).slice(0, 10)
 const grouped = times.has(UNITS) ? `; ${UNITS} is ${unitFiles.length} files in one process` : ''
 console.log(`\nslowest files (wall time, with the others running alongside${grouped}):`)
-for (const [file, seconds] of slowest) console.log(`${seconds.toFixed(1).padStart(7)} s  ${file}`)
+for (const [file, seconds] of slowest) {
+  const used = cpu.has(file) ? `  (${cpu.get(file).toFixed(1).padStart(5)} s CPU)` : ''
+  console.log(`${seconds.toFixed(1).padStart(7)} s${used}  ${file}`)
+}
 
 if (record && filters.length === 0) {
   const rounded = Object.fromEntries([...times].sort().map(([f, s]) => [f, Math.round(s * 10) / 10]))

@@ -59,39 +59,30 @@ export class EtlStack extends Stack {
     const { parameters } = this
     this.lake = new DataLake(this, 'Lake', { destroyWithStack: props.destroyDataWithStack ?? false })
     const { ingestion, processed } = this.lake
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    })
-    this.stageDeadLetterQueue = new sqs.Queue(this, 'StageDeadLetters', {
-      fifo: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    })
+    const queues = deadLetterQueues(this)
+    this.deadLetterQueue = queues.deadLetterQueue
+    this.stageDeadLetterQueue = queues.stageDeadLetterQueue
     // The secret ARNs are not secrets (they name the secrets); masking them would hide which secret is used.
     Validations.of(this).acknowledge({
       id: 'CloudFormation-Validate::W2509',
       reason: 'The *DbSecretArn parameters hold ARNs, not passwords.',
     })
 
-    const network = props.network ? this.importNetwork(props.network) : undefined
+    const network = props.network ? { network: this.importNetwork(props.network) } : {}
     const common = {
       ingestion,
       processed,
       deadLetterQueue: this.deadLetterQueue,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     }
-    const duckdbArchitecture = props.duckdbArchitecture ?? lambda.Architecture.ARM_64
-    this.pipeline = new Pipeline(this, 'Pipeline', {
+    const staged = {
       ...common,
       parameters,
       stageDeadLetterQueue: this.stageDeadLetterQueue,
-      duckdbArchitecture,
-      ...(network ? { network } : {}),
-    })
+      duckdbArchitecture: props.duckdbArchitecture ?? lambda.Architecture.ARM_64,
+      ...network,
+    }
+    this.pipeline = new Pipeline(this, 'Pipeline', staged)
     this.functions = this.pipeline.functions
     this.sweep = new Maintenance(this, 'Maintenance', common).sweep
 
@@ -104,25 +95,22 @@ export class EtlStack extends Stack {
       alertEmail: parameters.alertEmail.valueAsString,
     })
     this.monitoring.addFunctionAlarms('sweep', this.sweep)
-    this.extensions = new Extensions(this, 'Extensions', {
-      ...common,
-      parameters,
-      stageDeadLetterQueue: this.stageDeadLetterQueue,
-      duckdbArchitecture,
-      monitoring: this.monitoring,
-      ...(network ? { network } : {}),
-    })
+    this.extensions = new Extensions(this, 'Extensions', { ...staged, monitoring: this.monitoring })
     this.paymentsApi = new PaymentsApi(this, 'PaymentsApi', {
       secretArn: parameters.secrets.ApiDbSecretArn.valueAsString,
       deadLetterQueue: this.deadLetterQueue,
       logRetention: common.logRetention,
       monitoring: this.monitoring,
-      ...(network ? { network } : {}),
+      ...network,
     })
+    this.addOutputs()
+  }
 
+  /** What scripts/deploy.mjs and an operator read back: the stores, the queues, the API, each function. */
+  private addOutputs(): void {
     const outputs: Record<string, string> = {
-      IngestionBucketName: ingestion.bucketName,
-      ProcessedBucketName: processed.bucketName,
+      IngestionBucketName: this.lake.ingestion.bucketName,
+      ProcessedBucketName: this.lake.processed.bucketName,
       AlertTopicArn: this.monitoring.topic.topicArn,
       DeadLetterQueueUrl: this.deadLetterQueue.queueUrl,
       StageDeadLetterQueueUrl: this.stageDeadLetterQueue.queueUrl,
@@ -153,5 +141,22 @@ export class EtlStack extends Stack {
       ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup-${id}`, id),
     )
     return { vpc, subnets, securityGroups }
+  }
+}
+
+/** The stack's two dead-letter queues (in the stack itself: their logical ids are the stack's). */
+function deadLetterQueues(stack: Stack): { deadLetterQueue: sqs.Queue; stageDeadLetterQueue: sqs.Queue } {
+  return {
+    deadLetterQueue: new sqs.Queue(stack, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    }),
+    stageDeadLetterQueue: new sqs.Queue(stack, 'StageDeadLetters', {
+      fifo: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    }),
   }
 }

@@ -4,11 +4,15 @@
  * mapping → function) and evaluates the policies (infra/test/template-model.ts) instead of only looking
  * for strings. Three synths: the default stack (arm64 DuckDB bundles, checked as aarch64 binaries), a
  * second stack name with x86_64 DuckDB bundles (run here with node as Lambda would), and a VPC variant.
- * cdk-nag's AwsSolutions pack runs on each; an unacknowledged finding fails the synth.
+ * cdk-nag's AwsSolutions pack runs on each; an unacknowledged finding fails the synth. Every acknowledgement
+ * must suppress a finding that exists: the default and VPC stacks are synthesized once more with
+ * acknowledgements switched off, and each acknowledgement of the synths above must match a finding of that
+ * rule on its construct or below (one left behind when the code it excused changed fails). The synths are
+ * shared by every test here: each costs seconds of CPU, the two bundled ones tens.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -68,6 +72,7 @@ const NETWORK = {
 
 interface Synth {
   readonly name: string
+  readonly stackProps: EtlStackProps
   readonly stack: EtlStack
   readonly model: TemplateModel
   readonly outdir: string
@@ -77,9 +82,17 @@ interface Synth {
   statements(key: FunctionKey): Statement[]
 }
 
-/** Synthesizes a stack with cdk-nag (throws on any unacknowledged finding); bundles only when asked. */
-function synth(name: string, props: EtlStackProps, bundle: boolean): Synth {
-  const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'))
+/**
+ * Synthesizes a stack with cdk-nag (throws on any unacknowledged finding); bundles only when asked. Stacks
+ * given the same `outdir` share the bundles whose bundling is the same (aws-cdk-lib caches a staged asset
+ * per output folder and bundling options): the functions without DuckDB are bundled once for both.
+ */
+function synth(
+  name: string,
+  props: EtlStackProps,
+  bundle: boolean,
+  outdir = mkdtempSync(join(tmpdir(), 'cdk-out-')),
+): Synth {
   const app = new App({
     outdir,
     context: { 'aws:cdk:enable-asset-metadata': true, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
@@ -91,6 +104,7 @@ function synth(name: string, props: EtlStackProps, bundle: boolean): Synth {
   const fn = (key: FunctionKey) => model.functionId(FUNCTIONS[key])
   return {
     name,
+    stackProps: props,
     stack,
     model,
     outdir,
@@ -102,6 +116,61 @@ function synth(name: string, props: EtlStackProps, bundle: boolean): Synth {
   }
 }
 
+interface Violation {
+  readonly ruleName: string
+  readonly violatingConstructs: { readonly constructPath: string }[]
+}
+
+/** The acknowledgements of a synthesized stack: construct path and rule id. */
+function acknowledgementsOf(stack: EtlStack): { path: string; id: string }[] {
+  return stack.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === 'aws:cdk:acknowledged-rules')
+      .flatMap((m) =>
+        // Recorded as Annotation::<rule id> beside the rule id itself.
+        Object.keys(m.data as object).map((id) => ({
+          path: c.node.path,
+          id: id.replace(/^Annotation::/, ''),
+        })),
+      ),
+  )
+}
+
+/** The findings with every acknowledgement switched off, as `<plugin rule id>` → construct paths. */
+function findingsOf(name: string, props: EtlStackProps): Map<string, string[]> {
+  const outdir = mkdtempSync(join(tmpdir(), 'nag-'))
+  const proto = Object.getPrototypeOf(Validations.of(new App())) as { acknowledge: unknown }
+  const acknowledge = proto.acknowledge
+  proto.acknowledge = () => {}
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } })
+    new EtlStack(app, name, props)
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
+    assert.throws(() => app.synth(), /Validation failed/)
+  } finally {
+    proto.acknowledge = acknowledge
+  }
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: { pluginName: string; violations: Violation[] }[]
+  }
+  rmSync(outdir, { recursive: true, force: true })
+  const findings = new Map<string, string[]>()
+  for (const plugin of report.pluginReports) {
+    for (const v of plugin.violations) {
+      const id =
+        plugin.pluginName === 'AwsSolutions'
+          ? v.ruleName
+          : `${plugin.pluginName.replaceAll(' ', '-')}::${v.ruleName}`
+      findings.set(id, [...(findings.get(id) ?? []), ...v.violatingConstructs.map((c) => c.constructPath)])
+    }
+  }
+  return findings
+}
+
+const unique = (acks: { path: string; id: string }[]) => [
+  ...new Map(acks.map((a) => [`${a.path} ${a.id}`, a])).values(),
+]
+
 describe('EtlStack', () => {
   let main: Synth
   let second: Synth
@@ -109,7 +178,7 @@ describe('EtlStack', () => {
   let all: Synth[]
   before(() => {
     main = synth('TotesysEtl', {}, true)
-    second = synth('Staging-Etl', { duckdbArchitecture: lambda.Architecture.X86_64 }, true)
+    second = synth('Staging-Etl', { duckdbArchitecture: lambda.Architecture.X86_64 }, true, main.outdir)
     vpc = synth('TotesysEtlVpc', { network: NETWORK }, false)
     all = [main, second, vpc]
   })
@@ -827,6 +896,23 @@ describe('EtlStack', () => {
         rmSync(stores, { recursive: true, force: true })
       }
     })
+  })
+
+  describe('cdk-nag acknowledgements', () => {
+    for (const [variant, of] of [
+      ['without a VPC', () => main],
+      ['in a VPC', () => vpc],
+    ] as const) {
+      it(`each suppresses a finding that exists (${variant})`, () => {
+        const s = of()
+        const findings = findingsOf(s.name, s.stackProps)
+        assert.ok(findings.size > 0, 'switching acknowledgements off shows findings')
+        const unused = unique(acknowledgementsOf(s.stack)).filter(
+          ({ path, id }) => !(findings.get(id) ?? []).some((p) => p === path || p.startsWith(`${path}/`)),
+        )
+        assert.deepEqual(unused, [])
+      })
+    }
   })
 
   it('keeps the stores encrypted, versioned, private, TLS-only and logged, with manifest events on', () => {

@@ -25,6 +25,11 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../../sup
 import { createTempStore } from '../../support/source-fixture.ts'
 import { type FxTestServer, startFxServer } from './fx-test-server.ts'
 
+/**
+ * How long the fake provider may take to answer. A hung answer costs the tests three of these; shorter ones
+ * (300 ms) failed sound requests when the machine was busy (load 17 on two cores).
+ */
+const PROVIDER_TIMEOUT_MS = 1000
 const NOW = Date.parse('2024-01-10T18:00:00Z')
 
 for (const kind of DATABASE_KINDS) {
@@ -61,7 +66,12 @@ for (const kind of DATABASE_KINDS) {
           ingestion: ingestion.store,
           processed: processed.store,
           log,
-          provider: frankfurterProvider({ baseUrl: server.url, timeoutMs: 300, attempts: 3, backoffMs: 1 }),
+          provider: frankfurterProvider({
+            baseUrl: server.url,
+            timeoutMs: PROVIDER_TIMEOUT_MS,
+            attempts: 3,
+            backoffMs: 1,
+          }),
           now: () => NOW,
         }
       }
@@ -199,7 +209,9 @@ for (const kind of DATABASE_KINDS) {
             /failed 3 times for http:\/\/127\.0\.0\.1:\d+\/2024-01-09\?from=USD&to=GBP,EUR/.test(
               error.message,
             ) &&
-            (failure === '500' ? /HTTP 500/ : /no answer within 300 ms/).test(error.message),
+            (failure === '500' ? /HTTP 500/ : new RegExp(`no answer within ${PROVIDER_TIMEOUT_MS} ms`)).test(
+              error.message,
+            ),
         )
         const alert = log.entries.find((e) => e.level === 'alert')
         assert.equal(alert?.message, 'fx provider failed: no rates landed')
