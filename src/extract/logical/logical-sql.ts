@@ -47,14 +47,25 @@ export const ADVANCE_SQL = 'SELECT pg_replication_slot_advance($1, $2::pg_lsn)::
 /** $1 slot. */
 export const DROP_SLOT_SQL = 'SELECT pg_drop_replication_slot($1)'
 
-/** What logical mode needs of the source, for `check`. */
+/**
+ * What logical mode needs of the source, for `check`: $1 slot, $2 publication, $3 the source tables.
+ * Every function and view used here is open to PUBLIC.
+ */
 export const READINESS_SQL = `SELECT current_setting('wal_level') AS wal_level,
     current_setting('max_replication_slots')::int AS max_slots,
     (SELECT count(*)::int FROM pg_replication_slots) AS slots_used,
     (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS can_replicate,
-    EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication'
-      AND pg_has_role(current_user, 'rds_replication', 'member')) AS rds_replication,
-    split_part(current_setting('server_version'), '.', 1)::int AS major`
+    EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
+      WHERE r.rolname = 'rds_replication' AND m.member = (SELECT oid FROM pg_roles WHERE rolname = current_user))
+      AS rds_replication,
+    current_setting('server_version_num')::int / 10000 AS major,
+    EXISTS (SELECT 1 FROM pg_publication WHERE pubname = $2) AS publication_exists,
+    has_database_privilege(current_database(), 'CREATE') AND coalesce((SELECT bool_and(pg_has_role(c.relowner, 'USAGE'))
+      FROM pg_class c WHERE c.oid IN (SELECT to_regclass('public.' || quote_ident(t)) FROM unnest($3::text[]) t)), false)
+      AS can_publish,
+    (SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text FROM pg_replication_slots
+      WHERE slot_name = $1) AS slot_retained_bytes,
+    EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1) AS slot_exists`
 
 /** A table is on the time axis when it is a year 1 to 9999 stamp (as the cursor extract says). */
 const onAxis = (x: string) => `(${x} >= '0001-01-01' AND ${x} < '10000-01-01')`
