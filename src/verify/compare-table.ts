@@ -211,11 +211,14 @@ export async function runCompareTable(
       }
     }
     if (!isFact) {
+      // A dimension row whose source row was deleted (etl.source_deletes) stays for the facts: not unexpected.
       findings.unexpected = await sample(
         db,
         table,
         `SELECT ${kw.text} AS k, ${kw.id} AS o FROM ${w} AS w
-         WHERE NOT EXISTS (SELECT 1 FROM ${e} AS e WHERE ${keyMatchSql(table, 'e', 'w')})`,
+         WHERE NOT EXISTS (SELECT 1 FROM ${e} AS e WHERE ${keyMatchSql(table, 'e', 'w')})
+           AND NOT EXISTS (SELECT 1 FROM source_deletes AS d
+             WHERE d.source_table = ${sqlString(MADE_FROM[table as ExpectedTable])} AND d.source_key = ${kw.id})`,
       )
     }
   }
