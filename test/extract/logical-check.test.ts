@@ -3,6 +3,7 @@
  * possible; on PGlite both check and the extract say it is not, and why, once.
  */
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,10 +12,13 @@ import { runCheck } from '../../src/check/run-check.ts'
 import { loadConfig, type Settings } from '../../src/config.ts'
 import { ConfigError } from '../../src/core/errors.ts'
 import { makeDeps } from '../../src/entrypoints/make-deps.ts'
+import { runReadSlot } from '../../src/extract/logical/run-slot.ts'
 import { silentLog } from '../../src/log.ts'
 import { runExtractStage } from '../../src/service/stages/run-extract-stage.ts'
 import { toPipelineDeps } from '../../src/service/stages/stage-deps.ts'
-import { createLogicalSource, type LogicalSource } from '../support/logical-source.ts'
+import { CLI } from '../support/cli.ts'
+import { createLogicalSource, type LogicalSource, runLogical } from '../support/logical-source.ts'
+import { createTempStore } from '../support/source-fixture.ts'
 
 async function sourceVerdict(settings: Settings) {
   const deps = makeDeps(loadConfig(settings), silentLog)
@@ -75,6 +79,38 @@ describe('logical mode: check and refusal', () => {
       )
     } finally {
       await deps.close()
+    }
+  })
+
+  it('cdc drop-slot asks first (refuses unasked off a terminal), then drops the slot with --yes', async (t) => {
+    if (!source) return t.skip(why)
+    const { store, remove } = await createTempStore()
+    try {
+      await runLogical(source, store)
+      assert.notEqual(await runReadSlot(source.db, source.slot), undefined)
+      const env = {
+        ...process.env,
+        TOTESYS_DB_URL: source.url,
+        CDC_SLOT: source.slot,
+        LOG_FORMAT: 'json',
+        ...stores(),
+      }
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, [CLI, 'cdc', 'drop-slot', ...args], { env, encoding: 'utf8', cwd: dir })
+      const unasked = run()
+      assert.notEqual(unasked.status, 0)
+      assert.match(unasked.stderr, /pass --yes/)
+      assert.notEqual(await runReadSlot(source.db, source.slot), undefined)
+      const yes = run('--yes')
+      assert.equal(yes.status, 0, yes.stderr)
+      assert.match(
+        yes.stdout,
+        new RegExp(`dropped replication slot ${source.slot} \\(it retained [\\d.]+ MB of WAL\\)`),
+      )
+      assert.equal(await runReadSlot(source.db, source.slot), undefined)
+      assert.match(run('--yes').stdout, /nothing to drop/)
+    } finally {
+      await remove()
     }
   })
 })

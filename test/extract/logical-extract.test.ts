@@ -84,7 +84,10 @@ describe('logical extract on the real server', () => {
       const snap = await readBatch(store, '0000000001')
       assert.equal(snap.manifest.logical?.slot, source.slot)
       assert.equal(snap.manifest.logical?.snapshot, 'complete')
-      assert.equal((await runLogical(source, store)).outcome, 'no-changes')
+      // Retained WAL is measured on every read; above CDC_WAL_ALERT it raises an alert.
+      const alerts = memoryLog()
+      assert.equal((await runLogical(source, store, { log: alerts, walAlertBytes: -1 })).outcome, 'no-changes')
+      assert.ok(alerts.entries.some((e) => e.level === 'alert' && /retains more WAL/.test(e.message)))
 
       await source.db.transaction(async (tx) => {
         await tx.exec(`INSERT INTO currency (currency_id, currency_code, created_at, last_updated)
