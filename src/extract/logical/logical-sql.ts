@@ -34,15 +34,23 @@ export const SLOT_STATE_SQL = `SELECT confirmed_flush_lsn::text AS confirmed, wa
     pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained_bytes
   FROM pg_replication_slots WHERE slot_name = $1`
 
+/** Where the server's WAL is flushed now: a peek up to it decodes every commit before it. */
+export const FLUSH_LSN_SQL = 'SELECT pg_current_wal_flush_lsn()::text AS upto'
+
 /**
  * $1 slot, $2 most changes (whole transactions: PostgreSQL stops after the transaction that crosses it),
- * $3 publication. Peek, not get: the slot moves only when the batch is committed (ADVANCE_SQL).
+ * $3 publication, $4 decode only transactions that commit before this LSN. Peek, not get: the slot moves
+ * only when the batch is committed (ADVANCE_SQL).
  */
-export const PEEK_SQL = `SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, $2::int,
+export const PEEK_SQL = `SELECT data FROM pg_logical_slot_peek_binary_changes($1, $4::pg_lsn, $2::int,
     'proto_version', '1', 'publication_names', $3)`
 
-/** $1 slot, $2 LSN: the slot's confirmed position after a committed batch. */
-export const ADVANCE_SQL = 'SELECT pg_replication_slot_advance($1, $2::pg_lsn)::text AS moved'
+/**
+ * $1 slot, $2 LSN: the slot's confirmed position after a committed batch, or past WAL that held nothing
+ * for the publication. Only forward: another consumer may have moved it further already.
+ */
+export const ADVANCE_SQL = `SELECT pg_replication_slot_advance(slot_name, $2::pg_lsn)::text AS moved
+  FROM pg_replication_slots WHERE slot_name = $1 AND confirmed_flush_lsn < $2::pg_lsn`
 
 /** $1 slot. */
 export const DROP_SLOT_SQL = 'SELECT pg_drop_replication_slot($1)'

@@ -28,8 +28,8 @@ import { runListIngestionBatches, runReadIngestionManifest } from '../ingestion-
 import { type ColumnRow, toObservedColumn, toSchemaFingerprint } from '../observe-columns.ts'
 import { type EdgeKey, INITIAL_CURSOR, toNextCursor } from '../plan-cursor.ts'
 import { COLUMNS_SQL, NOW_SQL, SESSION_SQL } from '../source-sql.ts'
-import { LOG_CURSOR_SQL, PEEK_SQL } from './logical-sql.ts'
-import { formatLsn, parsePgoutput } from './parse-pgoutput.ts'
+import { FLUSH_LSN_SQL, LOG_CURSOR_SQL, PEEK_SQL } from './logical-sql.ts'
+import { formatLsn, parseLsn, parsePgoutput } from './parse-pgoutput.ts'
 import { planChanges, type TableChanges, type Tombstone } from './plan-changes.ts'
 import { runAdvanceSlot, toSlotBusy } from './run-slot.ts'
 import { toCopyCsvLine } from './to-copy-csv.ts'
@@ -69,13 +69,17 @@ async function runPeek(source: Database, input: LogicalBatchInput) {
   try {
     return await source.transaction(async (tx) => {
       await tx.exec(SESSION_SQL)
+      const [flush] = await tx.query<{ upto: string }>(FLUSH_LSN_SQL)
+      const upto = flush?.upto ?? ''
       const rows = await tx.query<{ data: Buffer }>(PEEK_SQL, [
         input.slot,
         input.maxChanges,
         input.publication,
+        upto,
       ])
       const [clock] = await tx.query<{ now: string }>(NOW_SQL)
-      return { messages: rows.map((r) => parsePgoutput(r.data)), peeked: rows.length, now: clock?.now ?? '' }
+      const messages = rows.map((r) => parsePgoutput(r.data))
+      return { messages, peeked: rows.length, now: clock?.now ?? '', upto }
     })
   } catch (error) {
     throw toSlotBusy(error, input.slot)
@@ -88,11 +92,15 @@ export async function runLogicalBatch(
   input: LogicalBatchInput,
 ): Promise<LogicalBatchResult> {
   const { source, ingestion, log } = deps
-  const { messages, peeked, now } = await runPeek(source, input)
+  const { messages, peeked, now, upto } = await runPeek(source, input)
   const changes = planChanges(messages, input.afterLsn)
   const more = peeked >= input.maxChanges
-  if (changes.transactions === 0 || changes.endLsn === null)
+  if (changes.transactions === 0 || changes.endLsn === null) {
+    // Every commit before `upto` was decoded and none was for the publication (or all are in the lake):
+    // the slot may pass them, so an idle pipeline on a busy server neither re-decodes nor retains that WAL.
+    if (!more) await runAdvanceSlot(source, input.slot, upto)
     return { batchId: null, outcome: 'no-changes', rows: {}, deletes: 0, lsn: input.afterLsn, more: false }
+  }
   if (changes.truncated.length > 0)
     throw new DataError(
       `the source truncated ${changes.truncated.join(', ')}: its deleted rows are not known one by one; run \`cdc drop-slot --yes\` and extract again to resynchronise from a fresh snapshot`,
@@ -104,28 +112,34 @@ export async function runLogicalBatch(
   const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
   const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
   const attempt = newAttemptId()
-  const tables: IngestionTableEntry[] = []
-  const cursors = {} as Record<SourceTable, TableCursor>
-  const deletes: DeletesEntry[] = []
-  for (const table of SOURCE_TABLES) {
-    const prev = previous?.cursors[table] ?? INITIAL_CURSOR
-    const written = changes.tables.get(table)
-    const gone = changes.deletes.get(table) ?? []
-    const file = { batchId, attempt, createdAt: now }
-    const { entry, cursor } = await runWriteTable(
-      source,
-      ingestion,
-      file,
-      table,
-      written,
-      gone,
-      prev,
-      input.lagMs,
-    )
-    tables.push(entry)
-    cursors[table] = cursor
-    if (gone.length > 0) deletes.push(await runWriteTombstones(ingestion, file, table, gone))
-  }
+  const file = { batchId, attempt, createdAt: now }
+  // The tables at once (the source pool bounds how many queries run together): a log batch is small,
+  // and its latency is round trips.
+  const written = await Promise.all(
+    SOURCE_TABLES.map(async (table) => {
+      const gone = changes.deletes.get(table) ?? []
+      const prev = previous?.cursors[table] ?? INITIAL_CURSOR
+      const at = changes.tables.get(table)
+      const { entry, cursor } = await runWriteTable(
+        source,
+        ingestion,
+        file,
+        table,
+        at,
+        gone,
+        prev,
+        input.lagMs,
+      )
+      const tombstones = gone.length > 0 ? await runWriteTombstones(ingestion, file, table, gone) : null
+      return { table, entry, cursor, tombstones }
+    }),
+  )
+  const tables: IngestionTableEntry[] = written.map((w) => w.entry)
+  const cursors = Object.fromEntries(written.map((w) => [w.table, w.cursor])) as Record<
+    SourceTable,
+    TableCursor
+  >
+  const deletes: DeletesEntry[] = written.flatMap((w) => (w.tombstones ? [w.tombstones] : []))
   const manifest: IngestionManifest = {
     format: INGESTION_FORMAT,
     batchId,
@@ -165,7 +179,8 @@ export async function runLogicalBatch(
     return { batchId: null, outcome: 'lost-race', rows, deletes: deleted, lsn: input.afterLsn, more: false }
   }
   await deps.logicalFaults?.('before-advance')
-  await runAdvanceSlot(source, input.slot, lsn)
+  // Past the batch, and past the WAL after it that the peek decoded and found nothing in.
+  await runAdvanceSlot(source, input.slot, !more && parseLsn(upto) > changes.endLsn ? upto : lsn)
   log.info('extract committed a batch from the log', {
     stage: 'extract',
     batchId,
