@@ -78,6 +78,8 @@ export interface ExtractResult {
   readonly more: boolean
   /** True when no table was read: the source proved nothing was committed since the last complete read. */
   readonly skipped?: boolean
+  /** Logical mode: the WAL the replication slot retained on the source when the run began (bytes). */
+  readonly retainedWalBytes?: number
   readonly ms: number
 }
 

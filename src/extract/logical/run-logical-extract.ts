@@ -93,10 +93,11 @@ export async function runLogicalExtract(
       throw error
     }
     try {
-      return await runExtract(deps, {
+      const result = await runExtract(deps, {
         ...input,
         logicalSnapshot: { name: snapshot.snapshotName, slot: input.slot, lsn: snapshot.consistentPoint },
       })
+      return { ...result, retainedWalBytes: 0 }
     } finally {
       await snapshot.close()
     }
@@ -139,6 +140,7 @@ export async function runLogicalExtract(
     rows,
     failedTables: [],
     more,
+    ...(slot?.retainedBytes == null ? {} : { retainedWalBytes: slot.retainedBytes }),
     ms: Math.round(performance.now() - started),
   }
 }
