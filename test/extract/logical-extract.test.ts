@@ -86,7 +86,10 @@ describe('logical extract on the real server', () => {
       assert.equal(snap.manifest.logical?.snapshot, 'complete')
       // Retained WAL is measured on every read; above CDC_WAL_ALERT it raises an alert.
       const alerts = memoryLog()
-      assert.equal((await runLogical(source, store, { log: alerts, walAlertBytes: -1 })).outcome, 'no-changes')
+      assert.equal(
+        (await runLogical(source, store, { log: alerts, walAlertBytes: -1 })).outcome,
+        'no-changes',
+      )
       assert.ok(alerts.entries.some((e) => e.level === 'alert' && /retains more WAL/.test(e.message)))
 
       await source.db.transaction(async (tx) => {
