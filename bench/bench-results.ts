@@ -2,9 +2,9 @@
 
 import type { MachineInfo } from './machine-info.ts'
 import type { CyclesFigures } from './measure-cycles.ts'
-import type { FreshnessFigures } from './measure-freshness.ts'
 import type { FullLoad } from './measure-full-load.ts'
 import type { IdleBlocksFigures } from './measure-idle-blocks.ts'
+import type { LatencyFigures } from './measure-latency.ts'
 import type { LimitFigures } from './measure-limit.ts'
 
 export type LoadFigures = Omit<FullLoad, 'config'>
@@ -18,9 +18,9 @@ export interface BenchResults {
   readonly limit: LimitFigures
   readonly cycles: CyclesFigures
   readonly idle: IdleBlocksFigures
-  readonly freshness: FreshnessFigures
+  readonly freshness: LatencyFigures
   /** The same in logical mode (EXTRACT_MODE=logical), when the server allows it. */
-  readonly logicalFreshness?: FreshnessFigures
+  readonly logicalFreshness?: LatencyFigures
   readonly scaling: readonly LoadFigures[]
   readonly targets: readonly TargetCheck[]
 }
@@ -56,7 +56,7 @@ export function toSummary(
   fullLoad: LoadFigures,
   limit: LimitFigures,
   cycles: CyclesFigures,
-  freshness: FreshnessFigures,
+  freshness: LatencyFigures,
   idle: IdleBlocksFigures,
 ): Summary {
   return {
@@ -80,7 +80,7 @@ export function toSummary(
 export function checkTargets(
   summary: Summary,
   scaling: readonly LoadFigures[],
-  freshness: FreshnessFigures,
+  freshness: LatencyFigures,
 ): TargetCheck[] {
   const byScale = [...scaling].sort((a, b) => a.scale - b.scale)
   const smallest = byScale[0]

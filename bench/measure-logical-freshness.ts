@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { type FreshnessFigures, runFreshness } from './measure-freshness.ts'
+import { type LatencyFigures, runChangeLatency } from './measure-latency.ts'
 import type { StageConfig } from './stage-child.ts'
 
 export async function runLogicalFreshness(
   config: StageConfig,
   say: (line: string) => void,
-): Promise<FreshnessFigures | undefined> {
+): Promise<LatencyFigures | undefined> {
   const client = new pg.Client({ connectionString: config.sourceUrl })
   await client.connect()
   const { rows } = await client.query<{ wal_level: string }>(
@@ -22,5 +22,5 @@ export async function runLogicalFreshness(
     say(`    skipped: the server's wal_level is ${rows[0]?.wal_level}, not logical`)
     return undefined
   }
-  return runFreshness(config, 20, { logical: { slot: `bench_cdc_${randomBytes(3).toString('hex')}` } })
+  return runChangeLatency(config, 20, { logical: { slot: `bench_cdc_${randomBytes(3).toString('hex')}` } })
 }

@@ -13,9 +13,9 @@ import { appendToBenchmarks, toMarkdownEntry } from './bench-report.ts'
 import { type BenchResults, checkTargets, type LoadFigures, toSummary } from './bench-results.ts'
 import { currentLoad, readMachineInfo } from './machine-info.ts'
 import { runCycles } from './measure-cycles.ts'
-import { runFreshness } from './measure-freshness.ts'
 import { type FullLoad, runFullLoad } from './measure-full-load.ts'
 import { runIdleBlocks } from './measure-idle-blocks.ts'
+import { runChangeLatency } from './measure-latency.ts'
 import { runLimit } from './measure-limit.ts'
 import { runLogicalFreshness } from './measure-logical-freshness.ts'
 import { runStartup } from './measure-startup.ts'
@@ -70,7 +70,7 @@ async function runBench(workDir: string): Promise<BenchResults> {
     `    idle poll: ${idle.idleBlocksPerPoll.toFixed(0)} blocks (${idle.skipped}/${idle.polls} skipped); a process's first poll: ${idle.firstPollBlocks} blocks`,
   )
   say('(4) freshness in watch (≥ 20 changes, 1–3 s apart)')
-  const freshness = await runFreshness(main.config)
+  const freshness = await runChangeLatency(main.config)
   say('(4b) freshness in watch, EXTRACT_MODE=logical (a pull every 200 ms)')
   const logicalFreshness = await runLogicalFreshness(main.config, say)
   if (logicalFreshness)

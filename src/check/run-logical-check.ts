@@ -1,6 +1,6 @@
 /** Gathers the facts of logical readiness from the source (plan-logical-check.ts judges them). */
 import type { Config } from '../config.ts'
-import { SOURCE_TABLES } from '../core/catalogue.ts'
+import { SOURCE_TABLES } from '../core/source-catalogue.ts'
 import { READINESS_SQL } from '../extract/logical/logical-sql.ts'
 import type { Database } from '../io/database.ts'
 import type { LogicalFacts } from './plan-logical-check.ts'

@@ -2,8 +2,9 @@
  * The SQL of logical mode, against the source. Slot and publication names are checked against
  * SLOT_NAME before they reach any statement; values travel as parameters wherever PostgreSQL takes them.
  */
-import { SOURCE_TABLES } from '../../core/catalogue.ts'
+
 import { DataError } from '../../core/errors.ts'
+import { SOURCE_TABLES } from '../../core/source-catalogue.ts'
 import { quoteIdent } from '../../core/sql-ident.ts'
 import { CURSOR_TS_FORMAT } from '../plan-cursor.ts'
 

@@ -5,8 +5,9 @@
  * Commit, so a batch never holds part of one; transactions that end at or before `afterLsn` (already in
  * a committed batch) are skipped, which is how a replay after a crash de-duplicates.
  */
-import { isSourceTable, type SourceTable, sourceTable } from '../../core/catalogue.ts'
+
 import { DataError } from '../../core/errors.ts'
+import { isSourceTable, type SourceTable, sourceTable } from '../../core/source-catalogue.ts'
 import { formatPgTimestamp, type PgoutputMessage, type TupleValue } from './parse-pgoutput.ts'
 
 export interface TableChanges {

@@ -7,7 +7,6 @@
  */
 import { Readable } from 'node:stream'
 import { manifestKey, newAttemptId, parseBatchId, toBatchId, toPartitionedKey } from '../../core/batch-id.ts'
-import { SOURCE_TABLES, type SourceTable, sourceTable } from '../../core/catalogue.ts'
 import { DataError } from '../../core/errors.ts'
 import { commitBatch } from '../../core/manifests/commit-batch.ts'
 import {
@@ -18,6 +17,7 @@ import {
   type IngestionTableEntry,
   type TableCursor,
 } from '../../core/manifests/ingestion.ts'
+import { SOURCE_TABLES, type SourceTable, sourceTable } from '../../core/source-catalogue.ts'
 import { quoteIdent } from '../../core/sql-ident.ts'
 import type { Database, SqlSession } from '../../io/database.ts'
 import { gzipWithDigest } from '../../io/gzip-with-digest.ts'

@@ -6,9 +6,9 @@
  * consistent point is every change once. Batches are the same ingestion batches as cursor mode's.
  */
 import { performance } from 'node:perf_hooks'
-import type { SourceTable } from '../../core/catalogue.ts'
 import { ConfigError, ConflictError } from '../../core/errors.ts'
 import type { IngestionManifest } from '../../core/manifests/ingestion.ts'
+import type { SourceTable } from '../../core/source-catalogue.ts'
 import type { SlotSnapshot } from '../../io/pg-replication.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from '../ingestion-batches.ts'
 import {
