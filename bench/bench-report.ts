@@ -77,7 +77,11 @@ ${table(['cycle', 'changes', 'wall s', 'extract s', 'rows loaded'], [cycleRow('f
 skipped: nothing committed on the server); the first poll of a process reads every table: ${k(r.idle.firstPollBlocks)} blocks.
 
 **Freshness** in watch (every ${freshness.everyMs / 1000} s): ${freshness.arrived}/${freshness.changes} changes arrived;
-p50 ${f(freshness.p50S)} s, p95 ${f(freshness.p95S)} s, max ${f(freshness.maxS)} s.
+p50 ${f(freshness.p50S)} s, p95 ${f(freshness.p95S)} s, max ${f(freshness.maxS)} s.${
+    r.logicalFreshness
+      ? `\nIn logical mode (a pull every ${r.logicalFreshness.everyMs / 1000} s): ${r.logicalFreshness.arrived}/${r.logicalFreshness.changes} arrived; p50 ${f(r.logicalFreshness.p50S)} s, p95 ${f(r.logicalFreshness.p95S)} s, max ${f(r.logicalFreshness.maxS)} s.`
+      : ''
+  }
 
 **Scaling** (full first load, fresh databases per scale):
 

@@ -19,6 +19,8 @@ export interface BenchResults {
   readonly cycles: CyclesFigures
   readonly idle: IdleBlocksFigures
   readonly freshness: LatencyFigures
+  /** The same in logical mode (EXTRACT_MODE=logical), when the server allows it. */
+  readonly logicalFreshness?: LatencyFigures
   readonly scaling: readonly LoadFigures[]
   readonly targets: readonly TargetCheck[]
 }

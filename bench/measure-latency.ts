@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { silentLog } from '../src/log.ts'
-import { toWatchStages } from '../src/service/pipeline.ts'
+import { runPipelineOnce, toWatchStages } from '../src/service/pipeline.ts'
 import { runWatch } from '../src/service/run-watch.ts'
 import { openPipeline } from './pipeline-deps.ts'
 import type { StageConfig } from './stage-child.ts'
@@ -45,12 +45,40 @@ async function connect(url: string): Promise<pg.Client> {
   return client
 }
 
-/** Commits `count` changes while watch runs; returns the latency figures. */
-export async function runChangeLatency(config: StageConfig, count = 20): Promise<LatencyFigures> {
-  const pipeline = openPipeline(config)
+/** Logical mode's watch: a pull every 200 ms (an idle pull is one peek at the slot, no table scan). */
+export const LOGICAL_WATCH_EVERY_MS = 200
+
+/**
+ * Commits `count` changes while watch runs; returns the latency figures. With `logical`, the extract
+ * reads a replication slot of that name (EXTRACT_MODE=logical), dropped at the end.
+ */
+export async function runChangeLatency(
+  config: StageConfig,
+  count = 20,
+  options: { readonly logical?: { readonly slot: string } } = {},
+): Promise<LatencyFigures> {
+  const opened = openPipeline(config)
+  const logical = options.logical
+  const pipeline = logical
+    ? {
+        ...opened,
+        deps: {
+          ...opened.deps,
+          logical: {
+            slot: logical.slot,
+            publication: logical.slot,
+            walAlertBytes: 1024 ** 3,
+            sourceUrl: config.sourceUrl,
+          },
+        },
+      }
+    : opened
+  const everyMs = logical ? LOGICAL_WATCH_EVERY_MS : WATCH_EVERY_MS
+  // Creating the slot waits for the server's open transactions: done before the clock starts.
+  if (logical) await runPipelineOnce(pipeline.deps)
   const abort = new AbortController()
   const watching = runWatch(toWatchStages(pipeline.deps), {
-    everyMs: WATCH_EVERY_MS,
+    everyMs,
     signal: abort.signal,
     log: silentLog,
   })
@@ -92,6 +120,13 @@ export async function runChangeLatency(config: StageConfig, count = 20): Promise
     driving = false
     abort.abort()
     await watching
+    if (logical) {
+      await source.query(
+        'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1',
+        [logical.slot],
+      )
+      await source.query(`DROP PUBLICATION IF EXISTS ${logical.slot}`)
+    }
     await Promise.all([source.end(), warehouse.end(), pipeline.close()])
   }
   const latencies = changes
@@ -99,7 +134,7 @@ export async function runChangeLatency(config: StageConfig, count = 20): Promise
     .map((c) => ((c.arrivedAt as number) - c.committedAt) / 1000)
     .sort((a, b) => a - b)
   return {
-    everyMs: WATCH_EVERY_MS,
+    everyMs,
     changes: changes.length,
     arrived: latencies.length,
     p50S: percentile(latencies, 50),

@@ -17,6 +17,7 @@ import { type FullLoad, runFullLoad } from './measure-full-load.ts'
 import { runIdleBlocks } from './measure-idle-blocks.ts'
 import { runChangeLatency } from './measure-latency.ts'
 import { runLimit } from './measure-limit.ts'
+import { runLogicalFreshness } from './measure-logical-freshness.ts'
 import { runStartup } from './measure-startup.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -70,6 +71,12 @@ async function runBench(workDir: string): Promise<BenchResults> {
   )
   say('(4) freshness in watch (≥ 20 changes, 1–3 s apart)')
   const freshness = await runChangeLatency(main.config)
+  say('(4b) freshness in watch, EXTRACT_MODE=logical (a pull every 200 ms)')
+  const logicalFreshness = await runLogicalFreshness(main.config, say)
+  if (logicalFreshness)
+    say(
+      `    p50 ${logicalFreshness.p50S.toFixed(2)} s, p95 ${logicalFreshness.p95S.toFixed(2)} s (cursor: p95 ${freshness.p95S.toFixed(2)} s)`,
+    )
   await dropLoad(main)
   rmSync(join(workDir, `scale-${mainScale}`), { recursive: true, force: true })
 
@@ -93,7 +100,20 @@ async function runBench(workDir: string): Promise<BenchResults> {
   const summary = toSummary(fullLoad, limit, cycles, freshness, idle)
   const targets = checkTargets(summary, scaling, freshness)
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ')
-  return { date, mode, machine, summary, fullLoad, limit, cycles, idle, freshness, scaling, targets }
+  return {
+    date,
+    mode,
+    machine,
+    summary,
+    fullLoad,
+    limit,
+    cycles,
+    idle,
+    freshness,
+    ...(logicalFreshness && { logicalFreshness }),
+    scaling,
+    targets,
+  }
 }
 
 async function main(): Promise<void> {

@@ -20,6 +20,25 @@ export type StoreLocation =
   | { readonly kind: 'folder'; readonly path: string }
   | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string }
 
+export const EXTRACT_MODES = ['cursor', 'logical'] as const
+export type ExtractMode = (typeof EXTRACT_MODES)[number]
+
+/** A byte size such as `512MB`, `2GB`, `1048576` (units of 1024), or ConfigError naming `name`. */
+export function parseByteSize(value: string, name: string): number {
+  const m = /^(\d+)\s*(B|kB|KB|MB|GB|TB)?$/i.exec(value)
+  if (!m) throw new ConfigError(`${name} must be a size such as 512MB or 2GB; got '${value}'`)
+  const unit = (m[2] ?? 'B').toUpperCase()
+  const power = ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(unit)
+  return Number(m[1]) * 1024 ** power
+}
+
+/** A slot or publication name as PostgreSQL takes it unquoted, or ConfigError naming `name`. */
+function parseSlotName(value: string, name: string): string {
+  if (!/^[a-z0-9_]{1,63}$/.test(value))
+    throw new ConfigError(`${name} must be 1 to 63 lower-case letters, digits or _; got '${value}'`)
+  return value
+}
+
 export const PURCHASE_FACT_TABLES = ['fact_purchase_orders', 'fact_purchase_order'] as const
 export type PurchaseFactTable = (typeof PURCHASE_FACT_TABLES)[number]
 
@@ -34,6 +53,10 @@ export interface Config {
   readonly extractLagMs: number
   /** The most rows one ingestion batch holds; a larger backlog becomes several batches. */
   readonly extractBatchRows: number
+  /** How the extract finds changes: `cursor` (last_updated windows) or `logical` (a pgoutput slot). */
+  readonly extractMode: ExtractMode
+  /** Logical mode: the slot and publication names, and the retained WAL (bytes) that raises an alert. */
+  readonly cdc: { readonly slot: string; readonly publication: string; readonly walAlertBytes: number }
   /** The warehouse's name for the purchase fact (the brief's plural or the ERD's singular). */
   readonly purchaseFactTable: PurchaseFactTable
   /** Where embedded defaults live. */
@@ -102,6 +125,9 @@ export function loadConfig(env: Settings | Environment, overrides: Settings = {}
   if (!/^\d+$/.test(batchRows) || Number(batchRows) < 1) {
     throw new ConfigError(`EXTRACT_BATCH_ROWS must be a positive whole number; got '${batchRows}'`)
   }
+  const mode = get('EXTRACT_MODE') ?? 'cursor'
+  if (!(EXTRACT_MODES as readonly string[]).includes(mode))
+    throw new ConfigError(`EXTRACT_MODE must be one of ${EXTRACT_MODES.join(', ')}; got '${mode}'`)
   return {
     totesysDb: parseDbLocation('TOTESYS_DB_URL', get('TOTESYS_DB_URL'), resolve(dataDir, 'totesys')),
     warehouseDb: parseDbLocation('WAREHOUSE_DB_URL', get('WAREHOUSE_DB_URL'), resolve(dataDir, 'warehouse')),
@@ -118,6 +144,12 @@ export function loadConfig(env: Settings | Environment, overrides: Settings = {}
     s3Endpoint: parseHttpUrl('S3_ENDPOINT', get('S3_ENDPOINT')),
     extractLagMs,
     extractBatchRows: Number(batchRows),
+    extractMode: mode as ExtractMode,
+    cdc: {
+      slot: parseSlotName(get('CDC_SLOT') ?? 'totesys_etl', 'CDC_SLOT'),
+      publication: parseSlotName(get('CDC_PUBLICATION') ?? 'totesys_etl', 'CDC_PUBLICATION'),
+      walAlertBytes: parseByteSize(get('CDC_WAL_ALERT') ?? '1GB', 'CDC_WAL_ALERT'),
+    },
     purchaseFactTable: purchase as PurchaseFactTable,
     dataDir,
     alertWebhookUrl: parseHttpUrl('ALERT_WEBHOOK_URL', get('ALERT_WEBHOOK_URL')),

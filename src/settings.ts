@@ -15,6 +15,11 @@ export const SETTINGS = {
   EXTRACT_LAG: 'how far back each extract re-reads for late commits, e.g. 2m, 90s; default 2m',
   EXTRACT_BATCH_ROWS:
     'most rows per ingestion batch; a larger backlog becomes several batches; default 250000',
+  EXTRACT_MODE:
+    'cursor (default: reads changed rows by last_updated) or logical (pgoutput decoding of a replication slot; docs/OPERATIONS.md, Logical CDC)',
+  CDC_SLOT: 'logical mode: the replication slot name; default totesys_etl',
+  CDC_PUBLICATION: 'logical mode: the publication of the 11 tables; default totesys_etl',
+  CDC_WAL_ALERT: 'logical mode: WAL the slot may retain before an alert fires, e.g. 512MB, 2GB; default 1GB',
   PURCHASE_FACT_TABLE: 'fact_purchase_orders (default) or fact_purchase_order',
   DATA_DIR: 'folder for the embedded defaults; default .data',
   ALERT_WEBHOOK_URL: 'optional http(s) URL that receives every alert as a JSON POST',

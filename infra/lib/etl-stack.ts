@@ -14,6 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs'
 import type { Construct } from 'constructs'
 import { DataLake } from './data-lake.ts'
 import { Extensions } from './extensions.ts'
+import { LogicalCdc } from './logical-cdc.ts'
 import { Maintenance } from './maintenance.ts'
 import { Monitoring } from './monitoring.ts'
 import { PaymentsApi } from './payments-api.ts'
@@ -95,6 +96,14 @@ export class EtlStack extends Stack {
       alertEmail: parameters.alertEmail.valueAsString,
     })
     this.monitoring.addFunctionAlarms('sweep', this.sweep)
+    // Logical CDC (infra/lib/logical-cdc.ts) only when the app's context asks for it.
+    if (this.node.tryGetContext('extractMode') === 'logical')
+      new LogicalCdc(this, 'LogicalCdc', {
+        extract: this.functions.extract,
+        load: this.functions.load,
+        ingestion,
+        addAlarm: (id, text, options) => this.monitoring.addAlarm(id, text, options),
+      })
     this.extensions = new Extensions(this, 'Extensions', { ...staged, monitoring: this.monitoring })
     this.paymentsApi = new PaymentsApi(this, 'PaymentsApi', {
       secretArn: parameters.secrets.ApiDbSecretArn.valueAsString,

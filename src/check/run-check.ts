@@ -22,6 +22,8 @@ import {
   toSourceRightsVerdict,
   toWarehouseVerdict,
 } from './plan-check.ts'
+import { toLogicalVerdict } from './plan-logical-check.ts'
+import { runLogicalFacts } from './run-logical-check.ts'
 
 export interface CheckDeps {
   readonly config: Config
@@ -114,11 +116,31 @@ async function runCheckSource(deps: CheckDeps, input: CheckInput, now: () => num
         }))
         const tables = toSourceRightsVerdict(rights)
         const clock = toClockVerdict(facts.skewMs, deps.config.extractLagMs)
+        // Logical readiness is a verdict only in logical mode; in cursor mode it is a detail (`--json`).
+        const { cdc, extractMode } = deps.config
+        const logical = await runLogicalFacts(db, cdc).then(
+          (f) => toLogicalVerdict(f, cdc.slot, cdc.walAlertBytes),
+          (error: unknown) => ({
+            ok: false,
+            text: `logical: unknown (${message(error)})`,
+            warning: undefined,
+          }),
+        )
+        const inLogical = extractMode === 'logical'
         return result('source', location, started, now, {
-          ok: tables.ok && clock.ok,
-          parts: [`PostgreSQL ${facts.version}`, tables.text, clock.text],
-          warnings: clock.warning ? [clock.warning] : [],
+          ok: tables.ok && clock.ok && (!inLogical || logical.ok),
+          parts: [
+            `PostgreSQL ${facts.version}`,
+            tables.text,
+            clock.text,
+            ...(inLogical ? [logical.text] : []),
+          ],
+          warnings: [
+            ...(clock.warning ? [clock.warning] : []),
+            ...(inLogical && logical.warning ? [logical.warning] : []),
+          ],
           details: {
+            logical: logical.text,
             version: facts.version,
             skewMs: facts.skewMs,
             lagMs: deps.config.extractLagMs,

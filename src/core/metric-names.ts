@@ -26,6 +26,8 @@ export const METRIC_NAMES = {
   loadedBatches: 'LoadedBatches',
   /** Age of the oldest committed ingestion batch the warehouse does not hold yet; 0 when it holds all. */
   freshnessLagSeconds: 'FreshnessLagSeconds',
+  /** Logical mode: WAL the replication slot retains on the source (bytes), measured by each extract. */
+  retainedWalBytes: 'RetainedWalBytes',
 } as const
 
 /** The streams' metrics (FX rates, JSON datasets). */
@@ -48,7 +50,8 @@ export type StageMetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES]
 export type StreamMetricName = (typeof STREAM_METRICS)[keyof typeof STREAM_METRICS]
 export type MetricName = StageMetricName | StreamMetricName
 
-/** Every metric is a count but the freshness lag, in seconds (CloudWatch's unit names). */
-export function metricUnitOf(name: MetricName): 'Count' | 'Seconds' {
+/** Every metric is a count but the freshness lag, in seconds, and retained WAL, in bytes (CloudWatch's unit names). */
+export function metricUnitOf(name: MetricName): 'Count' | 'Seconds' | 'Bytes' {
+  if (name === METRIC_NAMES.retainedWalBytes) return 'Bytes'
   return name === METRIC_NAMES.freshnessLagSeconds ? 'Seconds' : 'Count'
 }

@@ -22,6 +22,7 @@ import type { ObjectStore } from '../io/object-store.ts'
 import { errorFields, type Log } from '../log.ts'
 import { assertTableCommittable, toManifestProblem } from './check-committable.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from './ingestion-batches.ts'
+import { setSnapshotSql } from './logical/logical-sql.ts'
 import { INITIAL_CURSOR, toNextCursor } from './plan-cursor.ts'
 import { type ChangeSignal, type IdleMark, planIdleSkip } from './plan-idle-skip.ts'
 import { runReadTableWindow, type TableWindowInput } from './read-table-window.ts'
@@ -50,6 +51,12 @@ export interface ExtractInput {
    * (plan-idle-skip.ts). Default false: an idle poll then costs the source no table scan.
    */
   readonly alwaysRead?: boolean
+  /**
+   * Logical mode's consistent start (src/extract/logical/): read in the snapshot a new replication slot
+   * exported, and record the slot's consistent point in each manifest, committed even when empty so the
+   * lake says where the log takes over. Implies alwaysRead.
+   */
+  readonly logicalSnapshot?: { readonly name: string; readonly slot: string; readonly lsn: string }
 }
 
 /**
@@ -71,6 +78,8 @@ export interface ExtractResult {
   readonly more: boolean
   /** True when no table was read: the source proved nothing was committed since the last complete read. */
   readonly skipped?: boolean
+  /** Logical mode: the WAL the replication slot retained on the source when the run began (bytes). */
+  readonly retainedWalBytes?: number
   readonly ms: number
 }
 
@@ -112,7 +121,8 @@ async function runReadAt(ingestion: ObjectStore, input: ExtractInput): Promise<s
  */
 export async function runExtract(deps: ExtractDeps, input: ExtractInput): Promise<ExtractResult> {
   const started = performance.now()
-  const signal = input.alwaysRead ? undefined : await runReadChangeSignal(deps.source)
+  const signal =
+    input.alwaysRead || input.logicalSnapshot ? undefined : await runReadChangeSignal(deps.source)
   const readAt = signal ? await runReadAt(deps.ingestion, input) : undefined
   if (signal && readAt !== undefined) {
     const decision = planIdleSkip(idleMarks.get(deps.source), signal, readAt)
@@ -198,7 +208,7 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     Record<SourceTable, number>
   >
   const ms = () => Math.round(performance.now() - started)
-  if (entries.every((e) => e.rows === 0)) {
+  if (entries.every((e) => e.rows === 0) && input.logicalSnapshot === undefined) {
     log.info('extract found no changes', { stage: 'extract', ms: ms(), failedTables: failedTables.length })
     return { batchId: null, batches: [], outcome: 'no-changes', rows, failedTables, more: false, ms: ms() }
   }
@@ -211,6 +221,13 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     tables: entries,
     failedTables,
     cursors,
+    ...(input.logicalSnapshot && {
+      logical: {
+        slot: input.logicalSnapshot.slot,
+        lsn: input.logicalSnapshot.lsn,
+        snapshot: more ? 'partial' : 'complete',
+      },
+    }),
   }
   const problem = toManifestProblem(manifest)
   if (problem !== null) {
@@ -267,6 +284,7 @@ async function runReadSnapshot(
   return deps.source.transaction(
     async (tx) => {
       await tx.exec(SESSION_SQL)
+      if (input.logicalSnapshot) await tx.exec(setSnapshotSql(input.logicalSnapshot.name))
       const [clock] = await tx.query<{ now: string }>(NOW_SQL)
       const createdAt = clock?.now ?? ''
       const read: SnapshotRead = {

@@ -199,11 +199,14 @@ async function runCompareExpected(c: Compare, findings: Findings): Promise<void>
     if (stale) findings.stale[s] = stale
   }
   if (c.def.kind !== 'fact') {
+    // A dimension row whose source row was deleted (etl.source_deletes) stays for the facts: not unexpected.
     findings.unexpected = await sample(
       db,
       table,
       `SELECT ${c.kw.text} AS k, ${c.kw.id} AS o FROM ${w} AS w
-       WHERE NOT EXISTS (SELECT 1 FROM ${e} AS e WHERE ${keyMatchSql(table, 'e', 'w')})`,
+       WHERE NOT EXISTS (SELECT 1 FROM ${e} AS e WHERE ${keyMatchSql(table, 'e', 'w')})
+         AND NOT EXISTS (SELECT 1 FROM source_deletes AS d
+           WHERE d.source_table = ${sqlString(MADE_FROM[table])} AND d.source_key = ${c.kw.id})`,
     )
   }
 }

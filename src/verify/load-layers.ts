@@ -51,6 +51,14 @@ export async function runLoadLayers(
     lakeVersions: {},
     processedDates: null,
   }
+  await duck.run('CREATE TABLE source_deletes (source_table VARCHAR, source_key INTEGER)')
+  for (let i = 0; i < snapshot.deletes.length; i += 500) {
+    const chunk = snapshot.deletes.slice(i, i + 500)
+    await duck.run(
+      `INSERT INTO source_deletes VALUES ${chunk.map((_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(', ')}`,
+      chunk.flat(),
+    )
+  }
   progress.phase('layers', SOURCE_TABLES.length + WAREHOUSE_TABLES.length, 'tables')
   for (const table of SOURCE_TABLES) {
     if (lake) {

@@ -26,6 +26,8 @@ export interface WarehouseSnapshot {
   /** Tables that could not be read, and why. */
   readonly problems: Partial<Record<WarehouseTable, string>>
   readonly coverage: DateCoverage | null
+  /** Source rows recorded as deleted (etl.source_deletes, logical mode): `[source table, key]`. */
+  readonly deletes: readonly (readonly [string, number])[]
 }
 
 /** The scratch key of a warehouse table's rows. */
@@ -69,6 +71,12 @@ export async function runReadWarehouseSnapshot(
         else problems[table] = `the warehouse table cannot be read: ${copied.reason}`
       }
       const coverage = await runInSavepoint(tx, () => runReadDateCoverage(tx, purchaseFactTable))
+      // Absent unless logical mode ever ran: then nothing was deleted as far as the pipeline knows.
+      const deleted = await runInSavepoint(tx, () =>
+        tx.query<{ t: string; k: number }>(
+          'SELECT DISTINCT source_table AS t, source_key AS k FROM etl.source_deletes',
+        ),
+      )
       return {
         batchIds,
         watermarks,
@@ -76,6 +84,7 @@ export async function runReadWarehouseSnapshot(
         files,
         problems,
         coverage: coverage.ok ? coverage.value : null,
+        deletes: deleted.ok ? deleted.value.map((r) => [r.t, r.k] as const) : [],
       }
     },
     { isolation: 'repeatable read', readOnly: true },

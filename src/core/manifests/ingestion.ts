@@ -58,6 +58,27 @@ const tableEntryJson = z.object({
   schema_fingerprint: z.string(),
 })
 
+/**
+ * Where a batch read by logical decoding (EXTRACT_MODE=logical) leaves the replication slot: the end LSN
+ * of the last whole transaction it holds, or the slot's consistent point for a batch read in the slot's
+ * snapshot. The slot is advanced to `lsn` only after this manifest is committed.
+ */
+const logicalPositionJson = z.object({
+  slot: z.string().regex(/^[a-z0-9_]{1,63}$/),
+  lsn: z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/),
+  /** Set on a batch read in the slot's snapshot: 'partial' while the snapshot's backlog is not all read. */
+  snapshot: z.enum(['partial', 'complete']).optional(),
+})
+
+/** The tombstones of one table's deleted rows: a gzip'd CSV `<primary key>,deleted_at` (commit time). */
+const deletesEntryJson = z.object({
+  table,
+  key: z.string(),
+  rows: z.number().int().positive(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+})
+
 export const ingestionManifestJson = z.object({
   format: z.literal(INGESTION_FORMAT),
   batch_id: batchIdJson,
@@ -70,12 +91,18 @@ export const ingestionManifestJson = z.object({
   cursors: z.record(table, cursorJson),
   /** Set only on a batch written by `quarantine replay`: the quarantine entry ids whose rows it re-submits. */
   replay_of: z.array(z.string()).optional(),
+  /** Set only on a batch read from the log (EXTRACT_MODE=logical): the slot position it reaches. */
+  logical: logicalPositionJson.optional(),
+  /** Rows deleted on the source, seen only in logical mode; absent on older manifests. */
+  deletes: z.array(deletesEntryJson).optional(),
 })
 
 export type ObservedColumn = Decoded<typeof observedColumnJson>
 export type TableCursor = Decoded<typeof cursorJson>
 export type IngestionTableEntry = Decoded<typeof tableEntryJson>
 export type IngestionManifest = Decoded<typeof ingestionManifestJson>
+export type LogicalPosition = Decoded<typeof logicalPositionJson>
+export type DeletesEntry = Decoded<typeof deletesEntryJson>
 
 export const INGESTION_MANIFEST = defineCodec(
   'ingestion manifest',

@@ -48,6 +48,9 @@ export function toExtractMetrics(result: ExtractResult): MetricValues {
     [METRIC_NAMES.extractSucceeded]: result.failedTables.length === 0 ? 1 : 0,
     [METRIC_NAMES.extractedRows]: sum(Object.values(result.rows), (n) => n ?? 0),
     [METRIC_NAMES.extractFailedTables]: result.failedTables.length,
+    ...(result.retainedWalBytes === undefined
+      ? {}
+      : { [METRIC_NAMES.retainedWalBytes]: result.retainedWalBytes }),
   }
 }
 

@@ -12,18 +12,30 @@ export async function runLoadStage(deps: PipelineDeps, options: BatchStageOption
   const pending = async () =>
     planLoad(await runListBatchIds(deps.processed), await runReadLedgerBatchIds(warehouse), until).pending
       .length
-  return withBatchProgress(deps.log, options.progress, BATCH_DONE_MESSAGES.load, pending, (log) =>
-    runLoad(
-      {
-        warehouse,
-        processed: deps.processed,
-        log,
-        purchaseFactTable: deps.purchaseFactTable,
-        ...(deps.tmpDir === undefined ? {} : { tmpDir: deps.tmpDir }),
-      },
-      until === undefined ? {} : { untilBatchId: until },
-    ),
+  const loaded = await withBatchProgress(
+    deps.log,
+    options.progress,
+    BATCH_DONE_MESSAGES.load,
+    pending,
+    (log) =>
+      runLoad(
+        {
+          warehouse,
+          processed: deps.processed,
+          log,
+          purchaseFactTable: deps.purchaseFactTable,
+          ...(deps.tmpDir === undefined ? {} : { tmpDir: deps.tmpDir }),
+        },
+        until === undefined ? {} : { untilBatchId: until },
+      ),
   )
+  // Logical mode's tombstones (and, once its tables exist, in any mode: a switch back loses none).
+  const { runLoadDeletes } = await import('../../load/run-load-deletes.ts')
+  await runLoadDeletes(
+    { warehouse, ingestion: deps.ingestion, log: deps.log },
+    { create: deps.logical !== undefined },
+  )
+  return loaded
 }
 
 /** Creates the warehouse tables and the load ledger that are missing (idempotent). */

@@ -32,6 +32,8 @@ export interface PipelineDeps {
   readonly purchaseFactTable: PurchaseFactTable
   /** Scratch files (DATA_DIR); default the OS temp folder. */
   readonly tmpDir?: string
+  /** Set when EXTRACT_MODE=logical: the slot to read, and the source URL its replication connection uses. */
+  readonly logical?: Config['cdc'] & { readonly sourceUrl: string | undefined }
 }
 
 /** The pipeline's inputs from the settings: the one place where a setting meets extract, transform or load. */
@@ -46,6 +48,12 @@ export function toPipelineDeps(deps: StageDeps): PipelineDeps {
     batchRows: deps.config.extractBatchRows,
     purchaseFactTable: deps.config.purchaseFactTable,
     tmpDir: deps.config.dataDir,
+    ...(deps.config.extractMode === 'logical' && {
+      logical: {
+        ...deps.config.cdc,
+        sourceUrl: deps.config.totesysDb.kind === 'server' ? deps.config.totesysDb.url : undefined,
+      },
+    }),
   }
 }
 

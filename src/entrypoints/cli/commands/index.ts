@@ -1,6 +1,7 @@
 /** Every CLI command, registered in the order `--help` lists them. Each file adds one command. */
 import type { RegisterCommand } from '../command-context.ts'
 import { registerApi } from './api.ts'
+import { registerCdc } from './cdc.ts'
 import { registerCheck } from './check.ts'
 import { registerDatasets } from './datasets.ts'
 import { registerExtract } from './extract.ts'
@@ -38,6 +39,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerSchema,
   registerVerify,
   registerSweep,
+  registerCdc,
   registerStatus,
   registerHistory,
   registerApi,
