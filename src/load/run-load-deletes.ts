@@ -33,6 +33,19 @@ CREATE TABLE IF NOT EXISTS etl.source_deletes_mark (
 
 const EXISTS_SQL = "SELECT to_regclass('etl.source_deletes_mark') IS NOT NULL AS present"
 
+/**
+ * How many source deletes the warehouse records, by source table; undefined when it has no
+ * `etl.source_deletes` (it never loaded a batch in logical mode).
+ */
+export async function runCountSourceDeletes(db: Database): Promise<Record<string, number> | undefined> {
+  const [found] = await db.query<{ present: boolean }>(EXISTS_SQL)
+  if (!found?.present) return undefined
+  const rows = await db.query<{ source_table: string; n: number }>(
+    'SELECT source_table, count(*)::int AS n FROM etl.source_deletes GROUP BY source_table ORDER BY source_table',
+  )
+  return Object.fromEntries(rows.map((r) => [r.source_table, Number(r.n)]))
+}
+
 export interface LoadDeletesResult {
   readonly batches: number
   readonly rows: number

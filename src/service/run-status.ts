@@ -14,6 +14,7 @@ import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalog
 import type { Database } from '../io/database.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import { runReadLoadedWatermarks } from '../load/load-ledger.ts'
+import { runCountSourceDeletes } from '../load/run-load-deletes.ts'
 import { toPhysicalTable } from '../load/warehouse-names.ts'
 import { runListQuarantine } from '../transform/quarantine-store.ts'
 import { toFreshnessSeconds } from './freshness.ts'
@@ -53,6 +54,11 @@ export interface StatusReport {
     readonly freshnessSeconds: number | null
     readonly tables: readonly TableFreshness[]
     readonly rows: Readonly<Partial<Record<WarehouseTable, number>>>
+    /**
+     * Source rows deleted (logical mode's tombstones, recorded in etl.source_deletes), by source
+     * table; null when the warehouse has no such table (it never loaded in logical mode).
+     */
+    readonly sourceDeletes: Readonly<Record<string, number>> | null
   } | null
   readonly quarantine: {
     readonly entries: number
@@ -151,6 +157,7 @@ async function readWarehouse(db: Database, purchaseFactTable: PurchaseFactTable,
       `(SELECT count(*) FROM ${quoteIdent(toPhysicalTable(t, purchaseFactTable))})::int AS ${quoteIdent(t)}`,
   )
   const [row] = await db.query<Record<WarehouseTable, number>>(`SELECT ${counts.join(', ')}`)
+  const sourceDeletes = (await runCountSourceDeletes(db)) ?? null
   return {
     batches: summary.batches,
     lastBatch: summary.last?.batchId ?? null,
@@ -159,5 +166,6 @@ async function readWarehouse(db: Database, purchaseFactTable: PurchaseFactTable,
     freshnessSeconds: toFreshnessSeconds(newestChange, nowMs),
     tables,
     rows: Object.fromEntries(WAREHOUSE_TABLES.map((t) => [t, row?.[t] ?? 0])),
+    sourceDeletes,
   }
 }

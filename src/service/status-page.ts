@@ -118,6 +118,19 @@ function tableFreshness(view: StatusView): string {
     .join('')}</table>`
 }
 
+/** Deleted source rows (logical mode), kept in the star schemas as history; nothing in cursor mode. */
+function sourceDeletes(deletes: Readonly<Record<string, number>> | null): string {
+  if (deletes === null) return ''
+  const rows = Object.entries(deletes)
+    .map(([t, n]) => `<tr><td>${e(t)}</td><td class="num">${num(n)}</td></tr>`)
+    .join('')
+  return `<h2>source deletes</h2><p>recorded in etl.source_deletes; their warehouse rows stay as history</p>${
+    rows === ''
+      ? '<p data-testid="source-deletes-none">none</p>'
+      : `<table data-testid="source-deletes">${rows}</table>`
+  }`
+}
+
 function quarantineAndRows(view: StatusView): string {
   const { quarantine: q, warehouse: w } = view.status
   const held = !q
@@ -134,7 +147,7 @@ function quarantineAndRows(view: StatusView): string {
     ? `<p>${unknownBecause(view, 'warehouse')}</p>`
     : `<table data-testid="warehouse-rows">${Object.entries(w.rows)
         .map(([t, n]) => `<tr><td>${e(t)}</td><td class="num">${num(n ?? null)}</td></tr>`)
-        .join('')}</table>`
+        .join('')}</table>${sourceDeletes(w.sourceDeletes)}`
   return `<div class="grid"><div><h2>quarantine</h2>${held}</div><div><h2>warehouse rows</h2>${rows}</div></div>`
 }
 

@@ -15,6 +15,7 @@ const KNOWN: StatusReport = {
     freshnessSeconds: 12,
     tables: [{ table: 'payment', newestChange: '2026-11-30 06:19:00.000', freshnessSeconds: 12 }],
     rows: { fact_payment: 10_009 },
+    sourceDeletes: null,
   },
   quarantine: { entries: 0, rows: 0, open: [] },
   problems: [],
@@ -31,6 +32,16 @@ describe('toStatusText', () => {
     assert.match(text, /^ {2}payment {16}2026-11-30 06:19:00\.000 {2}12 s ago$/m)
     assert.match(text, /^ {2}fact_payment +10,009$/m)
     assert.doesNotMatch(text, /could not read/)
+    assert.doesNotMatch(text, /source deletes/, 'cursor mode has no deletes to show')
+  })
+
+  it('shows the source deletes a logical-mode warehouse recorded, by table', () => {
+    const text = toStatusText({
+      ...KNOWN,
+      warehouse: { ...KNOWN.warehouse!, sourceDeletes: { payment: 2, staff: 1 } },
+    })
+    assert.match(text, /^source deletes 3 \(etl\.source_deletes; their warehouse rows stay as history\)$/m)
+    assert.match(text, /^ {2}payment +2$/m)
   })
 
   it('marks what an unreachable warehouse hides as unknown, never as zero, and says why once', () => {

@@ -25,6 +25,15 @@ function unknown(problems: readonly StatusProblem[], ...systems: StatusSystem[])
   return `UNKNOWN: ${p ? `${p.system} ${p.kind}` : 'not read'} (see below)`
 }
 
+/** Deleted source rows, kept in the star schemas as history (logical mode's etl.source_deletes). */
+function toSourceDeletesLines(deletes: Readonly<Record<string, number>>): string[] {
+  const total = Object.values(deletes).reduce((a, n) => a + n, 0)
+  return [
+    `source deletes ${formatCount(total)} (etl.source_deletes; their warehouse rows stay as history)`,
+    ...Object.entries(deletes).map(([t, n]) => `  ${t.padEnd(22)} ${formatCount(n).padStart(12)}`),
+  ]
+}
+
 export function toStatusText(s: StatusReport): string {
   const { ingestion: i, processed: p, warehouse: w, quarantine: q, problems } = s
   const pending = (n: number | null, ...systems: StatusSystem[]) =>
@@ -59,6 +68,7 @@ export function toStatusText(s: StatusReport): string {
       'warehouse rows',
       ...Object.entries(w.rows).map(([t, n]) => `  ${t.padEnd(22)} ${formatCount(n ?? 0).padStart(12)}`),
     )
+    if (w.sourceDeletes !== null) lines.push(...toSourceDeletesLines(w.sourceDeletes))
   } else lines.push(`warehouse rows ${unknown(problems, 'warehouse')}`)
   if (problems.length > 0) lines.push('could not read:', ...problems.map((x) => `  ${toProblemLine(x)}`))
   return lines.join('\n')

@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { memoryLog } from '../../src/log.ts'
 import { type PipelineDeps, runPipelineOnce } from '../../src/service/pipeline.ts'
+import { runStatus } from '../../src/service/run-status.ts'
+import { toStatusText } from '../../src/service/to-status-text.ts'
 import { runVerify } from '../../src/verify/run-verify.ts'
 import { createServerDatabase, type TestDatabase } from '../support/databases.ts'
 import { createLogicalSource, type LogicalSource } from '../support/logical-source.ts'
@@ -100,6 +102,15 @@ describe('the pipeline end to end in logical mode', () => {
       'SELECT count(*)::int AS n FROM dim_design WHERE design_id = 9000',
     )
     assert.equal(design?.n, 1, 'the dimension row stays (facts may point at it)')
+    const status = await runStatus({
+      ingestion: deps.ingestion,
+      processed: deps.processed,
+      warehouse: async () => warehouse!.db,
+      warehouseDescription: 'warehouse',
+      purchaseFactTable: 'fact_purchase_orders',
+    })
+    assert.deepEqual(status.warehouse?.sourceDeletes, { design: 1 }, 'status shows the recorded delete')
+    assert.match(toStatusText(status), /^source deletes 1 /m)
     report = await verify()
     assert.deepEqual(report.problems, [])
     assert.equal(report.clean, true)
