@@ -46,11 +46,12 @@ export class Maintenance extends Construct {
       },
     })
     const manifests = `${MANIFEST_PREFIX}*`
-    for (const [bucket, tables] of [
-      [ingestion, SOURCE_TABLES],
-      [processed, WAREHOUSE_TABLES],
+    // Logical mode's tombstones (_deletes/<table>/…) are data files of the ingestion batches too.
+    for (const [bucket, prefixes] of [
+      [ingestion, [...tablePrefixes(SOURCE_TABLES), '_deletes/*']],
+      [processed, tablePrefixes(WAREHOUSE_TABLES)],
     ] as const) {
-      grantObjectAccess(this.sweep.role, bucket, { read: [manifests], delete: tablePrefixes(tables) })
+      grantObjectAccess(this.sweep.role, bucket, { read: [manifests], delete: prefixes })
     }
     grantStatusWrite(this.sweep.role, processed)
     new events.Rule(this, 'SweepWeekly', {

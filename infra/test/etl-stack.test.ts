@@ -558,6 +558,15 @@ describe('EtlStack', () => {
             `${proc}/fact_sales_order/year=2026/month=11/day=30/0000000001-a.parquet`,
           ),
         )
+        assert.ok(
+          can(
+            s,
+            'sweep',
+            's3:DeleteObject',
+            `${ing}/_deletes/staff/year=2026/month=11/day=30/0000000001-a.csv.gz`,
+          ),
+          "sweep may delete logical mode's orphan tombstone files",
+        )
         for (const key of ['load', 'api'] as const) {
           assert.ok(!can(s, key, 's3:PutObject', `${proc}/fact_sales_order/x`))
           assert.ok(!can(s, key, 's3:DeleteObject', `${proc}/fact_sales_order/x`))

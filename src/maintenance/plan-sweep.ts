@@ -4,7 +4,8 @@
  * the caller lists the store and reads the manifests.
  *
  * Only files named like a batch's data file (`<table>/year=…/month=…/day=…/<batch>-<attempt>.<ext>`,
- * `<table>` from the given catalogue) are ever candidates; manifests, schemas, quarantine, state and
+ * `<table>` from the given catalogue, or the same under `_deletes/`: logical mode's tombstones) are ever
+ * candidates; manifests, schemas, quarantine, state and
  * streams are never touched. A file whose batch has no manifest yet is kept: its attempt may
  * still be running, and it becomes an orphan (or part of the batch) once that batch commits.
  */
@@ -22,7 +23,8 @@ export interface SweepPlan {
   readonly uncommitted: readonly string[]
 }
 
-const DATA_FILE = /^([a-z_]+)\/year=\d{4}\/month=\d{2}\/day=\d{2}\/(\d{10})-[0-9a-f]+\.(csv\.gz|parquet)$/
+const DATA_FILE =
+  /^(?:_deletes\/)?([a-z_]+)\/year=\d{4}\/month=\d{2}\/day=\d{2}\/(\d{10})-[0-9a-f]+\.(csv\.gz|parquet)$/
 
 /** Splits a store's data files into orphans and files of uncommitted batches. */
 export function planSweep(

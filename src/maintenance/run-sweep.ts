@@ -33,9 +33,18 @@ export interface SweepResult {
   readonly stores: readonly StoreSweep[]
 }
 
-/** A manifest codec of either store: each names its batch's data files under `tables[].key`. */
-// biome-ignore lint/suspicious/noExplicitAny: only the shape of the parsed manifest matters here.
-type ManifestKeys = Codec<any, { readonly tables: readonly { readonly key: string | null }[] }>
+/**
+ * A manifest codec of either store: each names its batch's data files under `tables[].key`, and an
+ * ingestion batch of logical mode its tombstone files under `deletes[].key`.
+ */
+type ManifestKeys = Codec<
+  // biome-ignore lint/suspicious/noExplicitAny: only the shape of the parsed manifest matters here.
+  any,
+  {
+    readonly tables: readonly { readonly key: string | null }[]
+    readonly deletes?: readonly { readonly key: string }[] | undefined
+  }
+>
 
 /** Finds the orphan data files of both stores and deletes them (not with `dryRun`). */
 export async function runSweep(deps: SweepDeps, options: { dryRun?: boolean } = {}): Promise<SweepResult> {
@@ -60,7 +69,8 @@ async function sweepStore(
   for (const batchId of batchIdsFromKeys(keys)) {
     try {
       const manifest = await readManifest(store, manifestKey(batchId), codec)
-      committed.push({ batchId, keys: manifest.tables.flatMap((t) => (t.key === null ? [] : [t.key])) })
+      const keys = manifest.tables.flatMap((t) => (t.key === null ? [] : [t.key]))
+      committed.push({ batchId, keys: [...keys, ...(manifest.deletes ?? []).map((d) => d.key)] })
     } catch (cause) {
       // The codec's message names the file and what to do; the sweep adds that it deleted nothing.
       const why = cause instanceof Error ? cause.message : String(cause)

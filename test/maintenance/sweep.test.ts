@@ -35,6 +35,21 @@ describe('planSweep', () => {
     assert.deepEqual(plan.uncommitted, [`staff/${DAY}/0000000002-cccc0003.csv.gz`])
   })
 
+  it("logical mode's tombstone files (_deletes/<table>/…) are swept like data files, named by the manifest's deletes", () => {
+    const plan = planSweep(
+      [
+        `_deletes/staff/${DAY}/0000000001-aaaa0001.csv.gz`,
+        `_deletes/staff/${DAY}/0000000001-bbbb0002.csv.gz`,
+        `_deletes/staff/${DAY}/0000000002-cccc0003.csv.gz`,
+        `_deletes/not_a_table/${DAY}/0000000001-bbbb0002.csv.gz`,
+      ],
+      [{ batchId: '0000000001', keys: [`_deletes/staff/${DAY}/0000000001-aaaa0001.csv.gz`] }],
+      ['staff'],
+    )
+    assert.deepEqual(plan.orphans, [`_deletes/staff/${DAY}/0000000001-bbbb0002.csv.gz`])
+    assert.deepEqual(plan.uncommitted, [`_deletes/staff/${DAY}/0000000002-cccc0003.csv.gz`])
+  })
+
   it('never touches anything but data files of catalogue tables', () => {
     const plan = planSweep(
       [
