@@ -1,5 +1,5 @@
 /**
- * (4) Freshness in `watch`: runWatch (every 5 s, in process) against the bench's databases while a driver
+ * (4) Freshness in `watch`: runWatch (every 5 s, and every 1 s, in process) against the bench's databases while a driver
  * commits single-payment updates 1–3 s apart; a poller finds each version (payment_id, last_updated) in
  * fact_payment. Freshness = arrival time − commit time.
  */
@@ -44,12 +44,16 @@ async function connect(url: string): Promise<pg.Client> {
   return client
 }
 
-/** Commits `count` changes while watch runs; returns the latency figures. */
-export async function runFreshness(config: StageConfig, count = 20): Promise<FreshnessFigures> {
+/** Commits `count` changes while watch runs every `everyMs`; returns the latency figures. */
+export async function runFreshness(
+  config: StageConfig,
+  options: { readonly everyMs?: number; readonly count?: number; readonly onArrival?: () => void } = {},
+): Promise<FreshnessFigures> {
+  const { everyMs = WATCH_EVERY_MS, count = 20, onArrival = () => {} } = options
   const pipeline = openPipeline(config)
   const abort = new AbortController()
   const watching = runWatch(toWatchStages(pipeline.deps), {
-    everyMs: WATCH_EVERY_MS,
+    everyMs,
     signal: abort.signal,
     log: silentLog,
   })
@@ -66,7 +70,10 @@ export async function runFreshness(config: StageConfig, count = 20): Promise<Fre
              AND last_updated_date = $2::date AND last_updated_time = $3::time`,
           [change.paymentId, change.date, change.time],
         )
-        if ((rowCount ?? 0) > 0) change.arrivedAt = Date.now()
+        if ((rowCount ?? 0) > 0) {
+          change.arrivedAt = Date.now()
+          onArrival()
+        }
       }
       await sleep(POLL_MS)
     }
@@ -98,7 +105,7 @@ export async function runFreshness(config: StageConfig, count = 20): Promise<Fre
     .map((c) => ((c.arrivedAt as number) - c.committedAt) / 1000)
     .sort((a, b) => a - b)
   return {
-    everyMs: WATCH_EVERY_MS,
+    everyMs,
     changes: changes.length,
     arrived: latencies.length,
     p50S: percentile(latencies, 50),
