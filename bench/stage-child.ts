@@ -13,6 +13,7 @@ import { runLoad } from '../src/load/run-load.ts'
 import { silentLog } from '../src/log.ts'
 import { runPipelineOnce } from '../src/service/pipeline.ts'
 import { runTransform } from '../src/transform/run-transform.ts'
+import { openPipeline } from './pipeline-deps.ts'
 
 export interface StageConfig {
   readonly sourceUrl: string
@@ -44,24 +45,15 @@ const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0)
 
 /** `init` + `run` into an empty warehouse; returns the rows loaded. */
 async function runWhole(config: StageConfig): Promise<number> {
-  const source = new PgDatabase(config.sourceUrl)
-  const warehouse = new PgDatabase(config.warehouseUrl)
+  const pipeline = openPipeline(config)
   try {
-    const purchaseFactTable = 'fact_purchase_orders'
-    await runInitWarehouse(warehouse, { purchaseFactTable })
-    const result = await runPipelineOnce({
-      source: async () => source,
-      warehouse: async () => warehouse,
-      ingestion: new FolderStore(config.ingestionDir),
-      processed: new FolderStore(config.processedDir),
-      log: silentLog,
-      lagMs: config.lagMs,
-      purchaseFactTable,
-      tmpDir: config.tmpDir,
+    await runInitWarehouse(await pipeline.deps.warehouse(), {
+      purchaseFactTable: pipeline.deps.purchaseFactTable,
     })
+    const result = await runPipelineOnce(pipeline.deps)
     return sum(result.load.loaded.flatMap((b) => Object.values(b.tables).map((t) => t?.rows ?? 0)))
   } finally {
-    await Promise.all([source.close(), warehouse.close()])
+    await pipeline.close()
   }
 }
 
