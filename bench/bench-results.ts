@@ -2,9 +2,9 @@
 
 import type { MachineInfo } from './machine-info.ts'
 import type { CyclesFigures } from './measure-cycles.ts'
-import type { FreshnessFigures } from './measure-freshness.ts'
 import type { FullLoad } from './measure-full-load.ts'
 import type { IdleBlocksFigures } from './measure-idle-blocks.ts'
+import type { LatencyFigures } from './measure-latency.ts'
 import type { LimitFigures } from './measure-limit.ts'
 
 export type LoadFigures = Omit<FullLoad, 'config'>
@@ -19,8 +19,8 @@ export interface BenchResults {
   readonly cycles: CyclesFigures
   readonly idle: IdleBlocksFigures
   /** Watch every 5 s, then every 1 s. */
-  readonly freshness: FreshnessFigures
-  readonly freshness1s: FreshnessFigures
+  readonly freshness: LatencyFigures
+  readonly freshness1s: LatencyFigures
   readonly scaling: readonly LoadFigures[]
   readonly targets: readonly TargetCheck[]
 }
@@ -67,8 +67,8 @@ export function toSummary(
   fullLoad: LoadFigures,
   limit: LimitFigures,
   cycles: CyclesFigures,
-  freshness: FreshnessFigures,
-  freshness1s: FreshnessFigures,
+  freshness: LatencyFigures,
+  freshness1s: LatencyFigures,
   idle: IdleBlocksFigures,
 ): Summary {
   return {
@@ -106,8 +106,8 @@ function ratioScales(scaling: readonly LoadFigures[]): LoadFigures[] {
 export function checkTargets(
   summary: Summary,
   scaling: readonly LoadFigures[],
-  freshness: FreshnessFigures,
-  freshness1s: FreshnessFigures,
+  freshness: LatencyFigures,
+  freshness1s: LatencyFigures,
 ): TargetCheck[] {
   const byScale = [...scaling].sort((a, b) => a.scale - b.scale)
   const smallest = byScale[0]
@@ -118,7 +118,7 @@ export function checkTargets(
   const transformGrowth = rssOf(largest, 'transform') / rssOf(smallest, 'transform')
   const ratios = ratioScales(byScale).map((l) => ({ scale: l.scale, ratio: rawRatio(l) }))
   const fresh5 = freshness.everyMs / 1000 + 1
-  const arrived = (f: FreshnessFigures) => `${f.arrived}/${f.changes} arrived`
+  const arrived = (f: LatencyFigures) => `${f.arrived}/${f.changes} arrived`
   return [
     {
       target: '1. first load (init + run) ≤ 2× the raw COPY limit, at 30× and 100×',

@@ -12,8 +12,8 @@ import pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import { quoteIdent } from '../src/core/sql-ident.ts'
 import { PgDatabase } from '../src/io/pg-database.ts'
-import { LOAD_ORDER } from '../src/source/load-snapshot.ts'
-import { runCreateSourceSchema } from '../src/source/source-schema.ts'
+import { LOAD_ORDER } from '../src/simulator/load-snapshot.ts'
+import { runCreateSourceSchema } from '../src/simulator/source-schema.ts'
 import { createBenchDatabase, dropBenchDatabase } from './bench-databases.ts'
 
 export interface LimitFigures {

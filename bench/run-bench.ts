@@ -16,9 +16,9 @@ import { appendToBenchmarks, toMarkdownEntry } from './bench-report.ts'
 import { type BenchResults, checkTargets, type LoadFigures, toSummary } from './bench-results.ts'
 import { currentLoad, readMachineInfo } from './machine-info.ts'
 import { runCycles } from './measure-cycles.ts'
-import { runFreshness } from './measure-freshness.ts'
 import { FULL_LOAD_STEPS, type FullLoad, runFullLoad } from './measure-full-load.ts'
 import { runIdleBlocks } from './measure-idle-blocks.ts'
+import { runChangeLatency } from './measure-latency.ts'
 import { runStartup } from './measure-startup.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -107,7 +107,7 @@ async function runBench(workDir: string): Promise<BenchResults> {
       `freshness ${everyMs / 1000} s`,
       FRESHNESS_CHANGES,
       (bar) =>
-        runFreshness(main.config, { everyMs, count: FRESHNESS_CHANGES, onArrival: () => bar.advance(1) }),
+        runChangeLatency(main.config, { everyMs, count: FRESHNESS_CHANGES, onArrival: () => bar.advance(1) }),
       'changes',
     )
   const freshness = await watch(5_000)

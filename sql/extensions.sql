@@ -1,5 +1,5 @@
 -- The warehouse tables the extensions add, next to the data contract's 11 (sql/warehouse.sql).
--- The load creates them from their declarations (src/core/extension-catalogue.ts, and each dataset's
+-- The load creates them from their declarations (src/core/stream-catalogue.ts, and each dataset's
 -- registered schema); this file documents them and is checked against those declarations by a test.
 
 -- Daily exchange rates (ECB reference rates, through the Frankfurter API): one row per calendar day and

@@ -19,7 +19,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3'
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import { EXTENSION_METRICS, METRIC_NAMESPACE, METRIC_SERVICE } from '../../src/core/metric-names.ts'
+import { METRIC_NAMESPACE, METRIC_SERVICE, STREAM_METRICS } from '../../src/core/metric-names.ts'
 import { grantObjectAccess } from './lake-access.ts'
 import type { Monitoring } from './monitoring.ts'
 import { everyMinutes } from './pipeline.ts'
@@ -155,7 +155,7 @@ export class Extensions extends Construct {
 
     for (const f of [fx, datasets]) monitoring.addFunctionAlarms(f.stage, f)
     monitoring.addAlarm('FxNoSuccessfulRun', 'fx: no FX run has loaded rates for a day (provider down?)', {
-      metric: metric(EXTENSION_METRICS.fxSucceeded, 'Sum', Duration.hours(1)),
+      metric: metric(STREAM_METRICS.fxSucceeded, 'Sum', Duration.hours(1)),
       threshold: 1,
       evaluationPeriods: 25,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -167,7 +167,7 @@ export class Extensions extends Construct {
       'FxQuarantined',
       'fx: provider answers were held in quarantine (ext/fx/_quarantine/)',
       {
-        metric: metric(EXTENSION_METRICS.fxQuarantined, 'Sum', Duration.hours(1)),
+        metric: metric(STREAM_METRICS.fxQuarantined, 'Sum', Duration.hours(1)),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -178,7 +178,7 @@ export class Extensions extends Construct {
       'DatasetsQuarantined',
       'datasets: files or records were held in quarantine (ext/datasets/<name>/_quarantine/)',
       {
-        metric: metric(EXTENSION_METRICS.datasetQuarantined, 'Sum', Duration.minutes(15)),
+        metric: metric(STREAM_METRICS.datasetQuarantined, 'Sum', Duration.minutes(15)),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -19,7 +19,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import { AwsSolutionsChecks } from 'cdk-nag'
 import fc from 'fast-check'
-import { EXTENSION_METRICS, METRIC_NAMES, METRIC_NAMESPACE } from '../../src/core/metric-names.ts'
+import { METRIC_NAMES, METRIC_NAMESPACE, STREAM_METRICS } from '../../src/core/metric-names.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES } from '../../src/core/warehouse-catalogue.ts'
 import { createTestDatabase } from '../../test/support/databases.ts'
 import { EtlStack, type EtlStackProps } from '../lib/etl-stack.ts'
@@ -552,11 +552,7 @@ describe('EtlStack', () => {
       const breaching = alarms.filter((a) => a.TreatMissingData === 'breaching')
       assert.deepEqual(
         breaching.map((a) => a.MetricName).sort(),
-        [
-          EXTENSION_METRICS.fxSucceeded,
-          METRIC_NAMES.extractSucceeded,
-          METRIC_NAMES.freshnessLagSeconds,
-        ].sort(),
+        [STREAM_METRICS.fxSucceeded, METRIC_NAMES.extractSucceeded, METRIC_NAMES.freshnessLagSeconds].sort(),
       )
       for (const a of breaching)
         assert.ok(
@@ -564,7 +560,7 @@ describe('EtlStack', () => {
             ?.WarmUpPeriodDurationInMinutes >= 30,
           String(a.MetricName),
         )
-      const fx = breaching.find((a) => a.MetricName === EXTENSION_METRICS.fxSucceeded)!
+      const fx = breaching.find((a) => a.MetricName === STREAM_METRICS.fxSucceeded)!
       assert.ok(
         (fx.WarmUpConfiguration as { WarmUpPeriodDurationInMinutes: number }).WarmUpPeriodDurationInMinutes >=
           24 * 60 + 30,

@@ -7,12 +7,12 @@
 import { Hono } from 'hono'
 import { sql } from 'kysely'
 import { z } from 'zod'
+import { isDay } from '../core/civil-date.ts'
 import { isTransient } from '../core/errors.ts'
-import { isDay } from '../extensions/exact-decimal.ts'
-import { toNaiveUtc } from '../extensions/stream-keys.ts'
 import type { Database } from '../io/database.ts'
 import { warehouseDb } from '../io/warehouse-db.ts'
 import { errorFields, type Log } from '../log.ts'
+import { toNaiveUtc } from '../streams/stream-keys.ts'
 import { OPENAPI_DOCUMENT } from './openapi.ts'
 import {
   type PaymentItem,

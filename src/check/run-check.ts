@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { type Config, describeLocation } from '../config.ts'
 import { MANIFEST_PREFIX } from '../core/batch-id.ts'
-import { SOURCE_TABLES } from '../core/catalogue.ts'
+import { SOURCE_TABLES } from '../core/source-catalogue.ts'
 import { WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
 import type { Database } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'

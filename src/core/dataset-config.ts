@@ -12,12 +12,7 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { ConfigError } from './errors.ts'
-import {
-  EXTENSION_IDENTIFIER,
-  EXTENSION_TYPES,
-  type ExtensionType,
-  RESERVED_TABLE_NAMES,
-} from './extension-catalogue.ts'
+import { RESERVED_TABLE_NAMES, STREAM_IDENTIFIER, STREAM_TYPES, type StreamType } from './stream-catalogue.ts'
 
 export type DatasetLocation =
   | { readonly kind: 'folder'; readonly path: string }
@@ -25,7 +20,7 @@ export type DatasetLocation =
 
 export interface DatasetColumn {
   readonly name: string
-  readonly type: ExtensionType
+  readonly type: StreamType
   readonly required: boolean
 }
 
@@ -45,7 +40,7 @@ export interface DatasetConfig {
 
 const identifier = z
   .string()
-  .regex(EXTENSION_IDENTIFIER, 'must be a lower-case identifier: a letter, then letters, digits or _')
+  .regex(STREAM_IDENTIFIER, 'must be a lower-case identifier: a letter, then letters, digits or _')
 
 const datasetJson = z
   .object({
@@ -58,7 +53,7 @@ const datasetJson = z
         z
           .object({
             name: identifier,
-            type: z.enum(EXTENSION_TYPES),
+            type: z.enum(STREAM_TYPES),
             required: z.boolean().default(false),
           })
           .strict(),

@@ -29,7 +29,7 @@ export const METRIC_NAMES = {
 } as const
 
 /** The streams' metrics (FX rates, JSON datasets). */
-export const EXTENSION_METRICS = {
+export const STREAM_METRICS = {
   /** 1 per FX run that landed and loaded its range. */
   fxSucceeded: 'FxRunSucceeded',
   /** fact_fx_rate rows inserted or changed by a run. */
@@ -45,8 +45,8 @@ export const EXTENSION_METRICS = {
 } as const
 
 export type StageMetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES]
-export type ExtensionMetricName = (typeof EXTENSION_METRICS)[keyof typeof EXTENSION_METRICS]
-export type MetricName = StageMetricName | ExtensionMetricName
+export type StreamMetricName = (typeof STREAM_METRICS)[keyof typeof STREAM_METRICS]
+export type MetricName = StageMetricName | StreamMetricName
 
 /** Every metric is a count but the freshness lag, in seconds (CloudWatch's unit names). */
 export function metricUnitOf(name: MetricName): 'Count' | 'Seconds' {

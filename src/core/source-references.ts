@@ -6,7 +6,7 @@
  * it points at.
  * Kept equal to the transform's needs by src/transform/source-needs.test.ts.
  */
-import type { SourceTable } from './catalogue.ts'
+import type { SourceTable } from './source-catalogue.ts'
 
 export const SOURCE_REFERENCES: Readonly<Record<SourceTable, readonly SourceTable[]>> = {
   address: [],

@@ -3,7 +3,7 @@
  * later run reads it with: a value the source can hold but the manifest cannot (a stamp PostgreSQL prints
  * as `infinity`, say) must fail that one table's read, never commit a manifest no run can parse.
  */
-import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+
 import { DataError } from '../core/errors.ts'
 import {
   INGESTION_FORMAT,
@@ -12,6 +12,7 @@ import {
   type IngestionTableEntry,
   type TableCursor,
 } from '../core/manifests/ingestion.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { INITIAL_CURSOR } from './plan-cursor.ts'
 
 /** Why a manifest's text does not parse back, in one line (the codec's first complaint), or null. */

@@ -1,7 +1,7 @@
 /** Turns the source's own column listing into the manifest's observed columns and fingerprint. Pure. */
 import { createHash } from 'node:crypto'
-import { SOURCE_TYPES, type SourceType } from '../core/catalogue.ts'
-import type { ObservedColumn } from '../core/ingestion-manifest.ts'
+import type { ObservedColumn } from '../core/manifests/ingestion.ts'
+import { SOURCE_TYPES, type SourceType } from '../core/source-catalogue.ts'
 
 /** A row of COLUMNS_SQL. */
 export interface ColumnRow {

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import type { IngestionTableEntry } from '../core/ingestion-manifest.ts'
+import type { IngestionTableEntry } from '../core/manifests/ingestion.ts'
 import { assertTableCommittable } from './check-committable.ts'
 import { type EdgeKey, isOnAxis, type TableRead, toEdgeArrays, toNextCursor } from './plan-cursor.ts'
 

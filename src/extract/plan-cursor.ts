@@ -10,7 +10,7 @@
  * with the others: it never moves hi, and its key stays in the edge (in PostgreSQL's own text form) for
  * as long as the row still carries that stamp, so the version is read once and a later one is read again.
  */
-import { OFF_AXIS_STAMP, type TableCursor } from '../core/ingestion-manifest.ts'
+import { OFF_AXIS_STAMP, type TableCursor } from '../core/manifests/ingestion.ts'
 
 /** The cursor of a table never read. */
 export const INITIAL_CURSOR: TableCursor = { hi: null, edge: [] }

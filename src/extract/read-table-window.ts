@@ -4,8 +4,8 @@
  */
 
 import { toPartitionedKey } from '../core/batch-id.ts'
-import { CURSOR_COLUMN, type SourceTableDef } from '../core/catalogue.ts'
-import type { IngestionTableEntry, TableCursor } from '../core/ingestion-manifest.ts'
+import type { IngestionTableEntry, TableCursor } from '../core/manifests/ingestion.ts'
+import { CURSOR_COLUMN, type SourceTableDef } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import type { SqlSession } from '../io/database.ts'
 import { gzipWithDigest } from '../io/gzip-with-digest.ts'

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { manifestKey, newAttemptId, parseBatchId, toBatchId } from '../core/batch-id.ts'
-import { type SourceTable, sourceTable } from '../core/catalogue.ts'
 import { DataError, StoreError } from '../core/errors.ts'
 import { commitBatch } from '../core/manifests/commit-batch.ts'
 import {
@@ -16,6 +15,7 @@ import {
   type IngestionTableEntry,
   type TableCursor,
 } from '../core/manifests/ingestion.ts'
+import { type SourceTable, sourceTable } from '../core/source-catalogue.ts'
 import { SOURCE_READ_ORDER } from '../core/source-references.ts'
 import type { Database, SqlSession } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'

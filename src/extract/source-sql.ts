@@ -3,7 +3,7 @@
  * parameters, or (for COPY, which takes no parameters) as transaction-local settings that were
  * themselves set through parameters: nothing a user passes is ever spliced into SQL text.
  */
-import { CURSOR_COLUMN, type SourceTableDef } from '../core/catalogue.ts'
+import { CURSOR_COLUMN, type SourceTableDef } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { CURSOR_TS_FORMAT } from './plan-cursor.ts'
 

@@ -1,6 +1,6 @@
 /** Reads and writes of the load ledger (etl.load_ledger): which batches the warehouse holds, and how fresh it is. */
 import { sql } from 'kysely'
-import { isSourceTable, type SourceTable } from '../core/catalogue.ts'
+import { isSourceTable, type SourceTable } from '../core/source-catalogue.ts'
 import type { Database, SqlSession } from '../io/database.ts'
 import { type LedgerTableRows, warehouseDb } from '../io/warehouse-db.ts'
 

@@ -15,7 +15,7 @@ const PG_TYPE: Record<WarehouseType, string> = {
   bool: 'boolean',
 }
 
-/** A table as the merge builders see it: the catalogue's tables and the extension tables alike. */
+/** A table as the merge builders see it: the catalogue's tables and the stream tables alike. */
 export interface MergeTable {
   readonly name: string
   /** dim: upsert on the key; fact: append the rows whose key (a version) is not there yet. */

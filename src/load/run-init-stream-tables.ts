@@ -3,13 +3,13 @@
  * batch that needs them, and after that never touched: the DDL runs only for what is missing, so the
  * role that loads the streams needs no CREATE privilege once the tables exist.
  */
-import type { ExtensionTable } from '../core/extension-catalogue.ts'
+import type { StreamTable } from '../core/stream-catalogue.ts'
 import type { Database, SqlSession } from '../io/database.ts'
-import { type ExistingStreamTables, planStreamTablesDdl } from './extension-ddl.ts'
+import { type ExistingStreamTables, planStreamTablesDdl } from './stream-ddl.ts'
 import { LOAD_LOCK_KEY } from './warehouse-ddl.ts'
 
 /** Creates the stream ledger and the given tables when missing (idempotent, under the load lock). */
-export async function runInitStreamTables(db: Database, tables: readonly ExtensionTable[]): Promise<void> {
+export async function runInitStreamTables(db: Database, tables: readonly StreamTable[]): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [LOAD_LOCK_KEY])
     await runEnsureStreamTables(tx, tables)
@@ -17,10 +17,7 @@ export async function runInitStreamTables(db: Database, tables: readonly Extensi
 }
 
 /** Inside a transaction holding the load lock: runs only the DDL the warehouse lacks. */
-export async function runEnsureStreamTables(
-  tx: SqlSession,
-  tables: readonly ExtensionTable[],
-): Promise<void> {
+export async function runEnsureStreamTables(tx: SqlSession, tables: readonly StreamTable[]): Promise<void> {
   const existing = await runReadExistingStreamTables(
     tx,
     tables.map((t) => t.name),

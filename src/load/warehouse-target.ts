@@ -5,7 +5,7 @@
 import type { PurchaseFactTable } from '../config.ts'
 import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
 import { DataError } from '../core/errors.ts'
-import { type ProcessedManifest, parseProcessedManifest } from '../core/processed-manifest.ts'
+import { PROCESSED_MANIFEST, type ProcessedManifest } from '../core/manifests/processed.ts'
 import { WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import { runInsertLedgerEntry, runIsBatchLoaded, runReadLedgerBatchIds } from './load-ledger.ts'
@@ -66,7 +66,7 @@ export async function runReadManifest(store: ObjectStore, batchId: string): Prom
   if (text === undefined) throw new DataError(`processed manifest of batch ${batchId} vanished`, { batchId })
   let manifest: ProcessedManifest
   try {
-    manifest = parseProcessedManifest(text)
+    manifest = PROCESSED_MANIFEST.parse(text, 'processed manifest')
   } catch (error) {
     throw new DataError(
       `processed manifest of batch ${batchId} does not parse`,

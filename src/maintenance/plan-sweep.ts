@@ -5,7 +5,7 @@
  *
  * Only files named like a batch's data file (`<table>/year=…/month=…/day=…/<batch>-<attempt>.<ext>`,
  * `<table>` from the given catalogue) are ever candidates; manifests, schemas, quarantine, state and
- * extension streams are never touched. A file whose batch has no manifest yet is kept: its attempt may
+ * streams are never touched. A file whose batch has no manifest yet is kept: its attempt may
  * still be running, and it becomes an orphan (or part of the batch) once that batch commits.
  */
 

@@ -4,12 +4,12 @@
  * we cannot tell which files the batch holds, so nothing there is deleted.
  */
 import { batchIdsFromKeys, manifestKey } from '../core/batch-id.ts'
-import { SOURCE_TABLES } from '../core/catalogue.ts'
 import { DataError } from '../core/errors.ts'
 import type { Codec } from '../core/manifests/codec.ts'
 import { INGESTION_MANIFEST } from '../core/manifests/ingestion.ts'
 import { PROCESSED_MANIFEST } from '../core/manifests/processed.ts'
 import { readManifest } from '../core/manifests/read-manifest.ts'
+import { SOURCE_TABLES } from '../core/source-catalogue.ts'
 import { WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'

@@ -5,8 +5,8 @@
  * A system that cannot be read is a problem in the report and its rows say `unknown`, never zero.
  */
 import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
-import { type IngestionManifest, parseIngestionManifest } from '../core/ingestion-manifest.ts'
-import { type ProcessedManifest, parseProcessedManifest } from '../core/processed-manifest.ts'
+import { INGESTION_MANIFEST, type IngestionManifest } from '../core/manifests/ingestion.ts'
+import { PROCESSED_MANIFEST, type ProcessedManifest } from '../core/manifests/processed.ts'
 import type { Database } from '../io/database.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import { toEpochMs } from './freshness.ts'
@@ -136,12 +136,16 @@ async function runPickBatches(
   const pick = async (batchId: string): Promise<Picked | undefined> => {
     const ing = ingested?.has(batchId)
       ? await attempt('ingestion store', deps.ingestion.description, () =>
-          read(deps.ingestion, batchId, parseIngestionManifest),
+          read(deps.ingestion, batchId, (text: string) =>
+            INGESTION_MANIFEST.parse(text, 'ingestion manifest'),
+          ),
         )
       : undefined
     const proc = processed?.has(batchId)
       ? await attempt('processed store', deps.processed.description, () =>
-          read(deps.processed, batchId, parseProcessedManifest),
+          read(deps.processed, batchId, (text: string) =>
+            PROCESSED_MANIFEST.parse(text, 'processed manifest'),
+          ),
         )
       : undefined
     const takenAt = ing?.createdAt ?? proc?.sourceCreatedAt

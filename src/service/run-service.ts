@@ -5,9 +5,9 @@
  */
 import { ConfigError } from '../core/errors.ts'
 import type { Log } from '../log.ts'
-import { runSeed } from '../source/run-seed.ts'
-import { runSimulate, type SimulateStats } from '../source/run-simulate.ts'
-import { hasSourceSchema } from '../source/source-schema.ts'
+import { runSeed } from '../simulator/run-seed.ts'
+import { runSimulate, type SimulateStats } from '../simulator/run-simulate.ts'
+import { hasSourceSchema } from '../simulator/source-schema.ts'
 import { toWatchStages } from './pipeline.ts'
 import { type CycleReport, runWatch, type WatchSummary } from './run-watch.ts'
 import { runInitStage } from './stages/run-load-stage.ts'

@@ -7,8 +7,8 @@
  */
 import type { PurchaseFactTable } from '../config.ts'
 import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
-import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
-import { parseIngestionManifest } from '../core/ingestion-manifest.ts'
+import { INGESTION_MANIFEST } from '../core/manifests/ingestion.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { Database } from '../io/database.ts'
@@ -128,7 +128,10 @@ async function readIngestion(store: ObjectStore) {
   const ids = batchIdsFromKeys(await store.list(MANIFEST_PREFIX))
   const last = ids.at(-1)
   const text = last === undefined ? undefined : await getText(store, manifestKey(last))
-  return { ids, lastBatchAt: text === undefined ? null : parseIngestionManifest(text).createdAt }
+  return {
+    ids,
+    lastBatchAt: text === undefined ? null : INGESTION_MANIFEST.parse(text, 'ingestion manifest').createdAt,
+  }
 }
 
 async function readWarehouse(db: Database, purchaseFactTable: PurchaseFactTable, nowMs: number) {

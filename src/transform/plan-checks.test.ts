@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { ObservedColumn } from '../core/ingestion-manifest.ts'
+import type { ObservedColumn } from '../core/manifests/ingestion.ts'
 import { catalogueSchema, planSchemaCheck } from './schema-registry.ts'
 import { sourceNeeds } from './source-needs.ts'
 import { planDateRange } from './transform-state.ts'

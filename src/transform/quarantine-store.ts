@@ -6,7 +6,7 @@
  * re-submitted it) or `<entry-id>.discarded.json` (an operator gave it up, with the reason). The formats
  * are declared in core/manifests/quarantine.ts.
  */
-import type { SourceTable } from '../core/catalogue.ts'
+
 import {
   DISCARDED_MARKER,
   type DiscardedMarker,
@@ -15,6 +15,7 @@ import {
   REPLAYED_MARKER,
 } from '../core/manifests/quarantine.ts'
 import { readManifestIfPresent } from '../core/manifests/read-manifest.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 
 export type { QuarantineEntry } from '../core/manifests/quarantine.ts'

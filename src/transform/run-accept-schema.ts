@@ -3,8 +3,9 @@
  * version, so a replay of that slice passes the check. A needed column the source renamed is accepted
  * only with an explicit rename (source name → catalogue name); the rows are still checked row by row.
  */
-import type { SourceTable } from '../core/catalogue.ts'
+
 import { ConfigError } from '../core/errors.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { runListQuarantine } from './quarantine-store.ts'
 import { runReadSchema, runRegisterSchema, type SchemaVersion, toSchemaColumns } from './schema-registry.ts'

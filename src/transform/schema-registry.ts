@@ -3,10 +3,11 @@
  * `_schemas/<table>/v<N>.json` (created from the catalogue on first use). A batch's observed columns are
  * checked against the latest version before anything is transformed.
  */
-import { type SourceTable, sourceTable } from '../core/catalogue.ts'
+
 import type { ObservedColumn } from '../core/manifests/ingestion.ts'
 import { readManifest } from '../core/manifests/read-manifest.ts'
 import { SCHEMA_VERSION, type SchemaColumn, type SchemaVersion } from '../core/manifests/schema-version.ts'
+import { type SourceTable, sourceTable } from '../core/source-catalogue.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { SourceNeeds } from './source-needs.ts'
 

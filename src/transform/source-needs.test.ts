@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { SOURCE_TABLES } from '../core/catalogue.ts'
+import { SOURCE_TABLES } from '../core/source-catalogue.ts'
 import { SOURCE_READ_ORDER, SOURCE_REFERENCES } from '../core/source-references.ts'
 import { SOURCE_NEEDS } from './source-needs.ts'
 

@@ -4,7 +4,7 @@
  * Everything else a source table carries (contacts, account numbers, created_at of lookups) is not needed,
  * so its drift never blocks a batch.
  */
-import type { SourceTable } from '../core/catalogue.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 
 /** How a needed column is parsed from the CSV text. */
 export type StageType = 'int' | 'text' | 'timestamp' | 'money' | 'bool' | 'date' | 'enum' | 'currency_code'

@@ -3,7 +3,7 @@
  * (or NULL), expose the good rows typed, merge lookup state, and cast a model's output to warehouse types.
  * Identifiers come from the catalogues (quoted); CSV column names from a manifest are quoted as literals.
  */
-import type { ObservedColumn } from '../core/ingestion-manifest.ts'
+import type { ObservedColumn } from '../core/manifests/ingestion.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import type { WarehouseColumn, WarehouseType } from '../core/warehouse-catalogue.ts'
 import { toBadDateSql, toBadTimestampSql } from '../core/warehouse-values.ts'

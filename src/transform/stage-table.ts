@@ -5,7 +5,7 @@
  */
 
 import { DataError } from '../core/errors.ts'
-import type { IngestionManifest, IngestionTableEntry } from '../core/ingestion-manifest.ts'
+import type { IngestionManifest, IngestionTableEntry } from '../core/manifests/ingestion.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { toHoldableTimestampSql } from '../core/warehouse-values.ts'
 import { type DuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'

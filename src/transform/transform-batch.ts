@@ -4,7 +4,6 @@
  * fact models, dim_date, dimension models, parquet files, state, then the processed manifest (the commit).
  */
 import { manifestKey, newAttemptId, toPartitionedKey } from '../core/batch-id.ts'
-import type { SourceTable } from '../core/catalogue.ts'
 import { DataError } from '../core/errors.ts'
 import { commitBatch } from '../core/manifests/commit-batch.ts'
 import type { IngestionManifest } from '../core/manifests/ingestion.ts'
@@ -13,6 +12,7 @@ import {
   PROCESSED_MANIFEST,
   type ProcessedTableEntry,
 } from '../core/manifests/processed.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import { type DuckDb, openDuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'

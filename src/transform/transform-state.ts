@@ -6,7 +6,7 @@
  * crash recomputes the same thing.
  */
 import { z } from 'zod'
-import type { SourceTable } from '../core/catalogue.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 
 export interface StateMeta {

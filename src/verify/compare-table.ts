@@ -8,7 +8,6 @@
 import { quoteIdent } from '../core/sql-ident.ts'
 import { type WarehouseTable, warehouseTable } from '../core/warehouse-catalogue.ts'
 import { type DuckDb, sqlString } from '../io/duckdb.ts'
-import { toCanonicalValue } from '../load/verify-warehouse.ts'
 import {
   expectedName,
   heldName,
@@ -20,6 +19,7 @@ import {
   warehouseName,
 } from './duck-tables.ts'
 import { type ExpectedTable, MADE_FROM } from './expected-rows-sql.ts'
+import { toCanonicalValue } from './verify-warehouse.ts'
 
 const SAMPLE = 20
 

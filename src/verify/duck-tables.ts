@@ -8,7 +8,7 @@
  * `l_<s>` distinct versions (pk, version) of source table s in the ingestion lake, `q_<s>` the versions
  * of s held in quarantine.
  */
-import { type SourceTable, sourceTable } from '../core/catalogue.ts'
+import { type SourceTable, sourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { type WarehouseTable, type WarehouseType, warehouseTable } from '../core/warehouse-catalogue.ts'
 import { readParquetSql, sqlString } from '../io/duckdb.ts'

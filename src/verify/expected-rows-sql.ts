@@ -10,7 +10,7 @@
  * - `_version`: the `last_updated` of the row of the table it is made from (its version in the lake;
  *   `infinity`/`-infinity` as such, so a version the transform holds in quarantine is found there).
  */
-import type { SourceTable } from '../core/catalogue.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import type { WarehouseTable } from '../core/warehouse-catalogue.ts'
 
 /** The warehouse tables checked against the source (dim_date is checked by coverage instead). */

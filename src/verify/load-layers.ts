@@ -2,7 +2,7 @@
  * Puts every layer verify could read into DuckDB tables (see duck-tables.ts): the lake's and quarantine's
  * versions per source table, and per warehouse table its warehouse, expected and processed rows.
  */
-import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { DuckDb } from '../io/duckdb.ts'
 import { isoCurrencyNames } from '../transform/currency-names.ts'

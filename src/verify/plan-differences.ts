@@ -2,13 +2,13 @@
  * Turns what the comparisons found into differences an operator can act on: one sentence of what
  * differs, its likely cause (from which layer still has the row) and the repair. Pure.
  */
-import { sourceTable } from '../core/catalogue.ts'
+import { sourceTable } from '../core/source-catalogue.ts'
 import type { WarehouseTable } from '../core/warehouse-catalogue.ts'
-import { type DateCoverage, toDateCoverageProblems } from '../load/verify-warehouse.ts'
 import type { KeySample, MissingLayer, StaleLayer, StaleSample, TableFindings } from './compare-table.ts'
 import { type ExpectedTable, MADE_FROM } from './expected-rows-sql.ts'
 import type { FileProblem } from './read-lake.ts'
 import type { Difference } from './verify-report.ts'
+import { type DateCoverage, toDateCoverageProblems } from './verify-warehouse.ts'
 
 const LIST = 5
 /** The first keys of a sample and how many more there are. */

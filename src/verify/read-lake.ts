@@ -5,8 +5,8 @@
  */
 import { basename, dirname } from 'node:path'
 import { manifestKey } from '../core/batch-id.ts'
-import type { SourceTable } from '../core/catalogue.ts'
-import { parseProcessedManifest } from '../core/processed-manifest.ts'
+import { PROCESSED_MANIFEST } from '../core/manifests/processed.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import type { WarehouseTable } from '../core/warehouse-catalogue.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from '../extract/ingestion-batches.ts'
 import { FolderStore } from '../io/folder-store.ts'
@@ -123,7 +123,7 @@ export async function runReadLake(
       continue
     }
     try {
-      for (const entry of parseProcessedManifest(text).tables) {
+      for (const entry of PROCESSED_MANIFEST.parse(text, 'processed manifest').tables) {
         if (entry.key)
           planned.push({
             store: processed,

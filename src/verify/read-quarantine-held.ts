@@ -3,7 +3,7 @@
  * which entries (paths), for which reasons, and local paths of the held rows for DuckDB (so a missing
  * row whose version is held is reported as held, not as a difference).
  */
-import type { SourceTable } from '../core/catalogue.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { quarantineEntryKey, runListQuarantine } from '../transform/quarantine-store.ts'
 import { toStorePath } from './read-lake.ts'

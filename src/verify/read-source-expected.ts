@@ -4,7 +4,7 @@
  * (a column dropped or renamed, a table gone) is reported with the reason and the others carry on: a
  * savepoint keeps the transaction and its snapshot alive.
  */
-import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { SESSION_SQL } from '../extract/source-sql.ts'
 import type { Database } from '../io/database.ts'

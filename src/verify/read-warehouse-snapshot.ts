@@ -4,17 +4,17 @@
  * meanwhile is invisible to it, so the ledger and the rows always agree with each other.
  */
 import type { PurchaseFactTable } from '../config.ts'
-import type { SourceTable } from '../core/catalogue.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable, warehouseTable } from '../core/warehouse-catalogue.ts'
 import type { Database } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { runReadLedgerBatchIds, runReadLoadedWatermarks } from '../load/load-ledger.ts'
-import { type DateCoverage, runReadDateCoverage, textOf } from '../load/verify-warehouse.ts'
 import { toPhysicalTable } from '../load/warehouse-names.ts'
 import { runCopyToScratch } from './copy-to-scratch.ts'
 import { runInSavepoint } from './savepoint.ts'
 import type { VerifyProgress } from './verify-progress.ts'
+import { type DateCoverage, runReadDateCoverage, textOf } from './verify-warehouse.ts'
 
 export interface WarehouseSnapshot {
   readonly batchIds: readonly string[]

@@ -1,5 +1,5 @@
 /** Assembles the verify report from what each read and comparison found (pure). */
-import { SOURCE_TABLES, type SourceTable } from '../core/catalogue.ts'
+import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { TableFindings } from './compare-table.ts'

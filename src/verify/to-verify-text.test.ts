@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { SOURCE_TABLES } from '../core/catalogue.ts'
+import { SOURCE_TABLES } from '../core/source-catalogue.ts'
 import { WAREHOUSE_TABLES } from '../core/warehouse-catalogue.ts'
 import { toVerifyText } from './to-verify-text.ts'
 import type { TableCounts, VerifyReport } from './verify-report.ts'

@@ -2,7 +2,7 @@
  * The verify report: what `verify --json` prints (format `totesys-etl.verify/1`, documented in
  * docs/OPERATIONS.md) and what the text view renders. A count that could not be taken is null, never 0.
  */
-import type { SourceTable } from '../core/catalogue.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import type { WarehouseTable } from '../core/warehouse-catalogue.ts'
 
 export const VERIFY_FORMAT = 'totesys-etl.verify/1'

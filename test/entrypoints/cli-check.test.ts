@@ -15,7 +15,7 @@ import { loadConfig, type Settings } from '../../src/config.ts'
 import { makeDeps } from '../../src/entrypoints/make-deps.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { silentLog } from '../../src/log.ts'
-import { runSeed } from '../../src/source/run-seed.ts'
+import { runSeed } from '../../src/simulator/run-seed.ts'
 import { CLI } from '../support/cli.ts'
 import { createServerDatabase, serverReachable, type TestDatabase } from '../support/databases.ts'
 

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { PgliteDatabase } from '../../src/io/pglite-database.ts'
 import { silentLog } from '../../src/log.ts'
-import { runSeed } from '../../src/source/run-seed.ts'
+import { runSeed } from '../../src/simulator/run-seed.ts'
 import { CLI } from '../support/cli.ts'
 import { createServerDatabase, serverReachable, type TestDatabase } from '../support/databases.ts'
 

@@ -29,7 +29,7 @@ const SKIPPED: readonly [RegExp, string][] = [
   [/^npx totesys-etl api\b/, 'serves until Ctrl-C; test/api/api-cli.test.ts runs it'],
   [
     /^npx totesys-etl fx\b/,
-    'needs the network (the ECB via Frankfurter); test/fx/fx-cli.test.ts runs it on a local provider',
+    'needs the network (the ECB via Frankfurter); test/streams/fx/fx-cli.test.ts runs it on a local provider',
   ],
   [/^npm run (bench|synth)\b/, 'minutes long; run by their own tests and by hand'],
 ]

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { manifestKey } from '../../src/core/batch-id.ts'
-import { parseIngestionManifest } from '../../src/core/ingestion-manifest.ts'
+import { INGESTION_MANIFEST } from '../../src/core/manifests/ingestion.ts'
 import { METRIC_NAMES } from '../../src/core/metric-names.ts'
 import { makeExtractHandler } from '../../src/entrypoints/lambda/extract.ts'
 import { type DatabaseSetting, lambdaDeps } from '../../src/entrypoints/lambda/lambda-deps.ts'
@@ -164,8 +164,9 @@ describe('Lambda handlers', () => {
         )
         const second = await extract(lambdaEvent('scheduled-event.json'))
         assert.equal(second.batchId, '0000000002')
-        const createdAt = parseIngestionManifest(
+        const createdAt = INGESTION_MANIFEST.parse(
           (await getText(ingestion, manifestKey('0000000002'))) ?? '',
+          'ingestion manifest',
         ).createdAt
         now = Date.parse(`${createdAt.replace(' ', 'T')}Z`) + 90_000
         const waiting = await load(lambdaEvent('scheduled-event.json'))

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { SOURCE_TABLES } from '../../src/core/catalogue.ts'
+import { SOURCE_TABLES } from '../../src/core/source-catalogue.ts'
 import { runListIngestionBatches } from '../../src/extract/ingestion-batches.ts'
 import { runExtract } from '../../src/extract/run-extract.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'

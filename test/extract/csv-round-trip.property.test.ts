@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import fc from 'fast-check'
-import { sourceTable } from '../../src/core/catalogue.ts'
+import { sourceTable } from '../../src/core/source-catalogue.ts'
 import { INITIAL_CURSOR } from '../../src/extract/plan-cursor.ts'
 import { runReadTableWindow } from '../../src/extract/read-table-window.ts'
 import { SESSION_SQL } from '../../src/extract/source-sql.ts'

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { SOURCE_TABLES } from '../../src/core/catalogue.ts'
+import { SOURCE_TABLES } from '../../src/core/source-catalogue.ts'
 import { runListIngestionBatches } from '../../src/extract/ingestion-batches.ts'
 import { type ExtractDeps, runExtract } from '../../src/extract/run-extract.ts'
 import type { Database } from '../../src/io/database.ts'

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { manifestKey } from '../../src/core/batch-id.ts'
-import { parseProcessedManifest } from '../../src/core/processed-manifest.ts'
+import { PROCESSED_MANIFEST } from '../../src/core/manifests/processed.ts'
 import { WAREHOUSE_CATALOGUE } from '../../src/core/warehouse-catalogue.ts'
 import { FolderStore } from '../../src/io/folder-store.ts'
 import { getText } from '../../src/io/object-store.ts'
@@ -57,7 +57,10 @@ try {
   }
 
   // The baseline: the same rows, as CSV made by the same converter, COPYed straight into the fact table.
-  const manifest = parseProcessedManifest((await getText(store, manifestKey('0000000001'))) ?? '')
+  const manifest = PROCESSED_MANIFEST.parse(
+    (await getText(store, manifestKey('0000000001'))) ?? '',
+    'processed manifest',
+  )
   const entry = manifest.tables.find((e) => e.table === 'fact_sales_order')
   const scratch = await openParquetToCsv(dir)
   const csv = join(scratch.dir, 'facts.csv')

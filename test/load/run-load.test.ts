@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import type { PurchaseFactTable } from '../../src/config.ts'
 import { manifestKey } from '../../src/core/batch-id.ts'
 import { ConfigError, DataError } from '../../src/core/errors.ts'
-import { parseProcessedManifest, toProcessedManifestJson } from '../../src/core/processed-manifest.ts'
+import { PROCESSED_MANIFEST } from '../../src/core/manifests/processed.ts'
 import type { Database } from '../../src/io/database.ts'
 import { FolderStore } from '../../src/io/folder-store.ts'
 import { getText } from '../../src/io/object-store.ts'
@@ -15,14 +15,14 @@ import { LOAD_FAULT_POINTS } from '../../src/load/load-target.ts'
 import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { runLoad } from '../../src/load/run-load.ts'
 import { runResetWarehouse } from '../../src/load/run-reset-warehouse.ts'
+import { memoryLog } from '../../src/log.ts'
 import {
   runReadDateCoverage,
   runReadKeyCounts,
   toDateCoverageProblems,
   toFactVersionDifferences,
   toTableDifferences,
-} from '../../src/load/verify-warehouse.ts'
-import { memoryLog } from '../../src/log.ts'
+} from '../../src/verify/verify-warehouse.ts'
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
 import {
   aDimStaff,
@@ -233,7 +233,10 @@ for (const kind of DATABASE_KINDS) {
       const { store, remove } = await freshStore()
       try {
         await writeSequence(store, 1)
-        const manifest = parseProcessedManifest((await getText(store, manifestKey('0000000001'))) ?? '')
+        const manifest = PROCESSED_MANIFEST.parse(
+          (await getText(store, manifestKey('0000000001'))) ?? '',
+          'processed manifest',
+        )
         const staff = manifest.tables.find((e) => e.table === 'dim_staff')
         const other = manifest.tables.find((e) => e.table === 'dim_design')
         await store.put(staff?.key ?? '', (await store.get(other?.key ?? '')) ?? '')
@@ -252,9 +255,9 @@ for (const kind of DATABASE_KINDS) {
         await writeSequence(store, 2)
         const key = manifestKey('0000000001')
         const original = (await getText(store, key)) ?? ''
-        const manifest = parseProcessedManifest(original)
+        const manifest = PROCESSED_MANIFEST.parse(original, 'processed manifest')
         const tables = manifest.tables.map((e) => (e.table === 'dim_staff' ? { ...e, rows: 3 } : e))
-        await store.put(key, toProcessedManifestJson({ ...manifest, tables }))
+        await store.put(key, PROCESSED_MANIFEST.serialise({ ...manifest, tables }))
         await resetAndInit(db)
         await assert.rejects(runLoad(deps(store)), /batch 0000000001: .* holds 2 rows, the manifest says 3/)
         await store.put(key, original)

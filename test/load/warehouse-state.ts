@@ -3,8 +3,8 @@ import type { PurchaseFactTable } from '../../src/config.ts'
 import { quoteIdent } from '../../src/core/sql-ident.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable, warehouseTable } from '../../src/core/warehouse-catalogue.ts'
 import type { SqlSession } from '../../src/io/database.ts'
-import { runReadWarehouseRows, type TextRow } from '../../src/load/verify-warehouse.ts'
 import { toPhysicalTable } from '../../src/load/warehouse-names.ts'
+import { runReadWarehouseRows, type TextRow } from '../../src/verify/verify-warehouse.ts'
 
 export type WarehouseState = Record<WarehouseTable, TextRow[]>
 

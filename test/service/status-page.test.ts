@@ -26,7 +26,7 @@ import { createStatusApp } from '../../src/service/status-app.ts'
 import { StatusRecorder } from '../../src/service/status-recorder.ts'
 import { createStatusViewReader, type StatusView } from '../../src/service/status-view.ts'
 import { toHistoryText } from '../../src/service/to-history-text.ts'
-import { runSimulate } from '../../src/source/run-simulate.ts'
+import { runSimulate } from '../../src/simulator/run-simulate.ts'
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
 import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
 

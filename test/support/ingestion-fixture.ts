@@ -13,15 +13,20 @@ import {
   toBatchId,
   toPartitionedKey,
 } from '../../src/core/batch-id.ts'
-import { SOURCE_TABLES, type SourceColumn, type SourceTable, sourceTable } from '../../src/core/catalogue.ts'
 import {
   INGESTION_FORMAT,
+  INGESTION_MANIFEST,
   type IngestionManifest,
   type IngestionTableEntry,
   type ObservedColumn,
   type TableCursor,
-  toIngestionManifestJson,
-} from '../../src/core/ingestion-manifest.ts'
+} from '../../src/core/manifests/ingestion.ts'
+import {
+  SOURCE_TABLES,
+  type SourceColumn,
+  type SourceTable,
+  sourceTable,
+} from '../../src/core/source-catalogue.ts'
 import type { ObjectStore } from '../../src/io/object-store.ts'
 
 export type FixtureRow = Readonly<Record<string, string | null>>
@@ -149,7 +154,7 @@ export async function writeIngestionBatch(
     cursors,
     ...(input.replayOf ? { replayOf: input.replayOf } : {}),
   }
-  if (!(await store.createIfAbsent(manifestKey(batchId), toIngestionManifestJson(manifest)))) {
+  if (!(await store.createIfAbsent(manifestKey(batchId), INGESTION_MANIFEST.serialise(manifest)))) {
     throw new Error(`fixture batch ${batchId} already exists`)
   }
   return manifest

@@ -11,10 +11,10 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb
 import { manifestKey, newAttemptId, toPartitionedKey } from '../../src/core/batch-id.ts'
 import {
   PROCESSED_FORMAT,
+  PROCESSED_MANIFEST,
   type ProcessedManifest,
   type ProcessedTableEntry,
-  toProcessedManifestJson,
-} from '../../src/core/processed-manifest.ts'
+} from '../../src/core/manifests/processed.ts'
 import { quoteIdent } from '../../src/core/sql-ident.ts'
 import {
   WAREHOUSE_TABLES,
@@ -115,7 +115,7 @@ export async function writeProcessedBatch(
       tables,
       quarantined: [],
     }
-    if (!(await store.createIfAbsent(manifestKey(batch.batchId), toProcessedManifestJson(manifest)))) {
+    if (!(await store.createIfAbsent(manifestKey(batch.batchId), PROCESSED_MANIFEST.serialise(manifest)))) {
       throw new Error(`processed batch ${batch.batchId} exists already`)
     }
     return manifest

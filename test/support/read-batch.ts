@@ -1,7 +1,7 @@
 /** Reads an ingestion batch back for assertions: its manifest and each table's rows (CSV parsed here). */
 import { gunzipSync } from 'node:zlib'
-import type { SourceTable } from '../../src/core/catalogue.ts'
-import type { IngestionManifest } from '../../src/core/ingestion-manifest.ts'
+import type { IngestionManifest } from '../../src/core/manifests/ingestion.ts'
+import type { SourceTable } from '../../src/core/source-catalogue.ts'
 import { runReadIngestionManifest } from '../../src/extract/ingestion-batches.ts'
 import type { ObjectStore } from '../../src/io/object-store.ts'
 

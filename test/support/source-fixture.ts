@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FolderStore } from '../../src/io/folder-store.ts'
-import { runLoadSnapshot } from '../../src/source/load-snapshot.ts'
-import { runCreateSourceSchema } from '../../src/source/source-schema.ts'
+import { runLoadSnapshot } from '../../src/simulator/load-snapshot.ts'
+import { runCreateSourceSchema } from '../../src/simulator/source-schema.ts'
 import {
   createTestDatabase,
   type DatabaseKind,
@@ -15,7 +15,7 @@ import {
 
 /**
  * The source schema with the real snapshot, made once (per content of sql/, data/ and src/) and copied:
- * test/source/load-snapshot.test.ts runs the load itself on fresh databases.
+ * test/simulator/load-snapshot.test.ts runs the load itself on fresh databases.
  */
 export const SNAPSHOT_SOURCE: DatabaseTemplate = {
   name: 'snapshot',

@@ -1,7 +1,7 @@
 /** Each model run in an in-memory DuckDB over a handful of typed rows built by the fixture helpers. */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { SourceTable } from '../../src/core/catalogue.ts'
+import type { SourceTable } from '../../src/core/source-catalogue.ts'
 import { quoteIdent } from '../../src/core/sql-ident.ts'
 import { type DuckDb, openDuckDb } from '../../src/io/duckdb.ts'
 import { isoCurrencyNames } from '../../src/transform/currency-names.ts'

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import { manifestKey } from '../../src/core/batch-id.ts'
-import { toIngestionManifestJson } from '../../src/core/ingestion-manifest.ts'
+import { INGESTION_MANIFEST } from '../../src/core/manifests/ingestion.ts'
 import { memoryLog } from '../../src/log.ts'
 import { runListQuarantine } from '../../src/transform/quarantine-store.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
@@ -227,7 +227,7 @@ describe('runTransform on small batches', () => {
       // row count disagrees.
       const sha256 = createHash('sha256').update(empty).digest('hex')
       const tables = m.tables.map((t) => (t.key === key ? { ...t, sha256 } : t))
-      await stores.ingestion.put(manifestKey(m.batchId), toIngestionManifestJson({ ...m, tables }))
+      await stores.ingestion.put(manifestKey(m.batchId), INGESTION_MANIFEST.serialise({ ...m, tables }))
       await assert.rejects(
         runTransform({ ...stores, log: memoryLog() }),
         /the file has 0 rows, the manifest says 1/,

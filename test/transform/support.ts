@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { manifestKey } from '../../src/core/batch-id.ts'
-import { type ProcessedManifest, parseProcessedManifest } from '../../src/core/processed-manifest.ts'
+import { PROCESSED_MANIFEST, type ProcessedManifest } from '../../src/core/manifests/processed.ts'
 import type { WarehouseTable } from '../../src/core/warehouse-catalogue.ts'
 import { openDuckDb, sqlString } from '../../src/io/duckdb.ts'
 import { FolderStore } from '../../src/io/folder-store.ts'
@@ -31,7 +31,7 @@ export async function tempStores(): Promise<Stores> {
 export async function processedManifest(store: ObjectStore, batchId: string): Promise<ProcessedManifest> {
   const text = await getText(store, manifestKey(batchId))
   if (!text) throw new Error(`no processed manifest ${batchId}`)
-  return parseProcessedManifest(text)
+  return PROCESSED_MANIFEST.parse(text, 'processed manifest')
 }
 
 /** The rows of one warehouse table of a processed batch (JSON-safe: decimals, dates, times as text). */

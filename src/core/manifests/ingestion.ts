@@ -3,7 +3,7 @@
  * `_manifests/<batch-id>.json` in the ingestion store.
  */
 import { z } from 'zod'
-import { SOURCE_TABLES, SOURCE_TYPES } from '../catalogue.ts'
+import { SOURCE_TABLES, SOURCE_TYPES } from '../source-catalogue.ts'
 import { type Decoded, defineCodec } from './codec.ts'
 
 export const INGESTION_FORMAT = 'totesys-etl.ingestion/1'

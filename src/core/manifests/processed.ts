@@ -3,7 +3,7 @@
  * stored as `_manifests/<batch-id>.json` in the processed store. The load reads only these.
  */
 import { z } from 'zod'
-import { SOURCE_TABLES } from '../catalogue.ts'
+import { SOURCE_TABLES } from '../source-catalogue.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../warehouse-catalogue.ts'
 import { type Decoded, defineCodec } from './codec.ts'
 import { batchIdJson, naiveTimestampJson } from './ingestion.ts'

@@ -4,7 +4,7 @@
  * next to an entry record what became of it: replayed (by which batch) or discarded (by whom, why).
  */
 import { z } from 'zod'
-import { SOURCE_TABLES } from '../catalogue.ts'
+import { SOURCE_TABLES } from '../source-catalogue.ts'
 import { type Decoded, defineCodec } from './codec.ts'
 import { naiveTimestampJson, observedColumnJson } from './ingestion.ts'
 

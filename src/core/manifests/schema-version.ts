@@ -3,7 +3,7 @@
  * ingestion store (see transform/schema-registry.ts).
  */
 import { z } from 'zod'
-import { SOURCE_TABLES, SOURCE_TYPES } from '../catalogue.ts'
+import { SOURCE_TABLES, SOURCE_TYPES } from '../source-catalogue.ts'
 import { type Decoded, defineCodec } from './codec.ts'
 
 export const schemaVersionJson = z.object({

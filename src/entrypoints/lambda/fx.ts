@@ -5,8 +5,8 @@
  */
 import { z } from 'zod'
 import { processEnvironment } from '../../config.ts'
-import type { FxResult } from '../../fx/run-fx.ts'
 import { type FxStageOptions, runFxStage } from '../../service/stages/run-fx-stage.ts'
+import type { FxResult } from '../../streams/fx/run-fx.ts'
 import type { Deps } from '../make-deps.ts'
 import { lambdaDeps } from './lambda-deps.ts'
 import { type EmitMetrics, powertoolsMetrics, toFxMetrics } from './lambda-metrics.ts'

@@ -5,17 +5,17 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics'
 import {
-  EXTENSION_METRICS,
   METRIC_NAMES,
   METRIC_NAMESPACE,
   METRIC_SERVICE,
   type MetricName,
   metricUnitOf,
+  STREAM_METRICS,
 } from '../../core/metric-names.ts'
-import type { DatasetOutcome } from '../../datasets/run-datasets.ts'
 import type { ExtractResult } from '../../extract/run-extract.ts'
-import type { FxResult } from '../../fx/run-fx.ts'
 import type { LoadResult } from '../../load/run-load.ts'
+import type { DatasetOutcome } from '../../streams/datasets/run-datasets.ts'
+import type { FxResult } from '../../streams/fx/run-fx.ts'
 import type { TransformResult } from '../../transform/run-transform.ts'
 
 export type MetricValues = Partial<Record<MetricName, number>>
@@ -71,20 +71,20 @@ export function toLoadMetrics(result: LoadResult, freshnessLagSeconds: number): 
 export function toFxMetrics(result: FxResult): MetricValues {
   const rates = result.loaded.loaded.map((b) => b.tables.fact_fx_rate)
   return {
-    [EXTENSION_METRICS.fxSucceeded]: 1,
-    [EXTENSION_METRICS.fxRatesLoaded]: sum(rates, (t) => (t?.inserted ?? 0) + (t?.updated ?? 0)),
-    [EXTENSION_METRICS.fxQuarantined]: sum(result.transformed, (t) => t.quarantinedRecords),
+    [STREAM_METRICS.fxSucceeded]: 1,
+    [STREAM_METRICS.fxRatesLoaded]: sum(rates, (t) => (t?.inserted ?? 0) + (t?.updated ?? 0)),
+    [STREAM_METRICS.fxQuarantined]: sum(result.transformed, (t) => t.quarantinedRecords),
   }
 }
 
 /** A datasets round: new files, files and records held back, datasets that failed. */
 export function toDatasetsMetrics(outcomes: readonly DatasetOutcome[]): MetricValues {
   return {
-    [EXTENSION_METRICS.datasetFiles]: sum(outcomes, (o) => o.pickup?.files ?? 0),
-    [EXTENSION_METRICS.datasetQuarantined]: sum(
+    [STREAM_METRICS.datasetFiles]: sum(outcomes, (o) => o.pickup?.files ?? 0),
+    [STREAM_METRICS.datasetQuarantined]: sum(
       outcomes,
       (o) => (o.pickup?.heldFiles ?? 0) + sum(o.transformed ?? [], (t) => t.quarantinedRecords),
     ),
-    [EXTENSION_METRICS.datasetFailures]: outcomes.filter((o) => o.error).length,
+    [STREAM_METRICS.datasetFailures]: outcomes.filter((o) => o.error).length,
   }
 }

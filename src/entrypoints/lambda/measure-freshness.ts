@@ -5,7 +5,7 @@
  * a stalled extract is caught by the ExtractSucceeded alarm instead.
  */
 import { manifestKey, parseBatchId, toBatchId } from '../../core/batch-id.ts'
-import { parseIngestionManifest } from '../../core/ingestion-manifest.ts'
+import { INGESTION_MANIFEST } from '../../core/manifests/ingestion.ts'
 import type { Database } from '../../io/database.ts'
 import { getText, type ObjectStore } from '../../io/object-store.ts'
 import { runReadLedgerBatchIds } from '../../load/load-ledger.ts'
@@ -37,7 +37,7 @@ export async function runMeasureFreshness(
   const text = await getText(deps.ingestion, manifestKey(next))
   if (text === undefined) return { lagSeconds: 0, oldestUnloaded: null }
   return {
-    lagSeconds: toFreshnessLagSeconds(nowMs, parseIngestionManifest(text).createdAt),
+    lagSeconds: toFreshnessLagSeconds(nowMs, INGESTION_MANIFEST.parse(text, 'ingestion manifest').createdAt),
     oldestUnloaded: next,
   }
 }

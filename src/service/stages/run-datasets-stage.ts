@@ -1,5 +1,5 @@
-import { type DatasetOutcome, runDatasets } from '../../datasets/run-datasets.ts'
 import { openExternalSource } from '../../io/external-source.ts'
+import { type DatasetOutcome, runDatasets } from '../../streams/datasets/run-datasets.ts'
 import type { StageDeps } from './stage-deps.ts'
 
 /** One round of every dataset configured in DATASETS (or only the one named). */

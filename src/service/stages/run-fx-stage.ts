@@ -1,5 +1,7 @@
-import { daysBetween } from '../../extensions/exact-decimal.ts'
-import { type FxProvider, frankfurterProvider } from '../../fx/fx-provider.ts'
+import { daysBetween } from '../../core/civil-date.ts'
+import type { Database } from '../../io/database.ts'
+import type { Progress } from '../../log.ts'
+import { type FxProvider, frankfurterProvider } from '../../streams/fx/fx-provider.ts'
 import {
   type FxInput,
   type FxResult,
@@ -7,9 +9,7 @@ import {
   planFxWindow,
   runFx,
   runReadCurrencies,
-} from '../../fx/run-fx.ts'
-import type { Database } from '../../io/database.ts'
-import type { Progress } from '../../log.ts'
+} from '../../streams/fx/run-fx.ts'
 import type { StageDeps } from './stage-deps.ts'
 
 export interface FxStageOptions {

@@ -42,8 +42,8 @@ export const registerDatasets: RegisterCommand = (program, ctx) => {
     .command('quarantine')
     .description('list what each dataset held back (files and records) and why')
     .action(async (_options, command) => {
-      const { datasetStream } = await import('../../../datasets/run-dataset-schema.ts')
-      const { runListStreamQuarantine } = await import('../../../extensions/stream-quarantine.ts')
+      const { datasetStream } = await import('../../../streams/datasets/run-dataset-schema.ts')
+      const { runListStreamQuarantine } = await import('../../../streams/stream-quarantine.ts')
       await ctx.withDeps(command, async (deps) => {
         for (const d of deps.config.datasets) {
           for (const e of await runListStreamQuarantine(deps.ingestion, datasetStream(d.name))) {

@@ -1,5 +1,5 @@
-import { FRANKFURTER_URL } from '../../../fx/fx-provider.ts'
-import type { FxInput, FxResult } from '../../../fx/run-fx.ts'
+import { FRANKFURTER_URL } from '../../../streams/fx/fx-provider.ts'
+import type { FxInput, FxResult } from '../../../streams/fx/run-fx.ts'
 import type { Deps } from '../../make-deps.ts'
 import type { CommandContext, RegisterCommand } from '../command-context.ts'
 

@@ -1,7 +1,7 @@
 /** `totesys-etl schema list|accept`: the registered shapes of the source tables. */
 
-import { isSourceTable, SOURCE_TABLES } from '../../../core/catalogue.ts'
 import { ConfigError } from '../../../core/errors.ts'
+import { isSourceTable, SOURCE_TABLES } from '../../../core/source-catalogue.ts'
 import type { RegisterCommand } from '../command-context.ts'
 
 export const registerSchema: RegisterCommand = (program, ctx) => {

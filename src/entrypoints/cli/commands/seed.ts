@@ -2,8 +2,8 @@ import { ConfigError } from '../../../core/errors.ts'
 import type { Database } from '../../../io/database.ts'
 import { openDatabase } from '../../../io/open-database.ts'
 import { SYSTEM_NAMES } from '../../../settings.ts'
-import { MAX_SCALE } from '../../../source/plan-seed.ts'
-import type { SeedSource } from '../../../source/run-seed.ts'
+import { MAX_SCALE } from '../../../simulator/plan-seed.ts'
+import type { SeedSource } from '../../../simulator/run-seed.ts'
 import type { Deps } from '../../make-deps.ts'
 import type { RegisterCommand } from '../command-context.ts'
 
@@ -74,7 +74,7 @@ export const registerSeed: RegisterCommand = (program, ctx) => {
     .option('--force', 'empty every totesys table first if the database already holds rows')
     .addHelpText('after', HELP)
     .action(async (flags: SeedFlags, command) => {
-      const { runSeed } = await import('../../../source/run-seed.ts')
+      const { runSeed } = await import('../../../simulator/run-seed.ts')
       if (flags.snapshot && flags.scale !== undefined)
         throw new ConfigError('give --snapshot or --scale, not both')
       const source: SeedSource =

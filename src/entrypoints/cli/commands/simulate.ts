@@ -44,7 +44,7 @@ export const registerSimulate: RegisterCommand = (program, ctx) => {
       const durationMs =
         flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration')
       const seed = parseIntegerFlag('--seed', flags.seed)
-      const { runSimulate } = await import('../../../source/run-simulate.ts')
+      const { runSimulate } = await import('../../../simulator/run-simulate.ts')
       const stop = new AbortController()
       const onSignal = () => stop.abort()
       process.once('SIGINT', onSignal)
