@@ -1,11 +1,16 @@
-/** (1) The full first load at a scale: seed a fresh source, then extract, transform, load, each in a child. */
-import { mkdirSync, readdirSync, statSync } from 'node:fs'
+/**
+ * (1) The full first load at a scale: seed a fresh source; extract, transform, load, each in a child (per
+ * stage time and peak RSS); then the whole first load as a user runs it, `init` + `run` (the stages
+ * overlapping) in one child into a second empty warehouse; then the COPY limits on the same source.
+ */
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { PgDatabase } from '../src/io/pg-database.ts'
 import { runInitWarehouse } from '../src/load/run-init.ts'
 import { silentLog } from '../src/log.ts'
 import { runSeed } from '../src/simulator/run-seed.ts'
-import { createBenchDatabase, databaseSizeMb } from './bench-databases.ts'
+import { createBenchDatabase, databaseSizeMb, dropBenchDatabase } from './bench-databases.ts'
+import { type LimitFigures, runLimit } from './measure-limit.ts'
 import { runStageInChild } from './run-stage.ts'
 import { STAGES, type Stage, type StageConfig } from './stage-child.ts'
 
@@ -30,8 +35,12 @@ export interface FullLoad {
   readonly rows: number
   readonly seedS: number
   readonly stages: readonly StageFigures[]
+  /** The stages' times added up (each alone in its child). */
   readonly totalS: number
   readonly peakRssMb: number
+  /** `init` + `run` in one process: the whole first load as a user runs it (the target's figure). */
+  readonly run: { readonly s: number; readonly processS: number; readonly peakRssMb: number }
+  readonly limit: LimitFigures
   /** Where it ran, for the measurements that continue on the same data. */
   readonly config: StageConfig
 }
@@ -50,8 +59,16 @@ export function folderSizeMb(dir: string): number {
   return bytes / 1e6
 }
 
+/** A step of the full load done (for a progress bar): seed, extract, transform, load, run, limit. */
+export const FULL_LOAD_STEPS = 6
+
 /** Fresh source + warehouse databases (left for the caller to drop) and store folders under `workDir`. */
-export async function runFullLoad(scale: number, workDir: string, profileDir?: string): Promise<FullLoad> {
+export async function runFullLoad(
+  scale: number,
+  workDir: string,
+  profileDir?: string,
+  onStep: (done: string) => void = () => {},
+): Promise<FullLoad> {
   const config: StageConfig = {
     sourceUrl: await createBenchDatabase('source'),
     warehouseUrl: await createBenchDatabase('warehouse'),
@@ -65,6 +82,7 @@ export async function runFullLoad(scale: number, workDir: string, profileDir?: s
   const seedStarted = performance.now()
   const rows = await seedAndInit(config, scale)
   const seedS = (performance.now() - seedStarted) / 1000
+  onStep('seed')
 
   const stages: StageFigures[] = []
   for (const stage of STAGES) {
@@ -88,10 +106,35 @@ export async function runFullLoad(scale: number, workDir: string, profileDir?: s
       peakHeapMb: run.peakHeapMb,
       peakExternalMb: run.peakExternalMb,
     })
+    onStep(stage)
   }
   const totalS = stages.reduce((a, b) => a + b.s, 0)
   const peakRssMb = Math.max(...stages.map((st) => st.peakRssMb))
-  return { scale, rows, seedS, stages, totalS, peakRssMb, config }
+  const run = await runWhole(config, join(workDir, 'run'), profileDir)
+  onStep('init + run')
+  const limit = await runLimit(config.sourceUrl, join(workDir, 'limit'))
+  rmSync(join(workDir, 'limit'), { recursive: true, force: true })
+  onStep('limit')
+  return { scale, rows, seedS, stages, totalS, peakRssMb, run, limit, config }
+}
+
+/** `init` + `run` in a child, into a fresh warehouse and stores (both dropped after). */
+async function runWhole(config: StageConfig, dir: string, profileDir?: string): Promise<FullLoad['run']> {
+  const whole: StageConfig = {
+    ...config,
+    warehouseUrl: await createBenchDatabase('warehouse'),
+    ingestionDir: join(dir, 'ingestion'),
+    processedDir: join(dir, 'processed'),
+    tmpDir: join(dir, 'tmp'),
+  }
+  for (const d of [whole.ingestionDir, whole.processedDir, whole.tmpDir]) mkdirSync(d, { recursive: true })
+  try {
+    const run = await runStageInChild('run', whole, profileDir)
+    return { s: run.ms / 1000, processS: run.processMs / 1000, peakRssMb: run.maxRssMb }
+  } finally {
+    await dropBenchDatabase(whole.warehouseUrl)
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 async function seedAndInit(config: StageConfig, scale: number): Promise<number> {

@@ -1,8 +1,9 @@
 /**
- * (4) Change latency in `watch` (the results call it "freshness"): runWatch (every 5 s, in process) against
- * the bench's databases while a driver commits single-payment updates 1–3 s apart; a poller finds each
- * version (payment_id, last_updated) in fact_payment. Latency = arrival time − commit time. Not the
- * warehouse's freshness (the age of its newest change, or of the oldest batch it lacks), which is a lag.
+ * (4) Change latency in `watch` (the results call it "freshness"): runWatch (every 5 s, and every 1 s,
+ * in process; in logical mode a pull every 200 ms) against the bench's databases while a driver commits
+ * single-payment updates 1–3 s apart; a poller finds each version (payment_id, last_updated) in
+ * fact_payment. Latency = arrival time − commit time. Not the warehouse's freshness (the age of its
+ * newest change, or of the oldest batch it lacks), which is a lag.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
@@ -49,16 +50,21 @@ async function connect(url: string): Promise<pg.Client> {
 export const LOGICAL_WATCH_EVERY_MS = 200
 
 /**
- * Commits `count` changes while watch runs; returns the latency figures. With `logical`, the extract
- * reads a replication slot of that name (EXTRACT_MODE=logical), dropped at the end.
+ * Commits `count` changes while watch runs every `everyMs`; returns the latency figures. With
+ * `logical`, the extract reads a replication slot of that name (EXTRACT_MODE=logical), dropped at the end.
  */
 export async function runChangeLatency(
   config: StageConfig,
-  count = 20,
-  options: { readonly logical?: { readonly slot: string } } = {},
+  options: {
+    readonly everyMs?: number
+    readonly count?: number
+    readonly onArrival?: () => void
+    readonly logical?: { readonly slot: string }
+  } = {},
 ): Promise<LatencyFigures> {
+  const { logical, count = 20, onArrival = () => {} } = options
+  const everyMs = options.everyMs ?? (logical ? LOGICAL_WATCH_EVERY_MS : WATCH_EVERY_MS)
   const opened = openPipeline(config)
-  const logical = options.logical
   const pipeline = logical
     ? {
         ...opened,
@@ -73,7 +79,6 @@ export async function runChangeLatency(
         },
       }
     : opened
-  const everyMs = logical ? LOGICAL_WATCH_EVERY_MS : WATCH_EVERY_MS
   // Creating the slot waits for the server's open transactions: done before the clock starts.
   if (logical) await runPipelineOnce(pipeline.deps)
   const abort = new AbortController()
@@ -95,7 +100,10 @@ export async function runChangeLatency(
              AND last_updated_date = $2::date AND last_updated_time = $3::time`,
           [change.paymentId, change.date, change.time],
         )
-        if ((rowCount ?? 0) > 0) change.arrivedAt = Date.now()
+        if ((rowCount ?? 0) > 0) {
+          change.arrivedAt = Date.now()
+          onArrival()
+        }
       }
       await sleep(POLL_MS)
     }

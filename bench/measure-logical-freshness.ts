@@ -22,5 +22,8 @@ export async function runLogicalFreshness(
     say(`    skipped: the server's wal_level is ${rows[0]?.wal_level}, not logical`)
     return undefined
   }
-  return runChangeLatency(config, 20, { logical: { slot: `bench_cdc_${randomBytes(3).toString('hex')}` } })
+  return runChangeLatency(config, {
+    count: 20,
+    logical: { slot: `bench_cdc_${randomBytes(3).toString('hex')}` },
+  })
 }

@@ -1,15 +1,19 @@
 /**
  * Runs ONE pipeline stage in its own process, with the same run* function the CLI uses, and prints one
  * JSON line: { stage, ms, maxRssMb, rows }. Its own process so peak RSS belongs to that stage alone.
- * Usage: tsx bench/stage-child.ts <extract|transform|load> '<StageConfig JSON>'
+ * `run` is the whole first load as a user runs it: `init` then `run` (the stages overlapping).
+ * Usage: tsx bench/stage-child.ts <extract|transform|load|run> '<StageConfig JSON>'
  */
 import { performance } from 'node:perf_hooks'
 import { runExtract } from '../src/extract/run-extract.ts'
 import { FolderStore } from '../src/io/folder-store.ts'
 import { PgDatabase } from '../src/io/pg-database.ts'
+import { runInitWarehouse } from '../src/load/run-init.ts'
 import { runLoad } from '../src/load/run-load.ts'
 import { silentLog } from '../src/log.ts'
+import { runPipelineOnce } from '../src/service/pipeline.ts'
 import { runTransform } from '../src/transform/run-transform.ts'
+import { openPipeline } from './pipeline-deps.ts'
 
 export interface StageConfig {
   readonly sourceUrl: string
@@ -23,7 +27,8 @@ export interface StageConfig {
 }
 
 export const STAGES = ['extract', 'transform', 'load'] as const
-export type Stage = (typeof STAGES)[number]
+/** A stage, or the whole pipeline (`run`). */
+export type Stage = (typeof STAGES)[number] | 'run'
 
 export interface StageReport {
   readonly stage: Stage
@@ -38,8 +43,23 @@ export interface StageReport {
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0)
 
+/** `init` + `run` into an empty warehouse; returns the rows loaded. */
+async function runWhole(config: StageConfig): Promise<number> {
+  const pipeline = openPipeline(config)
+  try {
+    await runInitWarehouse(await pipeline.deps.warehouse(), {
+      purchaseFactTable: pipeline.deps.purchaseFactTable,
+    })
+    const result = await runPipelineOnce(pipeline.deps)
+    return sum(result.load.loaded.flatMap((b) => Object.values(b.tables).map((t) => t?.rows ?? 0)))
+  } finally {
+    await pipeline.close()
+  }
+}
+
 async function runStage(stage: Stage, config: StageConfig): Promise<number> {
   const log = silentLog
+  if (stage === 'run') return runWhole(config)
   if (stage === 'extract') {
     const source = new PgDatabase(config.sourceUrl)
     try {
@@ -72,8 +92,8 @@ async function runStage(stage: Stage, config: StageConfig): Promise<number> {
 
 async function main(): Promise<void> {
   const [stage, json] = process.argv.slice(2)
-  if (!STAGES.includes(stage as Stage) || json === undefined) {
-    throw new Error(`usage: stage-child.ts <${STAGES.join('|')}> '<config json>'`)
+  if (![...STAGES, 'run'].includes(stage as Stage) || json === undefined) {
+    throw new Error(`usage: stage-child.ts <${STAGES.join('|')}|run> '<config json>'`)
   }
   let peakHeapMb = 0
   let peakExternalMb = 0

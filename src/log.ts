@@ -132,6 +132,7 @@ export function toJsonLine(entry: LogEntry, time: Date, service = 'totesys-etl')
 
 /** How a long step tells a person how far it got (a bar on a terminal; nothing elsewhere). */
 export interface Progress {
+  /** Shows the bar; called again while it runs, sets a new total. */
   start(total: number): void
   /** `n` more units done; `label` says what is being worked on now (a table, a batch). */
   advance(n: number, label?: string): void

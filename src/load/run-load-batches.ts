@@ -64,9 +64,17 @@ export async function runLoadBatches<M extends LoadManifest>(
   const loaded: LoadedBatch[] = []
   const skipped: string[] = []
   const scratch = await openParquetToCsv(deps.tmpDir)
+  const prepare = (batchId: string | undefined) =>
+    batchId === undefined ? undefined : runPrepareBatch(deps, target, scratch, batchId)
+  // The next batch's files are fetched, checked and converted while this one's transaction runs
+  // (DuckDB on one core, PostgreSQL on the other); nothing of it touches the warehouse.
+  let next = prepare(plan.pending[0])
   try {
-    for (const batchId of plan.pending) {
-      const batch = await runLoadBatch(deps, target, scratch, batchId)
+    for (const [i, batchId] of plan.pending.entries()) {
+      const prepared = await (next as Promise<PreparedBatch<M>>)
+      next = prepare(plan.pending[i + 1])
+      next?.catch(() => {}) // awaited in its turn, or below
+      const batch = await runLoadBatch(deps, target, scratch, prepared)
       if (batch) {
         loaded.push(batch)
         say(logs.loaded, { batchId, tables: batch.tables, ms: batch.ms })
@@ -76,6 +84,9 @@ export async function runLoadBatches<M extends LoadManifest>(
       }
     }
   } finally {
+    // A batch prepared ahead of one that failed: its files go too.
+    const ahead = await next?.catch(() => undefined)
+    if (ahead) await scratch.removeDir(ahead.dir)
     await scratch.close()
   }
   if (plan.waitingFor && logs.waiting)
@@ -83,13 +94,23 @@ export async function runLoadBatches<M extends LoadManifest>(
   return { loaded, skipped, ...(plan.waitingFor ? { waitingFor: plan.waitingFor } : {}) }
 }
 
-/** Loads one batch: its files checked and converted outside the transaction, then applied in one. */
-async function runLoadBatch<M extends LoadManifest>(
+/** A batch's manifest and its files checked and converted, in their own scratch folder. */
+interface PreparedBatch<M extends LoadManifest> {
+  readonly batchId: string
+  /** Milliseconds the preparation took (it may run while the batch before is applied). */
+  readonly preparedMs: number
+  readonly dir: string
+  readonly manifest: M
+  readonly files: readonly StagedFile[]
+}
+
+/** Fetches, checks and converts a batch's files, outside any transaction. */
+async function runPrepareBatch<M extends LoadManifest>(
   deps: BatchLoadDeps,
   target: LoadTarget<M>,
   scratch: ParquetToCsv,
   batchId: string,
-): Promise<LoadedBatch | undefined> {
+): Promise<PreparedBatch<M>> {
   const started = performance.now()
   const manifest = await target.readManifest(batchId)
   const dir = await scratch.makeDir(
@@ -97,8 +118,26 @@ async function runLoadBatch<M extends LoadManifest>(
   )
   try {
     const files = await runPrepareFiles(deps.processed, scratch, target, manifest, dir)
-    const tables = await runApplyBatch(deps, target, scratch, manifest, files)
-    return tables ? { batchId, tables, ms: Math.round(performance.now() - started) } : undefined
+    return { batchId, preparedMs: performance.now() - started, dir, manifest, files }
+  } catch (error) {
+    await scratch.removeDir(dir)
+    throw error
+  }
+}
+
+/** Loads one prepared batch in one transaction, then removes its files. */
+async function runLoadBatch<M extends LoadManifest>(
+  deps: BatchLoadDeps,
+  target: LoadTarget<M>,
+  scratch: ParquetToCsv,
+  prepared: PreparedBatch<M>,
+): Promise<LoadedBatch | undefined> {
+  const { batchId, dir, files } = prepared
+  const started = performance.now()
+  try {
+    const tables = await runApplyBatch(deps, target, scratch, prepared.manifest, files)
+    const ms = Math.round(prepared.preparedMs + performance.now() - started)
+    return tables ? { batchId, tables, ms } : undefined
   } finally {
     await scratch.removeDir(dir)
   }

@@ -22,7 +22,7 @@ export interface LoadDeps extends BatchLoadDeps {
   /**
    * A fact table whose batch brings at least this many rows, and at least a quarter of what it holds, is
    * appended with its foreign keys dropped and re-created (validated) in the same transaction: one
-   * set-based check instead of one per row (first loads, rebuilds). Default 50,000.
+   * set-based check instead of one per row (first loads, rebuilds). Default 2,000.
    */
   readonly bulkFactRows?: number
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { PassThrough } from 'node:stream'
 import { describe, it } from 'node:test'
+import cliProgress from 'cli-progress'
 import { createTerminal, formatProgressLine } from './terminal.ts'
 
 describe('formatProgressLine', () => {
@@ -44,5 +45,28 @@ describe('createTerminal', () => {
     terminal.writeLine('a line')
     progress.stop()
     assert.equal(text, 'a line\n')
+  })
+
+  it('a bar started again while it runs takes the new total (one bar, not two)', () => {
+    const out = Object.assign(new PassThrough(), {
+      isTTY: true,
+      columns: 120,
+      cursorTo() {},
+      clearLine() {},
+      moveCursor() {},
+    })
+    let text = ''
+    out.on('data', (b: Buffer) => {
+      text += b.toString()
+    })
+    const terminal = createTerminal(out as unknown as NodeJS.WriteStream, { color: false, bars: cliProgress })
+    const progress = terminal.progress('load', 'batches')
+    progress.start(2)
+    progress.advance(1)
+    progress.start(5)
+    progress.advance(1)
+    progress.stop()
+    assert.match(text, /2\/5 batches/)
+    assert.doesNotMatch(text, /2\/2 batches/)
   })
 })

@@ -108,6 +108,8 @@ function barOn(
   return {
     start(n) {
       total = n
+      // Started again (a run whose stages overlap learns of more batches as they come): a new total.
+      if (bar) return void bar.setTotal(total)
       started = performance.now()
       screen.multi ??= newMulti()
       screen.running++
