@@ -60,6 +60,25 @@ function textValues(values: readonly TupleValue[], table: SourceTable): (string 
   })
 }
 
+/** The decoder's state while it walks the messages of one batch. */
+interface Decoding {
+  readonly afterLsn: bigint
+  readonly relations: Map<number, Relation>
+  /** What the whole transactions taken so far hold. */
+  readonly taken: Pending
+  /** The transaction being read (between its Begin and its Commit), or null outside one. */
+  open: Pending | null
+  transactions: number
+  endLsn: bigint | null
+  lastCommitAt: string | null
+}
+
+type MessageOf<K extends PgoutputMessage['kind']> = Extract<PgoutputMessage, { kind: K }>
+
+function emptyPending(): Pending {
+  return { rows: new Map(), deletes: new Map(), truncated: new Set() }
+}
+
 /**
  * The changes of the whole transactions among `messages` that end after `afterLsn`, at most
  * `maxTransactions` of them (messages of a transaction beyond that are left for the next batch).
@@ -69,104 +88,127 @@ export function planChanges(
   afterLsn: bigint,
   maxTransactions = Number.POSITIVE_INFINITY,
 ): ChangeSet {
-  const relations = new Map<number, Relation>()
-  const taken: Pending = { rows: new Map(), deletes: new Map(), truncated: new Set() }
-  let open: Pending | null = null
-  let transactions = 0
-  let endLsn: bigint | null = null
-  let lastCommitAt: string | null = null
-
-  const relationOf = (oid: number): Relation => {
-    const rel = relations.get(oid)
-    if (!rel) throw new DataError(`pgoutput change of relation ${oid} came before its Relation message`)
-    return rel
+  const d: Decoding = {
+    afterLsn,
+    relations: new Map(),
+    taken: emptyPending(),
+    open: null,
+    transactions: 0,
+    endLsn: null,
+    lastCommitAt: null,
   }
-  const keyIndex = (rel: Relation, table: SourceTable): number => {
-    const pk = sourceTable(table).primaryKey
-    const i = rel.columns.indexOf(pk)
-    if (i < 0) throw new DataError(`the log's columns of ${table} lack its key ${pk}`, { table })
-    return i
-  }
-  const write = (p: Pending, oid: number, tuple: readonly TupleValue[]) => {
-    const rel = relationOf(oid)
-    if (rel.table === null) return
-    const values = textValues(tuple, rel.table)
-    let entry = p.rows.get(rel.table) ?? taken.rows.get(rel.table)
-    if (entry && entry.columns.join(',') !== rel.columns.join(','))
-      throw new DataError(
-        `the columns of ${rel.table} changed within one batch of the log; run the extract again (the next batch starts at the change)`,
-        { table: rel.table },
-      )
-    entry = p.rows.get(rel.table) ?? { columns: rel.columns, rows: new Map() }
-    p.rows.set(rel.table, entry)
-    const lu = rel.columns.indexOf(CURSOR)
-    const id = `${values[keyIndex(rel, rel.table)]}|${lu < 0 ? '' : values[lu]}`
-    entry.rows.delete(id) // the last write of a version wins, in its own place in commit order
-    entry.rows.set(id, values)
-  }
-
   for (const m of messages) {
-    if (transactions >= maxTransactions) break
-    switch (m.kind) {
-      case 'relation':
-        relations.set(m.oid, {
-          table: m.namespace === 'public' && isSourceTable(m.name) ? m.name : null,
-          columns: m.columns.map((c) => c.name),
-        })
-        break
-      case 'begin':
-        open = { rows: new Map(), deletes: new Map(), truncated: new Set() }
-        break
-      case 'insert':
-        if (open) write(open, m.oid, m.tuple)
-        break
-      case 'update':
-        if (open) write(open, m.oid, m.tuple)
-        break
-      case 'delete': {
-        if (!open) break
-        const rel = relationOf(m.oid)
-        if (rel.table === null) break
-        // With REPLICA IDENTITY DEFAULT the old tuple holds the key only (other columns null).
-        const key = m.old[keyIndex(rel, rel.table)]
-        if (typeof key !== 'string' || !/^-?\d+$/.test(key))
-          throw new DataError(`a delete of ${rel.table} came without its key`, { table: rel.table })
-        const list = open.deletes.get(rel.table) ?? []
-        list.push({ key: Number(key), deletedAt: '' })
-        open.deletes.set(rel.table, list)
-        break
-      }
-      case 'truncate':
-        if (!open) break
-        for (const oid of m.oids) {
-          const t = relations.get(oid)?.table
-          if (t) open.truncated.add(t)
-        }
-        break
-      case 'commit': {
-        const txn = open
-        open = null
-        if (!txn || m.endLsn <= afterLsn) break
-        const at = formatPgTimestamp(m.commitTimeUs)
-        merge(taken, txn, at)
-        transactions++
-        endLsn = m.endLsn
-        lastCommitAt = at
-        break
-      }
-      case 'other':
-        break
-    }
+    if (d.transactions >= maxTransactions) break
+    applyMessage(d, m)
   }
+  return toChangeSet(d)
+}
+
+function applyMessage(d: Decoding, m: PgoutputMessage): void {
+  switch (m.kind) {
+    case 'relation':
+      d.relations.set(m.oid, {
+        table: m.namespace === 'public' && isSourceTable(m.name) ? m.name : null,
+        columns: m.columns.map((c) => c.name),
+      })
+      break
+    case 'begin':
+      d.open = emptyPending()
+      break
+    case 'insert':
+      if (d.open) writeRow(d, d.open, m.oid, m.tuple)
+      break
+    case 'update':
+      if (d.open) writeRow(d, d.open, m.oid, m.tuple)
+      break
+    case 'delete':
+      if (d.open) recordDelete(d, d.open, m)
+      break
+    case 'truncate':
+      if (d.open) recordTruncate(d, d.open, m)
+      break
+    case 'commit':
+      commitOpen(d, m)
+      break
+    case 'other':
+      break
+  }
+}
+
+function relationOf(d: Decoding, oid: number): Relation {
+  const rel = d.relations.get(oid)
+  if (!rel) throw new DataError(`pgoutput change of relation ${oid} came before its Relation message`)
+  return rel
+}
+
+function keyIndex(rel: Relation, table: SourceTable): number {
+  const pk = sourceTable(table).primaryKey
+  const i = rel.columns.indexOf(pk)
+  if (i < 0) throw new DataError(`the log's columns of ${table} lack its key ${pk}`, { table })
+  return i
+}
+
+/** An insert or the new side of an update: one row version, keyed by (primary key, cursor). */
+function writeRow(d: Decoding, p: Pending, oid: number, tuple: readonly TupleValue[]): void {
+  const rel = relationOf(d, oid)
+  if (rel.table === null) return
+  const values = textValues(tuple, rel.table)
+  let entry = p.rows.get(rel.table) ?? d.taken.rows.get(rel.table)
+  if (entry && entry.columns.join(',') !== rel.columns.join(','))
+    throw new DataError(
+      `the columns of ${rel.table} changed within one batch of the log; run the extract again (the next batch starts at the change)`,
+      { table: rel.table },
+    )
+  entry = p.rows.get(rel.table) ?? { columns: rel.columns, rows: new Map() }
+  p.rows.set(rel.table, entry)
+  const lu = rel.columns.indexOf(CURSOR)
+  const id = `${values[keyIndex(rel, rel.table)]}|${lu < 0 ? '' : values[lu]}`
+  entry.rows.delete(id) // the last write of a version wins, in its own place in commit order
+  entry.rows.set(id, values)
+}
+
+/** A tombstone waiting for its transaction's commit time (set when the transaction is merged). */
+function recordDelete(d: Decoding, p: Pending, m: MessageOf<'delete'>): void {
+  const rel = relationOf(d, m.oid)
+  if (rel.table === null) return
+  // With REPLICA IDENTITY DEFAULT the old tuple holds the key only (other columns null).
+  const key = m.old[keyIndex(rel, rel.table)]
+  if (typeof key !== 'string' || !/^-?\d+$/.test(key))
+    throw new DataError(`a delete of ${rel.table} came without its key`, { table: rel.table })
+  const list = p.deletes.get(rel.table) ?? []
+  list.push({ key: Number(key), deletedAt: '' })
+  p.deletes.set(rel.table, list)
+}
+
+function recordTruncate(d: Decoding, p: Pending, m: MessageOf<'truncate'>): void {
+  for (const oid of m.oids) {
+    const t = d.relations.get(oid)?.table
+    if (t) p.truncated.add(t)
+  }
+}
+
+/** Takes the open transaction unless it ends at or before `afterLsn` (already in a committed batch). */
+function commitOpen(d: Decoding, m: MessageOf<'commit'>): void {
+  const txn = d.open
+  d.open = null
+  if (!txn || m.endLsn <= d.afterLsn) return
+  const at = formatPgTimestamp(m.commitTimeUs)
+  merge(d.taken, txn, at)
+  d.transactions++
+  d.endLsn = m.endLsn
+  d.lastCommitAt = at
+}
+
+function toChangeSet(d: Decoding): ChangeSet {
   return {
-    transactions,
-    endLsn,
-    lastCommitAt,
+    transactions: d.transactions,
+    endLsn: d.endLsn,
+    lastCommitAt: d.lastCommitAt,
     tables: new Map(
-      [...taken.rows].map(([t, e]) => [t, { columns: e.columns, rows: [...e.rows.values()] }] as const),
+      [...d.taken.rows].map(([t, e]) => [t, { columns: e.columns, rows: [...e.rows.values()] }] as const),
     ),
-    deletes: taken.deletes,
-    truncated: [...taken.truncated],
+    deletes: d.taken.deletes,
+    truncated: [...d.taken.truncated],
   }
 }
 
