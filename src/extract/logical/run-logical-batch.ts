@@ -30,7 +30,7 @@ import { type EdgeKey, INITIAL_CURSOR, toNextCursor } from '../plan-cursor.ts'
 import { COLUMNS_SQL, NOW_SQL, SESSION_SQL } from '../source-sql.ts'
 import { FLUSH_LSN_SQL, LOG_CURSOR_SQL, PEEK_SQL } from './logical-sql.ts'
 import { formatLsn, parseLsn, parsePgoutput } from './parse-pgoutput.ts'
-import { planChanges, type TableChanges, type Tombstone } from './plan-changes.ts'
+import { type ChangeSet, planChanges, type TableChanges, type Tombstone } from './plan-changes.ts'
 import { runAdvanceSlot, toSlotBusy } from './run-slot.ts'
 import { toCopyCsvLine } from './to-copy-csv.ts'
 
@@ -95,24 +95,90 @@ export async function runLogicalBatch(
   const { messages, peeked, now, upto } = await runPeek(source, input)
   const changes = planChanges(messages, input.afterLsn)
   const more = peeked >= input.maxChanges
-  if (changes.transactions === 0 || changes.endLsn === null) {
-    // Every commit before `upto` was decoded and none was for the publication (or all are in the lake):
-    // the slot may pass them, so an idle pipeline on a busy server neither re-decodes nor retains that WAL.
-    if (!more) await runAdvanceSlot(source, input.slot, upto)
-    return { batchId: null, outcome: 'no-changes', rows: {}, deletes: 0, lsn: input.afterLsn, more: false }
+  if (changes.transactions === 0 || changes.endLsn === null) return runPassIdle(source, input, upto, more)
+  checkNoTruncate(changes)
+  const lsn = formatLsn(changes.endLsn)
+  const { file, previous } = await runPlanNextBatch(ingestion, now)
+  const { tables, cursors, deletes } = await runWriteTables(deps, input, file, changes, previous)
+  const manifest: IngestionManifest = {
+    format: INGESTION_FORMAT,
+    batchId: file.batchId,
+    createdAt: now,
+    lagMs: input.lagMs,
+    tables,
+    failedTables: [],
+    cursors,
+    logical: { slot: input.slot, lsn },
+    ...(deletes.length > 0 && { deletes }),
   }
+  checkManifest(manifest)
+  await deps.logicalFaults?.('before-manifest')
+  const rows = Object.fromEntries(tables.filter((t) => t.rows > 0).map((t) => [t.table, t.rows]))
+  const deleted = deletes.reduce((n, d) => n + d.rows, 0)
+  if (!(await runCommitManifest(ingestion, manifest, tables, deletes))) {
+    log.warn('extract lost the race to commit a batch; another run committed it', {
+      stage: 'extract',
+      batchId: file.batchId,
+    })
+    return { batchId: null, outcome: 'lost-race', rows, deletes: deleted, lsn: input.afterLsn, more: false }
+  }
+  await deps.logicalFaults?.('before-advance')
+  // Past the batch, and past the WAL after it that the peek decoded and found nothing in.
+  await runAdvanceSlot(source, input.slot, !more && parseLsn(upto) > changes.endLsn ? upto : lsn)
+  log.info('extract committed a batch from the log', {
+    stage: 'extract',
+    batchId: file.batchId,
+    rows: tables.reduce((n, t) => n + t.rows, 0),
+    deletes: deleted,
+    transactions: changes.transactions,
+    lsn,
+    more,
+  })
+  return { batchId: file.batchId, outcome: 'committed', rows, deletes: deleted, lsn: changes.endLsn, more }
+}
+
+/**
+ * Nothing to take: every commit before `upto` was decoded and none was for the publication (or all are
+ * in the lake). The slot may pass them, so an idle pipeline on a busy server neither re-decodes nor
+ * retains that WAL.
+ */
+async function runPassIdle(
+  source: Database,
+  input: LogicalBatchInput,
+  upto: string,
+  more: boolean,
+): Promise<LogicalBatchResult> {
+  if (!more) await runAdvanceSlot(source, input.slot, upto)
+  return { batchId: null, outcome: 'no-changes', rows: {}, deletes: 0, lsn: input.afterLsn, more: false }
+}
+
+function checkNoTruncate(changes: ChangeSet): void {
   if (changes.truncated.length > 0)
     throw new DataError(
       `the source truncated ${changes.truncated.join(', ')}: its deleted rows are not known one by one; run \`cdc drop-slot --yes\` and extract again to resynchronise from a fresh snapshot`,
       { stage: 'extract' },
     )
-  const lsn = formatLsn(changes.endLsn)
+}
+
+/** The next batch's id and file names, and the last committed manifest (its cursors carry on). */
+async function runPlanNextBatch(ingestion: ObjectStore, now: string) {
   const committed = await runListIngestionBatches(ingestion)
   const lastId = committed.at(-1)
   const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
   const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
   const attempt = newAttemptId()
-  const file = { batchId, attempt, createdAt: now }
+  const file: FileAt = { batchId, attempt, createdAt: now }
+  return { file, previous }
+}
+
+/** Every table's rows file and tombstones, and its next cursor. */
+async function runWriteTables(
+  deps: LogicalBatchDeps,
+  input: LogicalBatchInput,
+  file: FileAt,
+  changes: ChangeSet,
+  previous: IngestionManifest | undefined,
+) {
   // The tables at once (the source pool bounds how many queries run together): a log batch is small,
   // and its latency is round trips.
   const written = await Promise.all(
@@ -121,8 +187,8 @@ export async function runLogicalBatch(
       const prev = previous?.cursors[table] ?? INITIAL_CURSOR
       const at = changes.tables.get(table)
       const { entry, cursor } = await runWriteTable(
-        source,
-        ingestion,
+        deps.source,
+        deps.ingestion,
         file,
         table,
         at,
@@ -130,7 +196,7 @@ export async function runLogicalBatch(
         prev,
         input.lagMs,
       )
-      const tombstones = gone.length > 0 ? await runWriteTombstones(ingestion, file, table, gone) : null
+      const tombstones = gone.length > 0 ? await runWriteTombstones(deps.ingestion, file, table, gone) : null
       return { table, entry, cursor, tombstones }
     }),
   )
@@ -140,57 +206,36 @@ export async function runLogicalBatch(
     TableCursor
   >
   const deletes: DeletesEntry[] = written.flatMap((w) => (w.tombstones ? [w.tombstones] : []))
-  const manifest: IngestionManifest = {
-    format: INGESTION_FORMAT,
-    batchId,
-    createdAt: now,
-    lagMs: input.lagMs,
-    tables,
-    failedTables: [],
-    cursors,
-    logical: { slot: input.slot, lsn },
-    ...(deletes.length > 0 && { deletes }),
-  }
+  return { tables, cursors, deletes }
+}
+
+/** A manifest the reader would reject is never committed. */
+function checkManifest(manifest: IngestionManifest): void {
   const problem = toManifestProblem(manifest)
   if (problem !== null)
     throw new DataError(
-      `batch ${batchId}: the manifest would not parse (${problem}); nothing was committed`,
+      `batch ${manifest.batchId}: the manifest would not parse (${problem}); nothing was committed`,
       {
         stage: 'extract',
-        batchId,
+        batchId: manifest.batchId,
       },
     )
-  await deps.logicalFaults?.('before-manifest')
+}
+
+/** False when another run committed this batch first. */
+function runCommitManifest(
+  ingestion: ObjectStore,
+  manifest: IngestionManifest,
+  tables: readonly IngestionTableEntry[],
+  deletes: readonly DeletesEntry[],
+): Promise<boolean> {
   const keys = [...tables.map((t) => t.key), ...deletes.map((d) => d.key)]
-  const rows = Object.fromEntries(tables.filter((t) => t.rows > 0).map((t) => [t.table, t.rows]))
-  const deleted = deletes.reduce((n, d) => n + d.rows, 0)
-  if (
-    !(await commitBatch(ingestion, {
-      key: manifestKey(batchId),
-      codec: INGESTION_MANIFEST,
-      manifest,
-      written: keys,
-    }))
-  ) {
-    log.warn('extract lost the race to commit a batch; another run committed it', {
-      stage: 'extract',
-      batchId,
-    })
-    return { batchId: null, outcome: 'lost-race', rows, deletes: deleted, lsn: input.afterLsn, more: false }
-  }
-  await deps.logicalFaults?.('before-advance')
-  // Past the batch, and past the WAL after it that the peek decoded and found nothing in.
-  await runAdvanceSlot(source, input.slot, !more && parseLsn(upto) > changes.endLsn ? upto : lsn)
-  log.info('extract committed a batch from the log', {
-    stage: 'extract',
-    batchId,
-    rows: tables.reduce((n, t) => n + t.rows, 0),
-    deletes: deleted,
-    transactions: changes.transactions,
-    lsn,
-    more,
+  return commitBatch(ingestion, {
+    key: manifestKey(manifest.batchId),
+    codec: INGESTION_MANIFEST,
+    manifest,
+    written: keys,
   })
-  return { batchId, outcome: 'committed', rows, deletes: deleted, lsn: changes.endLsn, more }
 }
 
 interface FileAt {
@@ -224,24 +269,23 @@ async function runWriteTable(
   prev: TableCursor,
   lagMs: number,
 ): Promise<{ entry: IngestionTableEntry; cursor: TableCursor }> {
-  const def = sourceTable(table)
   const columns = (await source.query<ColumnRow>(COLUMNS_SQL, [`public.${quoteIdent(table)}`])).map(
     toObservedColumn,
   )
   const base = { table, columns, schemaFingerprint: toSchemaFingerprint(columns) }
-  const none = {
-    ...base,
-    key: null,
-    rows: 0,
-    bytes: 0,
-    sha256: null,
-    minLastUpdated: null,
-    maxLastUpdated: null,
-  }
   // A changed or deleted key's off-axis stamp is no longer the row's: the cursor may forget it.
   const touched = new Set(gone.map((t) => t.key))
   if (!written || written.rows.length === 0) {
     const edge = gone.length === 0 ? prev.edge : prev.edge.filter(([id]) => !touched.has(id))
+    const none = {
+      ...base,
+      key: null,
+      rows: 0,
+      bytes: 0,
+      sha256: null,
+      minLastUpdated: null,
+      maxLastUpdated: null,
+    }
     return { entry: none, cursor: { hi: prev.hi, edge } }
   }
   if (written.columns.join(',') !== columns.map((c) => c.name).join(','))
@@ -249,7 +293,38 @@ async function runWriteTable(
       `the log's columns of ${table} (${written.columns.join(', ')}) differ from the source's now; run the extract again after the change has settled`,
       { stage: 'extract', table, batchId: file.batchId },
     )
-  const pk = written.columns.indexOf(def.primaryKey)
+  const { stats, cursor } = await runNextCursor(source, file, table, written, touched, prev, lagMs)
+  const csv = toCopyCsvLine(written.columns) + written.rows.map(toCopyCsvLine).join('')
+  const key = toPartitionedKey(table, file.createdAt, file.batchId, file.attempt, 'csv.gz')
+  const { bytes, sha256 } = await runPutCsv(store, key, csv)
+  return {
+    entry: {
+      ...base,
+      key,
+      rows: written.rows.length,
+      bytes,
+      sha256,
+      minLastUpdated: stats.min_last_updated,
+      maxLastUpdated: stats.max_last_updated,
+    },
+    cursor,
+  }
+}
+
+/**
+ * The cursor past the versions written: the source's clock and lag decide the cutoff, and the keys
+ * written (or deleted, in `touched`) drop their old off-axis stamps.
+ */
+async function runNextCursor(
+  source: SqlSession,
+  file: FileAt,
+  table: SourceTable,
+  written: TableChanges,
+  touched: Set<number>,
+  prev: TableCursor,
+  lagMs: number,
+): Promise<{ stats: CursorRow; cursor: TableCursor }> {
+  const pk = written.columns.indexOf(sourceTable(table).primaryKey)
   const lu = written.columns.indexOf('last_updated')
   const ids = written.rows.map((r) => Number(r[pk]))
   for (const id of ids) touched.add(id)
@@ -266,21 +341,7 @@ async function runWriteTable(
     edge: stats.edge,
     offAxis: [...heldOff, ...stats.off_axis],
   })
-  const csv = toCopyCsvLine(written.columns) + written.rows.map(toCopyCsvLine).join('')
-  const key = toPartitionedKey(table, file.createdAt, file.batchId, file.attempt, 'csv.gz')
-  const { bytes, sha256 } = await runPutCsv(store, key, csv)
-  return {
-    entry: {
-      ...base,
-      key,
-      rows: written.rows.length,
-      bytes,
-      sha256,
-      minLastUpdated: stats.min_last_updated,
-      maxLastUpdated: stats.max_last_updated,
-    },
-    cursor,
-  }
+  return { stats, cursor }
 }
 
 /** One table's tombstones: `<primary key>,deleted_at` (the delete's commit time, naive UTC). */
