@@ -6,6 +6,7 @@
 
 import { DataError } from '../core/errors.ts'
 import type { IngestionManifest, IngestionTableEntry } from '../core/manifests/ingestion.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { toHoldableTimestampSql } from '../core/warehouse-values.ts'
 import { type DuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
@@ -16,7 +17,7 @@ import { runDropTakenVersions } from './drop-taken-versions.ts'
 import type { EarlierBatches } from './earlier-batches.ts'
 import { type QuarantineEntry, runWriteQuarantineEntry, toQuarantineEntryId } from './quarantine-store.ts'
 import { runCheckLakeFile } from './run-check-lake-file.ts'
-import { planSchemaCheck, runReadSchema, runRegisterSchema } from './schema-registry.ts'
+import { planSchemaCheck, runReadSchema, runRegisterSchema, type SchemaVersion } from './schema-registry.ts'
 import type { SourceNeeds } from './source-needs.ts'
 import { SCRATCH_PARQUET, TIMESTAMP_FORMAT, toReferenceCheckedSql, toRowCheckedSql } from './stage-sql.ts'
 
@@ -35,6 +36,14 @@ export async function createReferenceTables(db: DuckDb): Promise<void> {
   await db.run(`INSERT INTO iso_currency VALUES ${placeholders}`, names.flat())
 }
 
+/** What staging one table's slice gives the transform. */
+interface StagedTable {
+  sourceNames: ReadonlyMap<string, string> | undefined
+  entry: QuarantineEntry | undefined
+  /** Rows dropped because an earlier batch holds their version (see drop-taken-versions.ts). */
+  taken: number
+}
+
 /** Checks a table's slice against the registry and its rows against the needs; quarantines what fails. */
 export async function stageTable(
   db: DuckDb,
@@ -43,45 +52,12 @@ export async function stageTable(
   needs: SourceNeeds,
   entry: IngestionTableEntry,
   earlier: EarlierBatches,
-): Promise<{
-  sourceNames: ReadonlyMap<string, string> | undefined
-  entry: QuarantineEntry | undefined
-  /** Rows dropped because an earlier batch holds their version (see drop-taken-versions.ts). */
-  taken: number
-}> {
+): Promise<StagedTable> {
   const { batchId } = manifest
   const table = needs.table
   const schema = await runReadSchema(deps.ingestion, table)
   const check = planSchemaCheck(schema, entry.columns, needs, batchId)
-  if (check.verdict === 'blocked') {
-    const held: QuarantineEntry = {
-      id: toQuarantineEntryId(batchId, table, 'table'),
-      batchId,
-      table,
-      level: 'table',
-      reason: check.problems.join('; '),
-      reasons: [{ reason: check.problems.join('; '), rows: entry.rows }],
-      rows: entry.rows,
-      dataKey: entry.key ?? '',
-      bytes: entry.bytes,
-      sha256: entry.sha256,
-      columns: entry.columns,
-      schemaFingerprint: entry.schemaFingerprint,
-      minLastUpdated: entry.minLastUpdated,
-      maxLastUpdated: entry.maxLastUpdated,
-      sample: [],
-    }
-    await runWriteQuarantineEntry(deps.ingestion, held)
-    deps.log.alert('source table slice quarantined: schema drift', {
-      stage: 'transform',
-      batchId,
-      table,
-      rows: entry.rows,
-      entryId: held.id,
-      problems: check.problems,
-    })
-    return { sourceNames: undefined, entry: held, taken: 0 }
-  }
+  if (check.verdict === 'blocked') return runQuarantineSlice(deps, batchId, entry, table, check.problems)
   if (check.next) {
     const version = await runRegisterSchema(deps.ingestion, check.next)
     deps.log.warn('source schema drifted compatibly; new schema version registered', {
@@ -92,12 +68,7 @@ export async function stageTable(
       changes: check.changes,
     })
   }
-  for (const c of schema.columns) {
-    for (const value of c.values ?? []) {
-      const name = schema.renames[c.name] ?? c.name
-      await db.run('INSERT INTO allowed_values VALUES ($1, $2, $3)', [table, name, value])
-    }
-  }
+  await runInsertAllowedValues(db, table, schema)
   const key = entry.key ?? ''
   const path = await deps.ingestion.toLocalFile(key, db.workDir)
   // The copy DuckDB reads is the one checked: nothing unchecked reaches a model.
@@ -107,14 +78,7 @@ export async function stageTable(
     { store: deps.ingestion.description, stage: 'transform', log: deps.log },
   )
   const rawPath = await stageRaw(db, needs, path, entry, check.sourceNames)
-  const raw = quoteIdent(`raw_${table}`)
-  const [counts] = await db.rows<{ total: number }>(`SELECT CAST(count(*) AS INTEGER) AS total FROM ${raw}`)
-  if (counts?.total !== entry.rows) {
-    throw new DataError(
-      `batch ${batchId} table ${table}: the file has ${counts?.total} rows, the manifest says ${entry.rows}`,
-      { batchId, table, key: entry.key ?? undefined },
-    )
-  }
+  await checkRowCount(db, batchId, entry, table)
   const taken = await runDropTakenVersions(db, deps, {
     manifest,
     needs,
@@ -122,6 +86,7 @@ export async function stageTable(
     rawPath,
     earlier,
   })
+  const raw = quoteIdent(`raw_${table}`)
   const [bad] = await db.rows<{ n: number }>(`SELECT CAST(count(_reason) AS INTEGER) AS n FROM ${raw}`)
   if (!bad?.n) return { sourceNames: check.sourceNames, entry: undefined, taken }
   const held = await writeHeldRows(db, deps, manifest, needs, entry, check.sourceNames)
@@ -134,6 +99,70 @@ export async function stageTable(
     reasons: held.reasons,
   })
   return { sourceNames: check.sourceNames, entry: held, taken }
+}
+
+/** A slice whose columns drifted incompatibly is held whole: its file is not read at all. */
+async function runQuarantineSlice(
+  deps: StageDeps,
+  batchId: string,
+  entry: IngestionTableEntry,
+  table: SourceTable,
+  problems: readonly string[],
+): Promise<StagedTable> {
+  const held: QuarantineEntry = {
+    id: toQuarantineEntryId(batchId, table, 'table'),
+    batchId,
+    table,
+    level: 'table',
+    reason: problems.join('; '),
+    reasons: [{ reason: problems.join('; '), rows: entry.rows }],
+    rows: entry.rows,
+    dataKey: entry.key ?? '',
+    bytes: entry.bytes,
+    sha256: entry.sha256,
+    columns: entry.columns,
+    schemaFingerprint: entry.schemaFingerprint,
+    minLastUpdated: entry.minLastUpdated,
+    maxLastUpdated: entry.maxLastUpdated,
+    sample: [],
+  }
+  await runWriteQuarantineEntry(deps.ingestion, held)
+  deps.log.alert('source table slice quarantined: schema drift', {
+    stage: 'transform',
+    batchId,
+    table,
+    rows: entry.rows,
+    entryId: held.id,
+    problems,
+  })
+  return { sourceNames: undefined, entry: held, taken: 0 }
+}
+
+/** The registry's enum labels of the table, under the names the models use, for the row checks. */
+async function runInsertAllowedValues(db: DuckDb, table: string, schema: SchemaVersion): Promise<void> {
+  for (const c of schema.columns) {
+    for (const value of c.values ?? []) {
+      const name = schema.renames[c.name] ?? c.name
+      await db.run('INSERT INTO allowed_values VALUES ($1, $2, $3)', [table, name, value])
+    }
+  }
+}
+
+/** A file that holds other than the manifest's row count is not the file the extract wrote. */
+async function checkRowCount(
+  db: DuckDb,
+  batchId: string,
+  entry: IngestionTableEntry,
+  table: string,
+): Promise<void> {
+  const raw = quoteIdent(`raw_${table}`)
+  const [counts] = await db.rows<{ total: number }>(`SELECT CAST(count(*) AS INTEGER) AS total FROM ${raw}`)
+  if (counts?.total !== entry.rows) {
+    throw new DataError(
+      `batch ${batchId} table ${table}: the file has ${counts?.total} rows, the manifest says ${entry.rows}`,
+      { batchId, table, key: entry.key ?? undefined },
+    )
+  }
 }
 
 /** Writes the failed rows of raw_<table> as an ingestion-format CSV plus their quarantine entry. */
