@@ -13,6 +13,7 @@
  * cursor is older than the oldest of them. An ordinary batch has no such row, or a few near its lag.
  */
 import type { IngestionManifest, IngestionTableEntry } from '../core/manifests/ingestion.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import { type DuckDb, readParquetSql } from '../io/duckdb.ts'
 import type { ObjectStore } from '../io/object-store.ts'
@@ -24,13 +25,27 @@ import { toReadCsvSql } from './stage-sql.ts'
 
 const toMs = (stamp: string) => Date.parse(`${stamp.replace(' ', 'T')}Z`)
 
+type Deps = { readonly ingestion: ObjectStore; readonly log: Log }
+
+/** The suspects' span: the min and max last_updated of the batch's rows at or below the cursor before. */
+interface Span {
+  readonly lo: string
+  readonly hi: string
+}
+
+/** An earlier batch's file of the table whose span overlaps the suspects'. */
+interface EarlierFile {
+  readonly batchId: string
+  readonly entry: IngestionTableEntry & { key: string }
+}
+
 /**
  * Redefines `raw_<table>` (over the scratch file `rawPath`) without the rows whose version an earlier
  * batch holds; returns how many were dropped.
  */
 export async function runDropTakenVersions(
   db: DuckDb,
-  deps: { readonly ingestion: ObjectStore; readonly log: Log },
+  deps: Deps,
   input: {
     readonly manifest: IngestionManifest
     readonly needs: SourceNeeds
@@ -42,69 +57,20 @@ export async function runDropTakenVersions(
   const { manifest, needs, sourceNames, earlier } = input
   if (manifest.replayOf?.length) return 0
   const table = needs.table
-  const pkName = sourceNames.get(needs.primaryKey) ?? needs.primaryKey
-  const luName = sourceNames.get('last_updated') ?? 'last_updated'
-  const pk = quoteIdent(pkName)
-  const lu = quoteIdent(luName)
+  const pk = quoteIdent(sourceNames.get(needs.primaryKey) ?? needs.primaryKey)
+  const lu = quoteIdent(sourceNames.get('last_updated') ?? 'last_updated')
   const raw = quoteIdent(`raw_${table}`)
 
-  let hiBefore: string | null = null
-  for await (const m of earlier.newestFirst()) {
-    hiBefore = m.cursors[table]?.hi ?? null
-    break
-  }
+  const hiBefore = await runCursorBefore(earlier, table)
   if (hiBefore === null) return 0
-  const [suspects] = await db.rows<{ lo: string | null; hi: string | null }>(
-    `SELECT CAST(min(TRY_CAST(${lu} AS TIMESTAMP)) AS VARCHAR) AS lo, CAST(max(TRY_CAST(${lu} AS TIMESTAMP)) AS VARCHAR) AS hi
-     FROM ${raw} WHERE TRY_CAST(${lu} AS TIMESTAMP) <= CAST($1 AS TIMESTAMP)`,
-    [hiBefore],
-  )
-  if (!suspects?.lo || !suspects.hi) return 0
-  const lo = toMs(suspects.lo)
-  const hi = toMs(suspects.hi)
-
-  const files: { batchId: string; entry: IngestionTableEntry & { key: string } }[] = []
-  for await (const m of earlier.newestFirst()) {
-    const cursor = m.cursors[table]?.hi ?? null
-    if (cursor === null || toMs(cursor) < lo) break
-    if (m.replayOf?.length) continue
-    const entry = m.tables.find((t) => t.table === table)
-    if (!entry?.key || entry.rows === 0 || !entry.minLastUpdated || !entry.maxLastUpdated) continue
-    if (toMs(entry.maxLastUpdated) < lo || toMs(entry.minLastUpdated) > hi) continue
-    files.push({ batchId: m.batchId, entry: { ...entry, key: entry.key } })
-  }
+  const suspects = await runSuspectSpan(db, raw, lu, hiBefore)
+  if (suspects === null) return 0
+  const files = await runFindEarlierFiles(earlier, table, suspects)
   if (files.length === 0) return 0
 
   const taken = quoteIdent(`taken_${table}`)
   await db.run(`CREATE TABLE ${taken} (pk VARCHAR, lu VARCHAR, h VARCHAR)`)
-  for (const { batchId, entry } of files) {
-    const names = new Set(entry.columns.map((c) => c.name))
-    const pick = (named: string, catalogue: string) =>
-      names.has(named) ? named : names.has(catalogue) ? catalogue : undefined
-    const p = pick(pkName, needs.primaryKey)
-    const l = pick(luName, 'last_updated')
-    if (!p || !l) {
-      deps.log.warn('an earlier batch file lacks the key columns; its versions are not compared', {
-        stage: 'transform',
-        batchId,
-        table,
-        key: entry.key,
-      })
-      continue
-    }
-    const path = await deps.ingestion.toLocalFile(entry.key, db.workDir)
-    await runCheckLakeFile(
-      path,
-      { key: entry.key, batchId, table, expected: entry.sha256 },
-      { store: deps.ingestion.description, stage: 'transform', log: deps.log },
-    )
-    const h = toValuesHashSql(needs, (need) => pick(sourceNames.get(need) ?? need, need))
-    await db.run(
-      `INSERT INTO ${taken} SELECT ${quoteIdent(p)}, ${quoteIdent(l)}, ${h} FROM ${toReadCsvSql(path, entry.columns)}
-       WHERE TRY_CAST(${quoteIdent(l)} AS TIMESTAMP) BETWEEN CAST($1 AS TIMESTAMP) AND CAST($2 AS TIMESTAMP)`,
-      [suspects.lo, suspects.hi],
-    )
-  }
+  for (const file of files) await runLoadTaken(db, deps, input, taken, file, suspects)
   const h = toValuesHashSql(needs, (need) => sourceNames.get(need) ?? need, 'r.')
   // SEMI and ANTI joins hash the taken versions (few) and stream the batch past them. The same test as a
   // correlated (NOT) EXISTS was decorrelated into a join that held every row of the batch with its hash
@@ -125,6 +91,89 @@ export async function runDropTakenVersions(
     earlierBatches: files.map((f) => f.batchId),
   })
   return dropped
+}
+
+/** The table's cursor before this batch (the newest earlier batch's): no row above it can be taken. */
+async function runCursorBefore(earlier: EarlierBatches, table: SourceTable): Promise<string | null> {
+  let hiBefore: string | null = null
+  for await (const m of earlier.newestFirst()) {
+    hiBefore = m.cursors[table]?.hi ?? null
+    break
+  }
+  return hiBefore
+}
+
+async function runSuspectSpan(db: DuckDb, raw: string, lu: string, hiBefore: string): Promise<Span | null> {
+  const [suspects] = await db.rows<{ lo: string | null; hi: string | null }>(
+    `SELECT CAST(min(TRY_CAST(${lu} AS TIMESTAMP)) AS VARCHAR) AS lo, CAST(max(TRY_CAST(${lu} AS TIMESTAMP)) AS VARCHAR) AS hi
+     FROM ${raw} WHERE TRY_CAST(${lu} AS TIMESTAMP) <= CAST($1 AS TIMESTAMP)`,
+    [hiBefore],
+  )
+  if (!suspects?.lo || !suspects.hi) return null
+  return { lo: suspects.lo, hi: suspects.hi }
+}
+
+/** Walks back until a batch's cursor is older than the oldest suspect; replay batches are skipped. */
+async function runFindEarlierFiles(
+  earlier: EarlierBatches,
+  table: SourceTable,
+  suspects: Span,
+): Promise<EarlierFile[]> {
+  const lo = toMs(suspects.lo)
+  const hi = toMs(suspects.hi)
+  const files: EarlierFile[] = []
+  for await (const m of earlier.newestFirst()) {
+    const cursor = m.cursors[table]?.hi ?? null
+    if (cursor === null || toMs(cursor) < lo) break
+    if (m.replayOf?.length) continue
+    const entry = m.tables.find((t) => t.table === table)
+    if (!entry?.key || entry.rows === 0 || !entry.minLastUpdated || !entry.maxLastUpdated) continue
+    if (toMs(entry.maxLastUpdated) < lo || toMs(entry.minLastUpdated) > hi) continue
+    files.push({ batchId: m.batchId, entry: { ...entry, key: entry.key } })
+  }
+  return files
+}
+
+/**
+ * Adds an earlier file's versions within the suspects' span to `taken`: key, last_updated and the hash
+ * of the needed values, under the names that file has (the registry's or the catalogue's).
+ */
+async function runLoadTaken(
+  db: DuckDb,
+  deps: Deps,
+  input: { readonly needs: SourceNeeds; readonly sourceNames: ReadonlyMap<string, string> },
+  taken: string,
+  { batchId, entry }: EarlierFile,
+  suspects: Span,
+): Promise<void> {
+  const { needs, sourceNames } = input
+  const table = needs.table
+  const names = new Set(entry.columns.map((c) => c.name))
+  const pick = (named: string, catalogue: string) =>
+    names.has(named) ? named : names.has(catalogue) ? catalogue : undefined
+  const p = pick(sourceNames.get(needs.primaryKey) ?? needs.primaryKey, needs.primaryKey)
+  const l = pick(sourceNames.get('last_updated') ?? 'last_updated', 'last_updated')
+  if (!p || !l) {
+    deps.log.warn('an earlier batch file lacks the key columns; its versions are not compared', {
+      stage: 'transform',
+      batchId,
+      table,
+      key: entry.key,
+    })
+    return
+  }
+  const path = await deps.ingestion.toLocalFile(entry.key, db.workDir)
+  await runCheckLakeFile(
+    path,
+    { key: entry.key, batchId, table, expected: entry.sha256 },
+    { store: deps.ingestion.description, stage: 'transform', log: deps.log },
+  )
+  const h = toValuesHashSql(needs, (need) => pick(sourceNames.get(need) ?? need, need))
+  await db.run(
+    `INSERT INTO ${taken} SELECT ${quoteIdent(p)}, ${quoteIdent(l)}, ${h} FROM ${toReadCsvSql(path, entry.columns)}
+     WHERE TRY_CAST(${quoteIdent(l)} AS TIMESTAMP) BETWEEN CAST($1 AS TIMESTAMP) AND CAST($2 AS TIMESTAMP)`,
+    [suspects.lo, suspects.hi],
+  )
 }
 
 /** A hash of the needed values of a row as text (a column `nameOf` cannot find counts as NULL). */
