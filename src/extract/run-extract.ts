@@ -193,16 +193,9 @@ interface SnapshotRead {
 async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<ExtractResult> {
   const started = performance.now()
   const { ingestion, log } = deps
-  const committed = await runListIngestionBatches(ingestion)
-  const lastId = committed.at(-1)
-  const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
-  const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
-  const { createdAt, entries, cursors, failedTables, more } = await runReadSnapshot(
-    deps,
-    input,
-    previous,
-    batchId,
-  )
+  const { batchId, previous } = await runPlanNextBatch(ingestion)
+  const read = await runReadSnapshot(deps, input, previous, batchId)
+  const { entries, failedTables, more } = read
 
   const rows = Object.fromEntries(entries.map((e) => [e.table, e.rows])) as Partial<
     Record<SourceTable, number>
@@ -213,40 +206,15 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     return { batchId: null, batches: [], outcome: 'no-changes', rows, failedTables, more: false, ms: ms() }
   }
 
-  const manifest: IngestionManifest = {
-    format: INGESTION_FORMAT,
-    batchId,
-    createdAt,
-    lagMs: input.lagMs,
-    tables: entries,
-    failedTables,
-    cursors,
-    ...(input.logicalSnapshot && {
-      logical: {
-        slot: input.logicalSnapshot.slot,
-        lsn: input.logicalSnapshot.lsn,
-        snapshot: more ? 'partial' : 'complete',
-      },
-    }),
-  }
-  const problem = toManifestProblem(manifest)
-  if (problem !== null) {
-    throw new DataError(
-      `batch ${batchId}: the manifest would not parse (${problem}); nothing was committed`,
-      {
-        stage: 'extract',
-        batchId,
-      },
-    )
-  }
+  const manifest = toSnapshotManifest(input, batchId, read)
+  checkManifest(manifest)
   await deps.faults?.('before-manifest')
-  const written = entries.map((e) => e.key)
   if (
     !(await commitBatch(ingestion, {
       key: manifestKey(batchId),
       codec: INGESTION_MANIFEST,
       manifest,
-      written,
+      written: entries.map((e) => e.key),
     }))
   ) {
     // Another extract committed this batch number first; our files were never visible and are gone.
@@ -265,6 +233,49 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     ms: ms(),
   })
   return { batchId, batches: [batchId], outcome: 'committed', rows, failedTables, more, ms: ms() }
+}
+
+/** The next batch's id, and the last committed manifest (its cursors are where this batch reads from). */
+async function runPlanNextBatch(ingestion: ExtractDeps['ingestion']) {
+  const committed = await runListIngestionBatches(ingestion)
+  const lastId = committed.at(-1)
+  const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
+  const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
+  return { batchId, previous }
+}
+
+/** The batch's manifest; a read of a slot's snapshot also records the slot, its LSN and whether it is whole. */
+function toSnapshotManifest(input: ExtractInput, batchId: string, read: SnapshotRead): IngestionManifest {
+  return {
+    format: INGESTION_FORMAT,
+    batchId,
+    createdAt: read.createdAt,
+    lagMs: input.lagMs,
+    tables: read.entries,
+    failedTables: read.failedTables,
+    cursors: read.cursors,
+    ...(input.logicalSnapshot && {
+      logical: {
+        slot: input.logicalSnapshot.slot,
+        lsn: input.logicalSnapshot.lsn,
+        snapshot: read.more ? 'partial' : 'complete',
+      },
+    }),
+  }
+}
+
+/** A manifest the reader would reject is never committed. */
+function checkManifest(manifest: IngestionManifest): void {
+  const problem = toManifestProblem(manifest)
+  if (problem !== null) {
+    throw new DataError(
+      `batch ${manifest.batchId}: the manifest would not parse (${problem}); nothing was committed`,
+      {
+        stage: 'extract',
+        batchId: manifest.batchId,
+      },
+    )
+  }
 }
 
 /**
