@@ -142,35 +142,15 @@ function parseBody(tag: string, r: Reader): PgoutputMessage {
       r.int8() // flags, unused
       return { kind: 'commit', commitLsn: r.uint64(), endLsn: r.uint64(), commitTimeUs: r.int64() }
     }
-    case 'R': {
-      const oid = r.uint32()
-      const namespace = r.cstring()
-      const name = r.cstring()
-      const replicaIdentity = r.byte()
-      const n = r.int16()
-      const columns: RelationColumn[] = []
-      for (let i = 0; i < n; i++) {
-        const flags = r.int8()
-        columns.push({ name: r.cstring(), key: (flags & 1) === 1, typeOid: r.uint32(), typmod: r.int32() })
-      }
-      return { kind: 'relation', oid, namespace, name, replicaIdentity, columns }
-    }
+    case 'R':
+      return parseRelation(r)
     case 'I': {
       const oid = r.uint32()
       expect(r.byte(), 'N', 'insert')
       return { kind: 'insert', oid, tuple: tupleData(r) }
     }
-    case 'U': {
-      const oid = r.uint32()
-      let marker = r.byte()
-      let old: TupleValue[] | null = null
-      if (marker === 'K' || marker === 'O') {
-        old = tupleData(r)
-        marker = r.byte()
-      }
-      expect(marker, 'N', 'update')
-      return { kind: 'update', oid, old, tuple: tupleData(r) }
-    }
+    case 'U':
+      return parseUpdate(r)
     case 'D': {
       const oid = r.uint32()
       const marker = r.byte()
@@ -178,13 +158,8 @@ function parseBody(tag: string, r: Reader): PgoutputMessage {
         throw new DataError(`pgoutput delete has marker '${marker}', expected 'K' or 'O'`)
       return { kind: 'delete', oid, old: tupleData(r) }
     }
-    case 'T': {
-      const n = r.int32()
-      r.int8() // options (CASCADE, RESTART IDENTITY)
-      const oids: number[] = []
-      for (let i = 0; i < n; i++) oids.push(r.uint32())
-      return { kind: 'truncate', oids }
-    }
+    case 'T':
+      return parseTruncate(r)
     case 'O':
       r.uint64()
       r.cstring()
@@ -197,6 +172,42 @@ function parseBody(tag: string, r: Reader): PgoutputMessage {
     default:
       throw new DataError(`pgoutput message of unknown type '${tag}'`)
   }
+}
+
+/** A Relation message: the table's oid, name and columns (sent before its first change in a session). */
+function parseRelation(r: Reader): PgoutputMessage {
+  const oid = r.uint32()
+  const namespace = r.cstring()
+  const name = r.cstring()
+  const replicaIdentity = r.byte()
+  const n = r.int16()
+  const columns: RelationColumn[] = []
+  for (let i = 0; i < n; i++) {
+    const flags = r.int8()
+    columns.push({ name: r.cstring(), key: (flags & 1) === 1, typeOid: r.uint32(), typmod: r.int32() })
+  }
+  return { kind: 'relation', oid, namespace, name, replicaIdentity, columns }
+}
+
+/** An Update: the old key ('K') or old row ('O') when the replica identity sends it, then the new row. */
+function parseUpdate(r: Reader): PgoutputMessage {
+  const oid = r.uint32()
+  let marker = r.byte()
+  let old: TupleValue[] | null = null
+  if (marker === 'K' || marker === 'O') {
+    old = tupleData(r)
+    marker = r.byte()
+  }
+  expect(marker, 'N', 'update')
+  return { kind: 'update', oid, old, tuple: tupleData(r) }
+}
+
+function parseTruncate(r: Reader): PgoutputMessage {
+  const n = r.int32()
+  r.int8() // options (CASCADE, RESTART IDENTITY)
+  const oids: number[] = []
+  for (let i = 0; i < n; i++) oids.push(r.uint32())
+  return { kind: 'truncate', oids }
 }
 
 function expect(got: string, want: string, what: string): void {
