@@ -29,19 +29,17 @@ export interface LoadedLayers {
   readonly processedDates: number | null
 }
 
+interface LayersInput {
+  snapshot: WarehouseSnapshot
+  source: SourceRead | undefined
+  lake: LakeRead | undefined
+  quarantine: QuarantineRead | undefined
+  progress: VerifyProgress
+}
+
 /** Loads every layer that could be read; says which tables of which layer are there. */
-export async function runLoadLayers(
-  duck: DuckDb,
-  input: {
-    snapshot: WarehouseSnapshot
-    source: SourceRead | undefined
-    lake: LakeRead | undefined
-    quarantine: QuarantineRead | undefined
-    progress: VerifyProgress
-  },
-): Promise<LoadedLayers> {
-  const { snapshot, source, lake, quarantine, progress } = input
-  const at = (key: string) => `${duck.workDir}/${key}`
+export async function runLoadLayers(duck: DuckDb, input: LayersInput): Promise<LoadedLayers> {
+  const { snapshot, progress } = input
   await runCreateIsoCurrency(duck)
   const loaded: LoadedLayers = {
     expected: new Set(),
@@ -51,15 +49,34 @@ export async function runLoadLayers(
     lakeVersions: {},
     processedDates: null,
   }
+  await runLoadSourceDeletes(duck, snapshot.deletes)
+  progress.phase('layers', SOURCE_TABLES.length + WAREHOUSE_TABLES.length, 'tables')
+  await runLoadSourceTables(duck, input, loaded)
+  await runLoadWarehouseTables(duck, input, loaded)
+  if (loaded.processed.has('dim_date')) {
+    const [row] = await duck.rows<{ n: number | string }>(
+      'SELECT count(DISTINCT date_id) AS n FROM p_dim_date',
+    )
+    return { ...loaded, processedDates: Number(row?.n ?? 0) }
+  }
+  return loaded
+}
+
+/** The source's deletes the warehouse snapshot found, as (table, key) rows, 500 to an INSERT. */
+async function runLoadSourceDeletes(duck: DuckDb, deletes: WarehouseSnapshot['deletes']): Promise<void> {
   await duck.run('CREATE TABLE source_deletes (source_table VARCHAR, source_key INTEGER)')
-  for (let i = 0; i < snapshot.deletes.length; i += 500) {
-    const chunk = snapshot.deletes.slice(i, i + 500)
+  for (let i = 0; i < deletes.length; i += 500) {
+    const chunk = deletes.slice(i, i + 500)
     await duck.run(
       `INSERT INTO source_deletes VALUES ${chunk.map((_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(', ')}`,
       chunk.flat(),
     )
   }
-  progress.phase('layers', SOURCE_TABLES.length + WAREHOUSE_TABLES.length, 'tables')
+}
+
+/** Per source table: the lake's versions (when the lake was read) and the quarantine's held versions. */
+async function runLoadSourceTables(duck: DuckDb, input: LayersInput, loaded: LoadedLayers): Promise<void> {
+  const { lake, quarantine, progress } = input
   for (const table of SOURCE_TABLES) {
     if (lake) {
       await duck.run(createVersionsSql(lakeName(table), table, lake.ingestionFiles[table] ?? []))
@@ -70,6 +87,12 @@ export async function runLoadLayers(
     await duck.run(createVersionsSql(heldName(table), table, quarantine?.files[table] ?? []))
     progress.advance(1)
   }
+}
+
+/** Per warehouse table: its warehouse rows, the rows expected from the source, and the processed rows. */
+async function runLoadWarehouseTables(duck: DuckDb, input: LayersInput, loaded: LoadedLayers): Promise<void> {
+  const { snapshot, source, lake, progress } = input
+  const at = (key: string) => `${duck.workDir}/${key}`
   for (const table of WAREHOUSE_TABLES) {
     const warehouseFile = snapshot.files[table]
     if (warehouseFile) {
@@ -87,13 +110,6 @@ export async function runLoadLayers(
     }
     progress.advance(1)
   }
-  if (loaded.processed.has('dim_date')) {
-    const [row] = await duck.rows<{ n: number | string }>(
-      'SELECT count(DISTINCT date_id) AS n FROM p_dim_date',
-    )
-    return { ...loaded, processedDates: Number(row?.n ?? 0) }
-  }
-  return loaded
 }
 
 /** The ISO currency names the expected dim_currency rows are made with. */
