@@ -96,62 +96,66 @@ async function runCheckSource(deps: CheckDeps, input: CheckInput, now: () => num
   const started = now()
   const location = describeLocation(deps.config.totesysDb)
   try {
-    return await within(
-      input.timeoutMs,
-      'source',
-      (async () => {
-        const db = await deps.source()
-        const facts = await runServerFacts(db, now)
-        const rows = await db.query<{ table: string; present: boolean; can_select: boolean | null }>(
-          `SELECT t AS table, to_regclass('public.' || quote_ident(t)) IS NOT NULL AS present,
-                  CASE WHEN to_regclass('public.' || quote_ident(t)) IS NOT NULL
-                       THEN has_table_privilege(to_regclass('public.' || quote_ident(t)), 'SELECT') END AS can_select
-           FROM unnest($1::text[]) AS t`,
-          [SOURCE_TABLES],
-        )
-        const rights: SourceTableRights[] = rows.map((r) => ({
-          table: r.table,
-          present: r.present,
-          canSelect: r.can_select === true,
-        }))
-        const tables = toSourceRightsVerdict(rights)
-        const clock = toClockVerdict(facts.skewMs, deps.config.extractLagMs)
-        // Logical readiness is a verdict only in logical mode; in cursor mode it is a detail (`--json`).
-        const { cdc, extractMode } = deps.config
-        const logical = await runLogicalFacts(db, cdc).then(
-          (f) => toLogicalVerdict(f, cdc.slot, cdc.walAlertBytes),
-          (error: unknown) => ({
-            ok: false,
-            text: `logical: unknown (${message(error)})`,
-            warning: undefined,
-          }),
-        )
-        const inLogical = extractMode === 'logical'
-        return result('source', location, started, now, {
-          ok: tables.ok && clock.ok && (!inLogical || logical.ok),
-          parts: [
-            `PostgreSQL ${facts.version}`,
-            tables.text,
-            clock.text,
-            ...(inLogical ? [logical.text] : []),
-          ],
-          warnings: [
-            ...(clock.warning ? [clock.warning] : []),
-            ...(inLogical && logical.warning ? [logical.warning] : []),
-          ],
-          details: {
-            logical: logical.text,
-            version: facts.version,
-            skewMs: facts.skewMs,
-            lagMs: deps.config.extractLagMs,
-            tables: rights,
-          },
-        })
-      })(),
-    )
+    return await within(input.timeoutMs, 'source', runSourceVerdict(deps, location, started, now))
   } catch (error) {
     return result('source', location, started, now, { ok: false, parts: [message(error)] })
   }
+}
+
+/** The source's version, its tables' rights, its clock, and (in logical mode) its logical readiness. */
+async function runSourceVerdict(
+  deps: CheckDeps,
+  location: string,
+  started: number,
+  now: () => number,
+): Promise<CheckResult> {
+  const db = await deps.source()
+  const facts = await runServerFacts(db, now)
+  const rights = await runSourceTableRights(db)
+  const tables = toSourceRightsVerdict(rights)
+  const clock = toClockVerdict(facts.skewMs, deps.config.extractLagMs)
+  // Logical readiness is a verdict only in logical mode; in cursor mode it is a detail (`--json`).
+  const { cdc, extractMode } = deps.config
+  const logical = await runLogicalFacts(db, cdc).then(
+    (f) => toLogicalVerdict(f, cdc.slot, cdc.walAlertBytes),
+    (error: unknown) => ({
+      ok: false,
+      text: `logical: unknown (${message(error)})`,
+      warning: undefined,
+    }),
+  )
+  const inLogical = extractMode === 'logical'
+  return result('source', location, started, now, {
+    ok: tables.ok && clock.ok && (!inLogical || logical.ok),
+    parts: [`PostgreSQL ${facts.version}`, tables.text, clock.text, ...(inLogical ? [logical.text] : [])],
+    warnings: [
+      ...(clock.warning ? [clock.warning] : []),
+      ...(inLogical && logical.warning ? [logical.warning] : []),
+    ],
+    details: {
+      logical: logical.text,
+      version: facts.version,
+      skewMs: facts.skewMs,
+      lagMs: deps.config.extractLagMs,
+      tables: rights,
+    },
+  })
+}
+
+/** Whether each source table is there and this login may SELECT it. */
+async function runSourceTableRights(db: Database): Promise<SourceTableRights[]> {
+  const rows = await db.query<{ table: string; present: boolean; can_select: boolean | null }>(
+    `SELECT t AS table, to_regclass('public.' || quote_ident(t)) IS NOT NULL AS present,
+            CASE WHEN to_regclass('public.' || quote_ident(t)) IS NOT NULL
+                 THEN has_table_privilege(to_regclass('public.' || quote_ident(t)), 'SELECT') END AS can_select
+     FROM unnest($1::text[]) AS t`,
+    [SOURCE_TABLES],
+  )
+  return rows.map((r) => ({
+    table: r.table,
+    present: r.present,
+    canSelect: r.can_select === true,
+  }))
 }
 
 async function runCheckWarehouse(
