@@ -60,7 +60,10 @@ export class LogicalCdc extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         // No data is no extract: the extract's own alarms say so; the slot may still grow.
+        // No figure means the extract is not running, and the slot then only grows: breaching, after
+        // the stack's usual warm-up so a first deploy does not alarm before the first pull.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        warmUpMinutes: 30,
       },
     )
     this.sourceParameterGroup = new rds.ParameterGroup(this, 'SourceParameters', {

@@ -92,10 +92,15 @@ function synth(
   props: EtlStackProps,
   bundle: boolean,
   outdir = mkdtempSync(join(tmpdir(), 'cdk-out-')),
+  context: Record<string, string> = {},
 ): Synth {
   const app = new App({
     outdir,
-    context: { 'aws:cdk:enable-asset-metadata': true, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+    context: {
+      'aws:cdk:enable-asset-metadata': true,
+      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...context,
+    },
   })
   const stack = new EtlStack(app, name, props)
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
@@ -941,6 +946,32 @@ describe('EtlStack', () => {
     for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
       const group = (main.props(key).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref
       assert.equal(main.model.resources[group]!.Properties.RetentionInDays, 30)
+    }
+  })
+})
+
+describe('EtlStack with -c extractMode=logical', () => {
+  it('passes cdk-nag with the logical-CDC pieces: the extract in logical mode, a retained-WAL alarm to the topic after a warm-up, tombstones granted', () => {
+    const s = synth('TotesysEtlLogical', {}, false, undefined, { extractMode: 'logical' })
+    try {
+      assert.equal(s.env('extract').EXTRACT_MODE, 'logical')
+      const alarms = s.model.ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties)
+      const wal = alarms.find((a) => a.MetricName === METRIC_NAMES.retainedWalBytes)
+      assert.ok(wal, 'no retained-WAL alarm')
+      assert.equal((wal.AlarmActions as unknown[]).length, 1)
+      for (const a of alarms.filter((x) => x.TreatMissingData === 'breaching'))
+        assert.ok(
+          (a.WarmUpConfiguration as { WarmUpPeriodDurationInMinutes: number } | undefined)
+            ?.WarmUpPeriodDurationInMinutes !== undefined,
+          `${String(a.MetricName)} breaches on missing data without a warm-up`,
+        )
+      const ing = `arn:aws:s3:::${s.stack.getLogicalId(s.stack.lake.ingestion.node.defaultChild as s3.CfnBucket).toLowerCase()}`
+      const tomb = `${ing}/_deletes/payment/year=2026/month=11/day=30/0000000002-a.csv.gz`
+      assert.ok(allows(s.statements('extract'), { action: 's3:PutObject', resource: tomb }))
+      assert.ok(allows(s.statements('load'), { action: 's3:GetObject', resource: tomb }))
+      assert.ok(!allows(s.statements('load'), { action: 's3:DeleteObject', resource: tomb }))
+    } finally {
+      rmSync(s.outdir, { recursive: true, force: true })
     }
   })
 })
