@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { ConfigError } from '../core/errors.ts'
 import { memoryLog } from '../log.ts'
 import { type CycleReport, parseInterval, runWatch, toBackoffMs } from './run-watch.ts'
 
@@ -68,6 +69,56 @@ describe('runWatch', () => {
       ['0000000001', 'source down', 'source down', '0000000004', null],
     )
     assert.deepEqual(summary, { cycles: 5, batches: 2, rows: 20, failures: 2 })
+  })
+})
+
+describe('runWatch and settings that never worked', () => {
+  it('stops at once on a ConfigError in its first cycle, alerting nothing', async () => {
+    const log = memoryLog()
+    const error = new ConfigError('EXTRACT_MODE=logical needs a PostgreSQL server as the source')
+    await assert.rejects(
+      runWatch(
+        {
+          async extract() {
+            throw error
+          },
+          async transform() {
+            return 0
+          },
+          async load() {
+            return { batches: 0, rows: 0 }
+          },
+        },
+        { everyMs: 1, signal: new AbortController().signal, log },
+      ),
+      (e) => e === error,
+    )
+    assert.equal(log.entries.filter((e) => e.level === 'alert').length, 0)
+  })
+
+  it('retries a ConfigError once cycles have worked (a warehouse dropped under a running service)', async () => {
+    const log = memoryLog()
+    const controller = new AbortController()
+    let extracts = 0
+    const summary = await runWatch(
+      {
+        async extract() {
+          extracts++
+          if (extracts === 2) throw new ConfigError('the warehouse lacks fact_payment: run init')
+          if (extracts === 3) controller.abort()
+          return null
+        },
+        async transform() {
+          return 0
+        },
+        async load() {
+          return { batches: 0, rows: 0 }
+        },
+      },
+      { everyMs: 1, signal: controller.signal, log },
+    )
+    assert.equal(summary.failures, 1)
+    assert.equal(log.entries.filter((e) => e.level === 'alert').length, 1)
   })
 })
 

@@ -96,6 +96,10 @@ export async function runWatch(stages: WatchStages, options: WatchOptions): Prom
         ms: Date.now() - started,
       }
     } catch (error) {
+      // Settings wrong from the outset (a logical extract from an embedded source, a warehouse never
+      // initialised): retrying cannot mend them, so the command stops and says why once. A ConfigError
+      // after cycles that worked (a warehouse dropped under a running service) is retried like any failure.
+      if (error instanceof ConfigError && total.cycles === 0) throw error
       failures++
       total.failures++
       const fields = { stage: 'watch', failures, ...errorFields(error) }
