@@ -49,6 +49,9 @@ describe('the CLI end to end on embedded defaults', () => {
     while (!(await loaded('0000000002')) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250))
     }
+    // Then ~20 more simulated changes (2/s), so the next test's "the simulator added sales orders" does not
+    // hang on a batch 2 that happened to hold only updates (it did once, on a quiet machine).
+    await new Promise((r) => setTimeout(r, 10_000))
     child.kill('SIGINT')
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
     assert.match(stderr, /totesys-etl start: the whole pipeline/)
