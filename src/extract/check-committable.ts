@@ -25,6 +25,16 @@ export function toManifestProblem(manifest: IngestionManifest): string | null {
   return first ? `${first.path.map(String).join('.')}: ${first.message}` : 'it does not fit its format'
 }
 
+/** A manifest the reader would reject is never committed: a DataError before the commit. */
+export function assertManifestCommittable(manifest: IngestionManifest): void {
+  const problem = toManifestProblem(manifest)
+  if (problem !== null)
+    throw new DataError(
+      `batch ${manifest.batchId}: the manifest would not parse (${problem}); nothing was committed`,
+      { stage: 'extract', batchId: manifest.batchId },
+    )
+}
+
 /** Throws a DataError naming the table and the field when its entry or next cursor would not parse. */
 export function assertTableCommittable(
   batch: Pick<IngestionManifest, 'batchId' | 'createdAt' | 'lagMs'>,

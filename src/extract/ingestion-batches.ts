@@ -1,5 +1,5 @@
 /** Reading the committed ingestion batches: only manifests count, data without one does not exist. */
-import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
+import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey, parseBatchId, toBatchId } from '../core/batch-id.ts'
 import { INGESTION_MANIFEST, type IngestionManifest } from '../core/manifests/ingestion.ts'
 import { readManifest } from '../core/manifests/read-manifest.ts'
 import type { ObjectStore } from '../io/object-store.ts'
@@ -15,4 +15,18 @@ export async function runReadIngestionManifest(
   batchId: string,
 ): Promise<IngestionManifest> {
   return readManifest(store, manifestKey(batchId), INGESTION_MANIFEST)
+}
+
+/**
+ * The next batch's id, and the last committed manifest (its cursors are where the next batch reads
+ * from). Both extract modes number their batches this way.
+ */
+export async function runPlanNextBatch(
+  ingestion: ObjectStore,
+): Promise<{ batchId: string; previous: IngestionManifest | undefined }> {
+  const committed = await runListIngestionBatches(ingestion)
+  const lastId = committed.at(-1)
+  const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
+  const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
+  return { batchId, previous }
 }

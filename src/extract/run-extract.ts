@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { manifestKey, newAttemptId, parseBatchId, toBatchId } from '../core/batch-id.ts'
-import { DataError, StoreError } from '../core/errors.ts'
+import { manifestKey, newAttemptId } from '../core/batch-id.ts'
+import { StoreError } from '../core/errors.ts'
 import { commitBatch } from '../core/manifests/commit-batch.ts'
 import {
   INGESTION_FORMAT,
@@ -20,8 +20,8 @@ import { SOURCE_READ_ORDER } from '../core/source-references.ts'
 import type { Database, SqlSession } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { errorFields, type Log } from '../log.ts'
-import { assertTableCommittable, toManifestProblem } from './check-committable.ts'
-import { runListIngestionBatches, runReadIngestionManifest } from './ingestion-batches.ts'
+import { assertManifestCommittable, assertTableCommittable } from './check-committable.ts'
+import { runListIngestionBatches, runPlanNextBatch } from './ingestion-batches.ts'
 import { setSnapshotSql } from './logical/logical-sql.ts'
 import { INITIAL_CURSOR, toNextCursor } from './plan-cursor.ts'
 import { type ChangeSignal, type IdleMark, planIdleSkip } from './plan-idle-skip.ts'
@@ -207,7 +207,7 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
   }
 
   const manifest = toSnapshotManifest(input, batchId, read)
-  checkManifest(manifest)
+  assertManifestCommittable(manifest)
   await deps.faults?.('before-manifest')
   if (
     !(await commitBatch(ingestion, {
@@ -235,15 +235,6 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
   return { batchId, batches: [batchId], outcome: 'committed', rows, failedTables, more, ms: ms() }
 }
 
-/** The next batch's id, and the last committed manifest (its cursors are where this batch reads from). */
-async function runPlanNextBatch(ingestion: ExtractDeps['ingestion']) {
-  const committed = await runListIngestionBatches(ingestion)
-  const lastId = committed.at(-1)
-  const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
-  const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
-  return { batchId, previous }
-}
-
 /** The batch's manifest; a read of a slot's snapshot also records the slot, its LSN and whether it is whole. */
 function toSnapshotManifest(input: ExtractInput, batchId: string, read: SnapshotRead): IngestionManifest {
   return {
@@ -261,20 +252,6 @@ function toSnapshotManifest(input: ExtractInput, batchId: string, read: Snapshot
         snapshot: read.more ? 'partial' : 'complete',
       },
     }),
-  }
-}
-
-/** A manifest the reader would reject is never committed. */
-function checkManifest(manifest: IngestionManifest): void {
-  const problem = toManifestProblem(manifest)
-  if (problem !== null) {
-    throw new DataError(
-      `batch ${manifest.batchId}: the manifest would not parse (${problem}); nothing was committed`,
-      {
-        stage: 'extract',
-        batchId: manifest.batchId,
-      },
-    )
   }
 }
 

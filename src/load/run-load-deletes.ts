@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib'
 import { manifestKey } from '../core/batch-id.ts'
 import { DataError } from '../core/errors.ts'
 import { INGESTION_MANIFEST } from '../core/manifests/ingestion.ts'
+import { toIntegrityError } from '../core/manifests/integrity.ts'
 import { readManifest } from '../core/manifests/read-manifest.ts'
 import { isSourceTable } from '../core/source-catalogue.ts'
 import type { Database, SqlSession } from '../io/database.ts'
@@ -100,13 +101,23 @@ async function runRecordBatch(tx: SqlSession, ingestion: ObjectStore, batchId: s
         batchId,
         key: entry.key,
       })
-    const text = gunzipSync(bytes)
-    if (createHash('sha256').update(text).digest('hex') !== entry.sha256)
-      throw new DataError(`batch ${batchId}: the deletes file ${entry.key} does not match its checksum`, {
-        batchId,
+    const text = readTombstones(bytes)
+    // The lake's one integrity rule and message (core/manifests/integrity.ts), as every reader.
+    const refusal = toIntegrityError(
+      {
         key: entry.key,
-      })
-    const lines = text.toString('utf8').trimEnd().split('\n').slice(1)
+        store: ingestion.description,
+        batchId,
+        table: entry.table,
+        expected: entry.sha256,
+        actual:
+          'unreadable' in text ? text : { sha256: createHash('sha256').update(text.bytes).digest('hex') },
+      },
+      'load',
+    )
+    // An unreadable file is always refused; the second test only narrows the type for TypeScript.
+    if (refusal || 'unreadable' in text) throw refusal
+    const lines = text.bytes.toString('utf8').trimEnd().split('\n').slice(1)
     const keys: number[] = []
     const stamps: string[] = []
     for (const line of lines) {
@@ -132,4 +143,13 @@ async function runRecordBatch(tx: SqlSession, ingestion: ObjectStore, batchId: s
     rows += keys.length
   }
   return rows
+}
+
+/** The tombstone file's CSV, or why it does not inflate (a truncated or altered gzip). */
+function readTombstones(gzipped: Uint8Array): { bytes: Buffer } | { unreadable: string } {
+  try {
+    return { bytes: gunzipSync(gzipped) }
+  } catch (error) {
+    return { unreadable: error instanceof Error ? error.message : String(error) }
+  }
 }

@@ -6,7 +6,7 @@
  * which skips what the lake holds and advances the slot (plan-logical-start.ts).
  */
 import { Readable } from 'node:stream'
-import { manifestKey, newAttemptId, parseBatchId, toBatchId, toPartitionedKey } from '../../core/batch-id.ts'
+import { manifestKey, newAttemptId, toPartitionedKey } from '../../core/batch-id.ts'
 import { DataError } from '../../core/errors.ts'
 import { commitBatch } from '../../core/manifests/commit-batch.ts'
 import {
@@ -23,8 +23,8 @@ import type { Database, SqlSession } from '../../io/database.ts'
 import { gzipWithDigest } from '../../io/gzip-with-digest.ts'
 import type { ObjectStore } from '../../io/object-store.ts'
 import type { Log } from '../../log.ts'
-import { toManifestProblem } from '../check-committable.ts'
-import { runListIngestionBatches, runReadIngestionManifest } from '../ingestion-batches.ts'
+import { assertManifestCommittable } from '../check-committable.ts'
+import { runPlanNextBatch } from '../ingestion-batches.ts'
 import { type ColumnRow, toObservedColumn, toSchemaFingerprint } from '../observe-columns.ts'
 import { type EdgeKey, INITIAL_CURSOR, toNextCursor } from '../plan-cursor.ts'
 import { COLUMNS_SQL, NOW_SQL, SESSION_SQL } from '../source-sql.ts'
@@ -98,7 +98,8 @@ export async function runLogicalBatch(
   if (changes.transactions === 0 || changes.endLsn === null) return runPassIdle(source, input, upto, more)
   checkNoTruncate(changes)
   const lsn = formatLsn(changes.endLsn)
-  const { file, previous } = await runPlanNextBatch(ingestion, now)
+  const { batchId, previous } = await runPlanNextBatch(ingestion)
+  const file: FileAt = { batchId, attempt: newAttemptId(), createdAt: now }
   const { tables, cursors, deletes } = await runWriteTables(deps, input, file, changes, previous)
   const manifest: IngestionManifest = {
     format: INGESTION_FORMAT,
@@ -111,7 +112,7 @@ export async function runLogicalBatch(
     logical: { slot: input.slot, lsn },
     ...(deletes.length > 0 && { deletes }),
   }
-  checkManifest(manifest)
+  assertManifestCommittable(manifest)
   await deps.logicalFaults?.('before-manifest')
   const rows = Object.fromEntries(tables.filter((t) => t.rows > 0).map((t) => [t.table, t.rows]))
   const deleted = deletes.reduce((n, d) => n + d.rows, 0)
@@ -160,17 +161,6 @@ function checkNoTruncate(changes: ChangeSet): void {
     )
 }
 
-/** The next batch's id and file names, and the last committed manifest (its cursors carry on). */
-async function runPlanNextBatch(ingestion: ObjectStore, now: string) {
-  const committed = await runListIngestionBatches(ingestion)
-  const lastId = committed.at(-1)
-  const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
-  const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
-  const attempt = newAttemptId()
-  const file: FileAt = { batchId, attempt, createdAt: now }
-  return { file, previous }
-}
-
 /** Every table's rows file and tombstones, and its next cursor. */
 async function runWriteTables(
   deps: LogicalBatchDeps,
@@ -207,19 +197,6 @@ async function runWriteTables(
   >
   const deletes: DeletesEntry[] = written.flatMap((w) => (w.tombstones ? [w.tombstones] : []))
   return { tables, cursors, deletes }
-}
-
-/** A manifest the reader would reject is never committed. */
-function checkManifest(manifest: IngestionManifest): void {
-  const problem = toManifestProblem(manifest)
-  if (problem !== null)
-    throw new DataError(
-      `batch ${manifest.batchId}: the manifest would not parse (${problem}); nothing was committed`,
-      {
-        stage: 'extract',
-        batchId: manifest.batchId,
-      },
-    )
 }
 
 /** False when another run committed this batch first. */
