@@ -93,12 +93,21 @@ export async function runLogicalBatch(
 ): Promise<LogicalBatchResult> {
   const { source, ingestion, log } = deps
   const { messages, peeked, now, upto } = await runPeek(source, input)
-  const changes = planChanges(messages, input.afterLsn)
+  let changes = planChanges(messages, input.afterLsn)
   const more = peeked >= input.maxChanges
   if (changes.transactions === 0 || changes.endLsn === null) return runPassIdle(source, input, upto, more)
+  const { batchId, previous } = await runPlanNextBatch(ingestion)
+  // A second consumer's peek can fall between another's peek and its slot advance, and so decode what
+  // the other has just committed: the newest manifest's position, read after the peek, wins over the
+  // one read before it.
+  const lakeLsn = previous?.logical ? parseLsn(previous.logical.lsn) : null
+  if (lakeLsn !== null && lakeLsn > input.afterLsn) {
+    changes = planChanges(messages, lakeLsn)
+    if (changes.transactions === 0 || changes.endLsn === null)
+      return { batchId: null, outcome: 'lost-race', rows: {}, deletes: 0, lsn: lakeLsn, more: false }
+  }
   checkNoTruncate(changes)
   const lsn = formatLsn(changes.endLsn)
-  const { batchId, previous } = await runPlanNextBatch(ingestion)
   const file: FileAt = { batchId, attempt: newAttemptId(), createdAt: now }
   const { tables, cursors, deletes } = await runWriteTables(deps, input, file, changes, previous)
   const manifest: IngestionManifest = {
