@@ -3,6 +3,8 @@
  * transactions itself. COPY goes through PGlite's `/dev/blob` device, which holds one COPY's bytes in
  * memory: fine for the embedded default's sizes; a real server streams.
  */
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite'
 import { AccessError, EtlError } from '../core/errors.ts'
@@ -15,6 +17,7 @@ import {
 } from './database.ts'
 import { type FolderLock, runLockFolder } from './folder-lock.ts'
 import { makeFolder } from './make-folder.ts'
+import { freshClusterTar } from './pglite-fresh-cluster.ts'
 
 const parsers = Object.fromEntries(TEXT_TYPE_OIDS.map((oid) => [oid, (value: string) => value]))
 
@@ -70,7 +73,8 @@ export class PgliteDatabase implements Database {
    * Opens (creating if needed) an embedded database in a folder, or in memory when path is undefined.
    * A folder is locked for this process while it is open: another process waits up to `lockWaitMs`
    * (default 2 s), then fails with an error naming the holder. The other `options` go to PGlite (the
-   * tests start from a saved data folder with `loadDataDir`).
+   * tests start from a saved data folder with `loadDataDir`). A new database starts from the machine's
+   * saved fresh cluster (pglite-fresh-cluster.ts) instead of running initdb again.
    */
   static async open(
     path: string | undefined,
@@ -84,6 +88,10 @@ export class PgliteDatabase implements Database {
       path === undefined
         ? undefined
         : await runPrepareFolder(path, what, `${system} at ${description}`, lockWaitMs)
+    if (pglite.loadDataDir === undefined && !(await holdsCluster(path))) {
+      const fresh = await freshClusterTar()
+      if (fresh) pglite.loadDataDir = fresh
+    }
     const db = new PGlite({ ...pglite, dataDir: path })
     try {
       await db.waitReady
@@ -126,6 +134,15 @@ export class PgliteDatabase implements Database {
       this.lock?.release()
     }
   }
+}
+
+/** Whether a data folder already holds a cluster (in memory there is none until PGlite makes one). */
+async function holdsCluster(path: string | undefined): Promise<boolean> {
+  if (path === undefined) return false
+  return stat(join(path, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** Creates the folder if needed and locks it for this process. */

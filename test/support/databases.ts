@@ -18,6 +18,7 @@ import pg from 'pg'
 import type { Database } from '../../src/io/database.ts'
 import { PgDatabase } from '../../src/io/pg-database.ts'
 import { PgliteDatabase } from '../../src/io/pglite-database.ts'
+import { freshClusterFolder, freshClusterTar } from '../../src/io/pglite-fresh-cluster.ts'
 
 export const SERVER_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -206,11 +207,11 @@ async function dump(db: PgliteDatabase): Promise<Blob> {
   return blob
 }
 
-/** A freshly initialised PGlite data folder: what `new PGlite()` makes with initdb. */
-function emptyPgliteData(): Promise<Blob> {
-  return savedPgliteData(`pglite-${PGLITE_VERSION}-empty.tar`, async () =>
-    dump(await PgliteDatabase.open(undefined)),
-  )
+/** A freshly initialised PGlite data folder: the machine's saved fresh cluster, as a new database gets. */
+async function emptyPgliteData(): Promise<Blob> {
+  const tar = await freshClusterTar()
+  if (!tar) throw new Error(`no fresh PGlite cluster could be made (is ${freshClusterFolder()} writable?)`)
+  return tar
 }
 
 /** A new in-memory embedded database, empty or a copy of a template. */
