@@ -9,20 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { manifestKey } from '../../src/core/batch-id.ts'
 import { FolderStore } from '../../src/io/folder-store.ts'
+import { CLI } from '../support/cli.ts'
 import { aLookupBatch, aSalesOrder, writeIngestionBatch } from '../support/ingestion-fixture.ts'
-
-const main = fileURLToPath(new URL('../../src/entrypoints/cli/main.ts', import.meta.url))
-const tsx = import.meta.resolve('tsx')
 
 describe('the lake on the command line', () => {
   let dir: string
   let ingestion: FolderStore
   let processed: FolderStore
   const cli = (args: string[]) => {
-    const out = spawnSync(process.execPath, ['--import', tsx, main, ...args], {
+    const out = spawnSync(process.execPath, [CLI, ...args], {
       encoding: 'utf8',
       cwd: dir,
       env: { ...process.env, DATA_DIR: join(dir, '.data'), LOG_FORMAT: 'json' },
