@@ -29,8 +29,9 @@ export interface StageDeps {
 
 /** Reference data the checks and models join: ISO 4217 names, the registry's allowed enum labels. */
 export async function createReferenceTables(db: DuckDb): Promise<void> {
-  await db.run('CREATE TABLE iso_currency (code VARCHAR, name VARCHAR)')
-  await db.run('CREATE TABLE allowed_values (source_table VARCHAR, source_column VARCHAR, value VARCHAR)')
+  await db.run(
+    'CREATE TABLE iso_currency (code VARCHAR, name VARCHAR); CREATE TABLE allowed_values (source_table VARCHAR, source_column VARCHAR, value VARCHAR)',
+  )
   const names = isoCurrencyNames()
   const placeholders = names.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')
   await db.run(`INSERT INTO iso_currency VALUES ${placeholders}`, names.flat())
@@ -140,12 +141,12 @@ async function runQuarantineSlice(
 
 /** The registry's enum labels of the table, under the names the models use, for the row checks. */
 async function runInsertAllowedValues(db: DuckDb, table: string, schema: SchemaVersion): Promise<void> {
-  for (const c of schema.columns) {
-    for (const value of c.values ?? []) {
-      const name = schema.renames[c.name] ?? c.name
-      await db.run('INSERT INTO allowed_values VALUES ($1, $2, $3)', [table, name, value])
-    }
-  }
+  const rows = schema.columns.flatMap((c) =>
+    (c.values ?? []).map((value) => [table, schema.renames[c.name] ?? c.name, value]),
+  )
+  if (rows.length === 0) return
+  const values = rows.map((_, i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`)
+  await db.run(`INSERT INTO allowed_values VALUES ${values.join(', ')}`, rows.flat())
 }
 
 /** A file that holds other than the manifest's row count is not the file the extract wrote. */
