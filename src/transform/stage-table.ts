@@ -29,12 +29,11 @@ export interface StageDeps {
 
 /** Reference data the checks and models join: ISO 4217 names, the registry's allowed enum labels. */
 export async function createReferenceTables(db: DuckDb): Promise<void> {
-  await db.run(
-    'CREATE TABLE iso_currency (code VARCHAR, name VARCHAR); CREATE TABLE allowed_values (source_table VARCHAR, source_column VARCHAR, value VARCHAR)',
-  )
-  const names = isoCurrencyNames()
-  const placeholders = names.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')
-  await db.run(`INSERT INTO iso_currency VALUES ${placeholders}`, names.flat())
+  // Literals, in one call with the DDL: binding ~360 parameters cost more than the rest of it.
+  const names = isoCurrencyNames().map(([code, name]) => `(${sqlString(code)}, ${sqlString(name)})`)
+  await db.run(`CREATE TABLE iso_currency (code VARCHAR, name VARCHAR);
+    INSERT INTO iso_currency VALUES ${names.join(', ')};
+    CREATE TABLE allowed_values (source_table VARCHAR, source_column VARCHAR, value VARCHAR)`)
 }
 
 /** What staging one table's slice gives the transform. */
@@ -79,7 +78,7 @@ export async function stageTable(
     { store: deps.ingestion.description, stage: 'transform', log: deps.log },
   )
   const rawPath = await stageRaw(db, needs, path, entry, check.sourceNames)
-  await checkRowCount(db, batchId, entry, table)
+  const failed = await checkRowCount(db, batchId, entry, table)
   const taken = await runDropTakenVersions(db, deps, {
     manifest,
     needs,
@@ -87,9 +86,13 @@ export async function stageTable(
     rawPath,
     earlier,
   })
+  // Rows dropped as taken may have been failed ones: then count again.
   const raw = quoteIdent(`raw_${table}`)
-  const [bad] = await db.rows<{ n: number }>(`SELECT CAST(count(_reason) AS INTEGER) AS n FROM ${raw}`)
-  if (!bad?.n) return { sourceNames: check.sourceNames, entry: undefined, taken }
+  const bad =
+    taken === 0
+      ? failed
+      : (await db.rows<{ n: number }>(`SELECT CAST(count(_reason) AS INTEGER) AS n FROM ${raw}`))[0]?.n
+  if (!bad) return { sourceNames: check.sourceNames, entry: undefined, taken }
   const held = await writeHeldRows(db, deps, manifest, needs, entry, check.sourceNames)
   deps.log.alert('source rows quarantined', {
     stage: 'transform',
@@ -149,21 +152,27 @@ async function runInsertAllowedValues(db: DuckDb, table: string, schema: SchemaV
   await db.run(`INSERT INTO allowed_values VALUES ${values.join(', ')}`, rows.flat())
 }
 
-/** A file that holds other than the manifest's row count is not the file the extract wrote. */
+/**
+ * A file that holds other than the manifest's row count is not the file the extract wrote. Returns how
+ * many of its rows failed a check (counted in the same pass).
+ */
 async function checkRowCount(
   db: DuckDb,
   batchId: string,
   entry: IngestionTableEntry,
   table: string,
-): Promise<void> {
+): Promise<number> {
   const raw = quoteIdent(`raw_${table}`)
-  const [counts] = await db.rows<{ total: number }>(`SELECT CAST(count(*) AS INTEGER) AS total FROM ${raw}`)
+  const [counts] = await db.rows<{ total: number; failed: number }>(
+    `SELECT CAST(count(*) AS INTEGER) AS total, CAST(count(_reason) AS INTEGER) AS failed FROM ${raw}`,
+  )
   if (counts?.total !== entry.rows) {
     throw new DataError(
       `batch ${batchId} table ${table}: the file has ${counts?.total} rows, the manifest says ${entry.rows}`,
       { batchId, table, key: entry.key ?? undefined },
     )
   }
+  return counts.failed
 }
 
 /** Writes the failed rows of raw_<table> as an ingestion-format CSV plus their quarantine entry. */
@@ -223,6 +232,13 @@ async function writeHeldRows(
 }
 
 /**
+ * Up to this many rows, the row and reference checks run as one statement (~30 % less time for 1k rows
+ * than writing and reading back a scratch file); past it, as two passes through a file, so the batch is
+ * never held in DuckDB's memory (Finding 5 in docs/BENCHMARKS.md).
+ */
+const ONE_PASS_ROWS = 16_384
+
+/**
  * raw_<table>: the batch file's rows as text with `_reason`, the first problem found, as a view over a
  * scratch parquet file (row checks, then reference checks in a second pass when the table has any).
  */
@@ -240,6 +256,10 @@ async function stageRaw(
   const rawPath = `${db.workDir}/raw-${table}.parquet`
   if (referenceChecked === undefined) {
     await db.run(`COPY (${rowChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
+  } else if (entry.rows <= ONE_PASS_ROWS) {
+    // Small: both passes in one statement, the row-checked rows held in memory (a materialised CTE).
+    const sql = `WITH ${quoteIdent(checkedView)} AS MATERIALIZED (${rowChecked}) ${referenceChecked}`
+    await db.run(`COPY (${sql}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
   } else {
     const checkedPath = `${db.workDir}/checked-${table}.parquet`
     await db.run(`COPY (${rowChecked}) TO ${sqlString(checkedPath)} (${SCRATCH_PARQUET})`)
