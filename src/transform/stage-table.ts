@@ -77,13 +77,13 @@ export async function stageTable(
     { key, batchId, table, expected: entry.sha256 },
     { store: deps.ingestion.description, stage: 'transform', log: deps.log },
   )
-  const rawPath = await stageRaw(db, needs, path, entry, check.sourceNames)
+  const rawRelation = await stageRaw(db, needs, path, entry, check.sourceNames)
   const failed = await checkRowCount(db, batchId, entry, table)
   const taken = await runDropTakenVersions(db, deps, {
     manifest,
     needs,
     sourceNames: check.sourceNames,
-    rawPath,
+    rawRelation,
     earlier,
   })
   // Rows dropped as taken may have been failed ones: then count again.
@@ -232,15 +232,17 @@ async function writeHeldRows(
 }
 
 /**
- * Up to this many rows, the row and reference checks run as one statement (~30 % less time for 1k rows
- * than writing and reading back a scratch file); past it, as two passes through a file, so the batch is
- * never held in DuckDB's memory (Finding 5 in docs/BENCHMARKS.md).
+ * Up to this many rows (one row group) a batch's checked rows are kept as a table in DuckDB's memory,
+ * the row and reference checks in one statement: writing a scratch parquet file and reading it back cost
+ * more than the checks (a 1k-row slice: ~30 % of the transform). Past it, they go through scratch files in
+ * two passes, so the batch is never held in memory (Finding 5 in docs/BENCHMARKS.md).
  */
-const ONE_PASS_ROWS = 16_384
+const IN_MEMORY_ROWS = 16_384
 
 /**
- * raw_<table>: the batch file's rows as text with `_reason`, the first problem found, as a view over a
- * scratch parquet file (row checks, then reference checks in a second pass when the table has any).
+ * raw_<table>: the batch file's rows as text with `_reason`, the first problem found (row checks, then
+ * reference checks when the table has any), as a view; returns the relation it was defined over (a
+ * scratch parquet file, or the in-memory table of a small batch).
  */
 async function stageRaw(
   db: DuckDb,
@@ -254,18 +256,22 @@ async function stageRaw(
   const checkedView = `checked_${table}`
   const referenceChecked = toReferenceCheckedSql(needs, checkedView, sourceNames)
   const rawPath = `${db.workDir}/raw-${table}.parquet`
-  if (referenceChecked === undefined) {
+  let relation = readParquetSql(rawPath)
+  if (entry.rows <= IN_MEMORY_ROWS) {
+    relation = quoteIdent(`checked_rows_${table}`)
+    const sql =
+      referenceChecked === undefined
+        ? rowChecked
+        : `WITH ${quoteIdent(checkedView)} AS MATERIALIZED (${rowChecked}) ${referenceChecked}`
+    await db.run(`CREATE TABLE ${relation} AS ${sql}`)
+  } else if (referenceChecked === undefined) {
     await db.run(`COPY (${rowChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
-  } else if (entry.rows <= ONE_PASS_ROWS) {
-    // Small: both passes in one statement, the row-checked rows held in memory (a materialised CTE).
-    const sql = `WITH ${quoteIdent(checkedView)} AS MATERIALIZED (${rowChecked}) ${referenceChecked}`
-    await db.run(`COPY (${sql}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
   } else {
     const checkedPath = `${db.workDir}/checked-${table}.parquet`
     await db.run(`COPY (${rowChecked}) TO ${sqlString(checkedPath)} (${SCRATCH_PARQUET})`)
     await db.run(`CREATE VIEW ${quoteIdent(checkedView)} AS SELECT * FROM ${readParquetSql(checkedPath)}`)
     await db.run(`COPY (${referenceChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
   }
-  await db.run(`CREATE VIEW ${quoteIdent(`raw_${table}`)} AS SELECT * FROM ${readParquetSql(rawPath)}`)
-  return rawPath
+  await db.run(`CREATE VIEW ${quoteIdent(`raw_${table}`)} AS SELECT * FROM ${relation}`)
+  return relation
 }
