@@ -4,7 +4,8 @@
  *   tsx bench/profile-cycle.ts setup <dir> <scale>       seed a source, init + first load; writes <dir>/config.json
  *   tsx bench/profile-cycle.ts cycles <dir> <n> [changes] [--statements]
  *       n cycles of `changes` payment updates (default 1,000): per stage wall and CPU ms; with --statements,
- *       every warehouse statement of the load, with its start (ms into the stage).
+ *       every warehouse statement of the load, with its start (ms into the stage); with --pipeline, each
+ *       cycle as one runPipelineOnce (as the bench times it) instead.
  *   tsx bench/profile-cycle.ts drop <dir>                 drop the databases
  * Stages run one after another (not overlapped as in runPipelineOnce), so each has its own time. With no
  * autovacuum on the server, the updated source table's dead rows pile up and the extract slows down over
@@ -107,7 +108,7 @@ async function updatePayments(url: string, count: number, offset: number): Promi
   }
 }
 
-async function cycles(n: number, changes: number, statements: boolean): Promise<void> {
+async function cycles(n: number, changes: number, statements: boolean, whole: boolean): Promise<void> {
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as StageConfig
   const pipeline = openPipeline(config)
   const trace: { sql: string; ms: number; at: number }[] = []
@@ -128,6 +129,11 @@ async function cycles(n: number, changes: number, statements: boolean): Promise<
       await new Promise((r) => setTimeout(r, config.lagMs + 100)) // past the lag: the manifest's edge stays this cycle's
       await updatePayments(config.sourceUrl, changes, (i * changes) % 90_000)
       trace.length = 0
+      if (whole) {
+        const p = await timeStage(() => runPipelineOnce(deps))
+        console.log(`cycle ${i + 1}: runPipelineOnce ${p.ms.toFixed(0)} ms (${p.cpuMs.toFixed(0)} cpu)`)
+        continue
+      }
       const e = await timeStage(() => runExtractStage(deps))
       const t = await timeStage(() => runTransformStage(deps))
       const loadStart = performance.now()
@@ -155,6 +161,11 @@ async function drop(): Promise<void> {
 
 if (mode === 'setup') await setup(Number(arg))
 else if (mode === 'cycles')
-  await cycles(Number(arg), Number(arg2 ?? 1000), process.argv.includes('--statements'))
+  await cycles(
+    Number(arg),
+    Number(arg2 ?? 1000),
+    process.argv.includes('--statements'),
+    process.argv.includes('--pipeline'),
+  )
 else if (mode === 'drop') await drop()
 else throw new Error('usage: profile-cycle.ts setup|cycles|drop <dir> …')
