@@ -243,7 +243,7 @@ async function runUploadModels(
  * The lookup table's state after this batch, as a parquet file (returned; uploaded with the batch), and
  * cur_<table> as a view over it. prev_<table> is a view over the previous batch's file: nothing
  * proportional to the table is held in DuckDB's memory. A table this batch did not touch keeps its file
- * (its views wait in `views`).
+ * (its cur_ view waits in `views`).
  */
 async function advanceState(
   views: PendingViews,
@@ -256,9 +256,7 @@ async function advanceState(
   const prev = quoteIdent(`prev_${needs.table}`)
   const cur = quoteIdent(`cur_${needs.table}`)
   let prevPath: string | undefined
-  if (previousBatchId === undefined) {
-    views.add(`CREATE VIEW ${prev} AS SELECT * FROM ${quoteIdent(`src_${needs.table}`)} LIMIT 0`)
-  } else {
+  if (previousBatchId !== undefined) {
     const key = stateTableKey(previousBatchId, needs.table)
     prevPath = await processed.toLocalFile(key, db.workDir).catch((cause: unknown) => {
       throw new DataError(
@@ -267,12 +265,18 @@ async function advanceState(
         { cause },
       )
     })
-    views.add(`CREATE VIEW ${prev} AS SELECT * FROM ${readParquetSql(prevPath)}`)
+    // Untouched: its state is the previous file, read only by cur_ (a view DuckDB binds, reading the
+    // file's metadata, when it is created: one view, not prev_ and cur_ over it).
+    if (!changed) {
+      views.add(`CREATE VIEW ${cur} AS SELECT * FROM ${readParquetSql(prevPath)}`)
+      return prevPath
+    }
   }
-  if (prevPath !== undefined && !changed) {
-    views.add(`CREATE VIEW ${cur} AS SELECT * FROM ${prev}`)
-    return prevPath
-  }
+  views.add(
+    prevPath === undefined
+      ? `CREATE VIEW ${prev} AS SELECT * FROM ${quoteIdent(`src_${needs.table}`)} LIMIT 0`
+      : `CREATE VIEW ${prev} AS SELECT * FROM ${readParquetSql(prevPath)}`,
+  )
   await views.flush()
   const batchPath = `${db.workDir}/batch-${needs.table}.parquet`
   await db.run(`COPY (${toBatchLatestSql(needs)}) TO ${sqlString(batchPath)} (${SCRATCH_PARQUET})`)
