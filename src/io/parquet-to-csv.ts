@@ -5,14 +5,13 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { quoteIdent } from '../core/sql-ident.ts'
-import { readParquetSql, sqlString } from './duckdb.ts'
+import { openDuckDb, readParquetSql, sqlString } from './duckdb.ts'
 
 export interface ParquetColumn {
   readonly name: string
@@ -39,17 +38,10 @@ export interface ParquetToCsv {
 
 /** Opens DuckDB in memory and a scratch folder under tmpDir (default: the OS temp folder). */
 export async function openParquetToCsv(tmpDir: string = tmpdir()): Promise<ParquetToCsv> {
-  await mkdir(tmpDir, { recursive: true })
-  const dir = await mkdtemp(join(tmpDir, 'totesys-load-'))
-  const instance = await DuckDBInstance.create(':memory:', {
-    // Parquet → CSV streams; rows may leave in any order (they land in a staging table), so the
-    // insertion order is not kept and 64MB is plenty: at 3M rows this took peak RSS 351 → 223 MB.
-    memory_limit: '64MB',
-    threads: '2',
-    preserve_insertion_order: 'false',
-    temp_directory: join(dir, 'duckdb'),
-  })
-  const connection = await instance.connect()
+  // Parquet → CSV streams; rows may leave in any order (they land in a staging table), so the
+  // insertion order is not kept and 64MB is plenty: at 3M rows this took peak RSS 351 → 223 MB.
+  const db = await openDuckDb({ tmpDir, memoryLimit: '64MB' })
+  const dir = db.workDir
   return {
     dir,
     async makeDir(name) {
@@ -67,25 +59,20 @@ export async function openParquetToCsv(tmpDir: string = tmpdir()): Promise<Parqu
       return hash.digest('hex')
     },
     async describe(parquetPath) {
-      const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readParquetSql(parquetPath)}`)
-      return reader
-        .getRowObjectsJson()
-        .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
+      const rows = await db.rows<{ column_name: string; column_type: string }>(
+        `DESCRIBE SELECT * FROM ${readParquetSql(parquetPath)}`,
+      )
+      return rows.map((row) => ({ name: String(row.column_name), type: String(row.column_type) }))
     },
-    async toCsv(parquetPath, columns, csvPath) {
+    toCsv(parquetPath, columns, csvPath) {
       const select = columns.map(quoteIdent).join(', ')
-      const reader = await connection.runAndReadAll(
+      return db.run(
         `COPY (SELECT ${select} FROM ${readParquetSql(parquetPath)}) TO ${sqlString(csvPath)} (FORMAT csv, HEADER false)`,
       )
-      return Number(reader.getRowObjectsJson()[0]?.Count ?? 0)
     },
     open(path) {
       return createReadStream(path)
     },
-    async close() {
-      connection.closeSync()
-      instance.closeSync()
-      await rm(dir, { recursive: true, force: true })
-    },
+    close: () => db.close(),
   }
 }

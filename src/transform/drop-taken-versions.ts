@@ -15,7 +15,7 @@
 import type { IngestionManifest, IngestionTableEntry } from '../core/manifests/ingestion.ts'
 import type { SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
-import { type DuckDb, readParquetSql } from '../io/duckdb.ts'
+import type { DuckDb } from '../io/duckdb.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 import type { EarlierBatches } from './earlier-batches.ts'
@@ -40,7 +40,7 @@ interface EarlierFile {
 }
 
 /**
- * Redefines `raw_<table>` (over the scratch file `rawPath`) without the rows whose version an earlier
+ * Redefines `raw_<table>` (over `rawRelation`, its scratch file or in-memory table) without the rows whose version an earlier
  * batch holds; returns how many were dropped.
  */
 export async function runDropTakenVersions(
@@ -50,7 +50,7 @@ export async function runDropTakenVersions(
     readonly manifest: IngestionManifest
     readonly needs: SourceNeeds
     readonly sourceNames: ReadonlyMap<string, string>
-    readonly rawPath: string
+    readonly rawRelation: string
     readonly earlier: EarlierBatches
   },
 ): Promise<number> {
@@ -76,9 +76,9 @@ export async function runDropTakenVersions(
   // correlated (NOT) EXISTS was decorrelated into a join that held every row of the batch with its hash
   // columns: out of memory at 64MB on a 250k-row payment batch (a first load at 100×, issue 16).
   const match = `${taken} t ON t.pk = r.${pk} AND t.lu = r.${lu} AND t.h = ${h}`
-  const kept = `SELECT r.* FROM ${readParquetSql(input.rawPath)} r ANTI JOIN ${match}`
+  const kept = `SELECT r.* FROM ${input.rawRelation} r ANTI JOIN ${match}`
   const [count] = await db.rows<{ n: number }>(
-    `SELECT CAST(count(*) AS INTEGER) AS n FROM ${readParquetSql(input.rawPath)} r SEMI JOIN ${match}`,
+    `SELECT CAST(count(*) AS INTEGER) AS n FROM ${input.rawRelation} r SEMI JOIN ${match}`,
   )
   const dropped = count?.n ?? 0
   if (dropped === 0) return 0

@@ -14,13 +14,11 @@ import {
 } from '../core/manifests/processed.ts'
 import type { SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
-import { WAREHOUSE_CATALOGUE, WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
+import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import { type DuckDb, openDuckDb, readParquetSql, sqlString } from '../io/duckdb.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 import { earlierBatches } from './earlier-batches.ts'
-import { DIM_MODELS, dimDate, FACT_MODELS } from './models/index.ts'
-import type { Model } from './models/model.ts'
 import { SOURCE_NEEDS, type SourceNeeds } from './source-needs.ts'
 import {
   KEPT_PARQUET,
@@ -29,17 +27,10 @@ import {
   toBatchLatestSql,
   toNextStateSql,
   toSourceViewSql,
-  toTypedModelSql,
 } from './stage-sql.ts'
 import { createReferenceTables, stageTable } from './stage-table.ts'
-import {
-  EMPTY_STATE,
-  planDateRange,
-  runReadStateMeta,
-  runWriteStateMeta,
-  type StateMeta,
-  stateTableKey,
-} from './transform-state.ts'
+import { EMPTY_STATE, runReadStateMeta, runWriteStateMeta, stateTableKey } from './transform-state.ts'
+import { modelPath, writeModels } from './write-models.ts'
 
 /**
  * DuckDB's memory_limit for a batch: 64MB per started 250k rows (the extract's default bound). Nothing
@@ -106,7 +97,7 @@ async function transformIn(
   const duplicateReplay = replayOf.length > 0 && replayOf.every((id) => previous.replayed.includes(id))
   await createReferenceTables(db)
   const staged = await stageSources(db, deps, manifest, previousBatchId, duplicateReplay)
-  const { rows, range } = await writeModels(db, previous)
+  const { rows, range } = await writeModels(db, previous, staged.tables)
   const tables = await runUploadModels(db, deps.processed, manifest, rows)
 
   for (const [table, path] of staged.statePaths)
@@ -145,11 +136,15 @@ interface StagedSources {
   readonly watermarks: Partial<Record<SourceTable, string>>
   /** The state file of each lookup table after this batch. */
   readonly statePaths: Map<SourceTable, string>
+  /** The tables this batch staged rows of (src_<table> may be non-empty). */
+  readonly tables: Set<SourceTable>
 }
 
 /**
  * Every source table in dependency order: its rows checked and staged (src_<table>, held rows to
- * quarantine), a lookup's state advanced, and the table's watermark read.
+ * quarantine), a lookup's state advanced, and the table's watermark read. A table the batch does not
+ * touch only gets views (an empty src_, its state as it was); those are created together, in one round
+ * trip, before the next statement that reads them (most batches touch one or two of eleven tables).
  */
 async function stageSources(
   db: DuckDb,
@@ -164,7 +159,9 @@ async function stageSources(
     takenRows: 0,
     watermarks: {},
     statePaths: new Map(),
+    tables: new Set(),
   }
+  const views = new PendingViews(db)
   const earlier = earlierBatches(deps.ingestion, manifest.batchId)
   for (const needs of SOURCE_NEEDS) {
     const entry = duplicateReplay
@@ -172,6 +169,7 @@ async function stageSources(
       : manifest.tables.find((t) => t.table === needs.table && t.key !== null && t.rows > 0)
     let sourceNames: ReadonlyMap<string, string> | undefined
     if (entry) {
+      await views.flush() // its reference checks read the states of the tables before it
       const staged = await stageTable(db, deps, manifest, needs, entry, earlier)
       out.takenRows += staged.taken
       sourceNames = staged.sourceNames
@@ -180,18 +178,33 @@ async function stageSources(
         out.quarantinedRows += staged.entry.rows
       }
     }
-    await db.run(toSourceViewSql(needs, sourceNames))
+    views.add(toSourceViewSql(needs, sourceNames))
     if (needs.kind === 'lookup')
       out.statePaths.set(
         needs.table,
-        await advanceState(db, deps.processed, needs, previousBatchId, !!sourceNames),
+        await advanceState(views, deps.processed, needs, previousBatchId, !!sourceNames),
       )
     if (sourceNames) {
+      out.tables.add(needs.table)
+      await views.flush()
       const w = await readWatermark(db, needs.table, manifest.createdAt)
       if (w) out.watermarks[needs.table] = w
     }
   }
+  await views.flush()
   return out
+}
+
+/** CREATE VIEW statements held back and run together (each DuckDB call costs ~1 ms, a view far less). */
+class PendingViews {
+  private readonly statements: string[] = []
+  constructor(readonly db: DuckDb) {}
+  add(sql: string): void {
+    this.statements.push(sql)
+  }
+  async flush(): Promise<void> {
+    if (this.statements.length > 0) await this.db.run(this.statements.splice(0).join(';\n'))
+  }
 }
 
 /** The newest change staged of a table, never past the source's clock (the batch's creation time). */
@@ -202,23 +215,6 @@ async function readWatermark(db: DuckDb, table: SourceTable, createdAt: string):
     [createdAt],
   )
   return w?.w ?? null
-}
-
-/** The fact models, dim_date over the facts' days (and the state's range), then the dimensions. */
-async function writeModels(
-  db: DuckDb,
-  previous: StateMeta,
-): Promise<{ rows: Record<WarehouseTable, number>; range: ReturnType<typeof planDateRange> }> {
-  const rows = Object.fromEntries(WAREHOUSE_TABLES.map((t) => [t, 0])) as Record<WarehouseTable, number>
-  for (const model of FACT_MODELS) rows[model.table] = await writeModel(db, model)
-  const span = await factDateSpan(db)
-  const range = planDateRange(previous, span)
-  await db.run('CREATE TABLE date_span (lo DATE, hi DATE)')
-  for (const span of range.spans)
-    await db.run('INSERT INTO date_span VALUES (CAST($1 AS DATE), CAST($2 AS DATE))', [span.lo, span.hi])
-  rows.dim_date = await writeModel(db, dimDate)
-  for (const model of DIM_MODELS) rows[model.table] = await writeModel(db, model)
-  return { rows, range }
 }
 
 /** Each non-empty model's parquet file under this attempt's key; an empty table gets no file. */
@@ -246,21 +242,21 @@ async function runUploadModels(
 /**
  * The lookup table's state after this batch, as a parquet file (returned; uploaded with the batch), and
  * cur_<table> as a view over it. prev_<table> is a view over the previous batch's file: nothing
- * proportional to the table is held in DuckDB's memory. A table this batch did not touch keeps its file.
+ * proportional to the table is held in DuckDB's memory. A table this batch did not touch keeps its file
+ * (its cur_ view waits in `views`).
  */
 async function advanceState(
-  db: DuckDb,
+  views: PendingViews,
   processed: ObjectStore,
   needs: SourceNeeds,
   previousBatchId: string | undefined,
   changed: boolean,
 ): Promise<string> {
+  const { db } = views
   const prev = quoteIdent(`prev_${needs.table}`)
   const cur = quoteIdent(`cur_${needs.table}`)
   let prevPath: string | undefined
-  if (previousBatchId === undefined) {
-    await db.run(`CREATE VIEW ${prev} AS SELECT * FROM ${quoteIdent(`src_${needs.table}`)} LIMIT 0`)
-  } else {
+  if (previousBatchId !== undefined) {
     const key = stateTableKey(previousBatchId, needs.table)
     prevPath = await processed.toLocalFile(key, db.workDir).catch((cause: unknown) => {
       throw new DataError(
@@ -269,12 +265,19 @@ async function advanceState(
         { cause },
       )
     })
-    await db.run(`CREATE VIEW ${prev} AS SELECT * FROM ${readParquetSql(prevPath)}`)
+    // Untouched: its state is the previous file, read only by cur_ (a view DuckDB binds, reading the
+    // file's metadata, when it is created: one view, not prev_ and cur_ over it).
+    if (!changed) {
+      views.add(`CREATE VIEW ${cur} AS SELECT * FROM ${readParquetSql(prevPath)}`)
+      return prevPath
+    }
   }
-  if (prevPath !== undefined && !changed) {
-    await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${prev}`)
-    return prevPath
-  }
+  views.add(
+    prevPath === undefined
+      ? `CREATE VIEW ${prev} AS SELECT * FROM ${quoteIdent(`src_${needs.table}`)} LIMIT 0`
+      : `CREATE VIEW ${prev} AS SELECT * FROM ${readParquetSql(prevPath)}`,
+  )
+  await views.flush()
   const batchPath = `${db.workDir}/batch-${needs.table}.parquet`
   await db.run(`COPY (${toBatchLatestSql(needs)}) TO ${sqlString(batchPath)} (${SCRATCH_PARQUET})`)
   await db.run(
@@ -282,38 +285,6 @@ async function advanceState(
   )
   const next = `${db.workDir}/state-${needs.table}.parquet`
   await db.run(`COPY (${toNextStateSql(needs)}) TO ${sqlString(next)} (${KEPT_PARQUET})`)
-  await db.run(`CREATE VIEW ${cur} AS SELECT * FROM ${readParquetSql(next)}`)
+  views.add(`CREATE VIEW ${cur} AS SELECT * FROM ${readParquetSql(next)}`)
   return next
-}
-
-/**
- * Writes a model straight to its parquet file; returns its row count. Nothing proportional to the batch
- * stays in DuckDB's memory (a dimension's sort spills to disk past the memory limit).
- */
-async function writeModel(db: DuckDb, model: Model): Promise<number> {
-  const path = modelPath(db, model.table)
-  // Dimensions are sorted by key (one row per key, easy to scan by id); facts, the bulk of a batch, are
-  // not: the sort held ~25 MB more per 250k rows and neither the load nor the warehouse needs the order.
-  const order =
-    WAREHOUSE_CATALOGUE[model.table].kind === 'fact'
-      ? ''
-      : ` ORDER BY ${WAREHOUSE_CATALOGUE[model.table].key.map(quoteIdent).join(', ')}`
-  return db.run(`COPY (${toTypedModelSql(model)}${order}) TO ${sqlString(path)} (${KEPT_PARQUET})`)
-}
-
-function modelPath(db: DuckDb, table: WarehouseTable): string {
-  return `${db.workDir}/${table}.parquet`
-}
-
-/** The earliest and latest date any fact row of this batch references. */
-async function factDateSpan(db: DuckDb): Promise<{ lo: string | null; hi: string | null }> {
-  const parts = FACT_MODELS.flatMap((m) =>
-    m.columns
-      .filter((c) => c.type === 'date')
-      .map((c) => `SELECT ${quoteIdent(c.name)} AS d FROM ${readParquetSql(modelPath(db, m.table))}`),
-  )
-  const [span] = await db.rows<{ lo: string | null; hi: string | null }>(
-    `SELECT CAST(min(d) AS VARCHAR) AS lo, CAST(max(d) AS VARCHAR) AS hi FROM (${parts.join(' UNION ALL ')})`,
-  )
-  return { lo: span?.lo ?? null, hi: span?.hi ?? null }
 }
