@@ -7,12 +7,13 @@
  * unreadable or altered. It is only a cache: when it cannot be made or read, the caller lets PGlite run
  * initdb as before.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { FolderStore } from './folder-store.ts'
+import { getText } from './object-store.ts'
 
 /** Where the saved clusters live; another folder in tests that must not share one. */
 export function freshClusterFolder(): string {
@@ -32,12 +33,13 @@ function pgliteVersion(): string {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
 /** The saved cluster of this PGlite version, when there is one and it matches its hash. */
-async function readSaved(folder: string, name: string): Promise<Blob | undefined> {
+async function readSaved(cache: FolderStore, name: string): Promise<Blob | undefined> {
   try {
-    const hash = (await readFile(join(folder, `${name}.current`), 'utf8')).trim()
-    const bytes = await readFile(join(folder, `${name}-${hash}.tar`))
+    const hash = (await getText(cache, `${name}.current`))?.trim()
+    const bytes = hash ? await cache.get(`${name}-${hash}.tar`) : undefined
+    if (!hash || !bytes) return undefined
     if (sha256(bytes) === hash) return new Blob([bytes])
-    await rm(join(folder, `${name}-${hash}.tar`), { force: true })
+    await cache.delete(`${name}-${hash}.tar`)
   } catch {}
   return undefined
 }
@@ -54,29 +56,17 @@ async function makeFresh(): Promise<Blob> {
   }
 }
 
-/** Saves a cluster: the tar first, then the pointer naming it (each written aside and renamed in). */
-async function save(folder: string, name: string, tar: Blob): Promise<void> {
+/**
+ * Saves a cluster: the tar first, then the pointer naming it (each written aside and renamed in by the
+ * store), then the tars a concurrent maker saved that no pointer names any more.
+ */
+async function save(cache: FolderStore, name: string, tar: Blob): Promise<void> {
   const bytes = new Uint8Array(await tar.arrayBuffer())
   const hash = sha256(bytes)
-  const part = (file: string) => `${file}.${process.pid}.${randomBytes(3).toString('hex')}`
-  await mkdir(folder, { recursive: true })
-  const file = join(folder, `${name}-${hash}.tar`)
-  const pointer = join(folder, `${name}.current`)
-  const tarPart = part(file)
-  await writeFile(tarPart, bytes)
-  await rename(tarPart, file)
-  const pointerPart = part(pointer)
-  await writeFile(pointerPart, `${hash}\n`)
-  await rename(pointerPart, pointer)
-  await removeOthers(folder, name, hash)
-}
-
-/** Tars of this version a concurrent maker saved and no pointer names any more. */
-async function removeOthers(folder: string, name: string, kept: string): Promise<void> {
-  for (const entry of await readdir(folder).catch(() => [] as string[])) {
-    if (entry.startsWith(`${name}-`) && entry.endsWith('.tar') && entry !== `${name}-${kept}.tar`)
-      await rm(join(folder, entry), { force: true })
-  }
+  await cache.put(`${name}-${hash}.tar`, bytes)
+  await cache.put(`${name}.current`, `${hash}\n`)
+  for (const key of await cache.list(`${name}-`))
+    if (key.endsWith('.tar') && key !== `${name}-${hash}.tar`) await cache.delete(key)
 }
 
 /**
@@ -89,7 +79,8 @@ export async function freshClusterTar(
   make: () => Promise<Blob> = makeFresh,
 ): Promise<Blob | undefined> {
   const name = `pglite-${pgliteVersion()}-fresh`
-  const saved = await readSaved(folder, name)
+  const cache = new FolderStore(folder, 'PGlite cluster cache')
+  const saved = await readSaved(cache, name)
   if (saved) return saved
   let tar: Blob
   try {
@@ -98,6 +89,6 @@ export async function freshClusterTar(
     return undefined
   }
   // A cluster that cannot be saved still serves this database.
-  await save(folder, name, tar).catch(() => undefined)
+  await save(cache, name, tar).catch(() => undefined)
   return tar
 }
