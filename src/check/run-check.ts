@@ -142,20 +142,26 @@ async function runSourceVerdict(
   })
 }
 
-/** Whether each source table is there and this login may SELECT it. */
-async function runSourceTableRights(db: Database): Promise<SourceTableRights[]> {
-  const rows = await db.query<{ table: string; present: boolean; can_select: boolean | null }>(
+/** Whether each table is there and this login holds a privilege on it (`SELECT`, `INSERT, UPDATE`). */
+async function runTableRights(
+  db: Database,
+  tables: readonly string[],
+  privilege: string,
+): Promise<{ table: string; present: boolean; allowed: boolean }[]> {
+  const rows = await db.query<{ table: string; present: boolean; allowed: boolean | null }>(
     `SELECT t AS table, to_regclass('public.' || quote_ident(t)) IS NOT NULL AS present,
             CASE WHEN to_regclass('public.' || quote_ident(t)) IS NOT NULL
-                 THEN has_table_privilege(to_regclass('public.' || quote_ident(t)), 'SELECT') END AS can_select
+                 THEN has_table_privilege(to_regclass('public.' || quote_ident(t)), $2) END AS allowed
      FROM unnest($1::text[]) AS t`,
-    [SOURCE_TABLES],
+    [tables, privilege],
   )
-  return rows.map((r) => ({
-    table: r.table,
-    present: r.present,
-    canSelect: r.can_select === true,
-  }))
+  return rows.map((r) => ({ table: r.table, present: r.present, allowed: r.allowed === true }))
+}
+
+/** Whether each source table is there and this login may SELECT it. */
+async function runSourceTableRights(db: Database): Promise<SourceTableRights[]> {
+  const rows = await runTableRights(db, SOURCE_TABLES, 'SELECT')
+  return rows.map((r) => ({ table: r.table, present: r.present, canSelect: r.allowed }))
 }
 
 async function runCheckWarehouse(
@@ -173,13 +179,7 @@ async function runCheckWarehouse(
         const db = await deps.warehouse()
         const facts = await runServerFacts(db, now)
         const names = WAREHOUSE_TABLES.map((t) => toPhysicalTable(t, deps.config.purchaseFactTable))
-        const rows = await db.query<{ table: string; present: boolean; can_write: boolean | null }>(
-          `SELECT t AS table, to_regclass('public.' || quote_ident(t)) IS NOT NULL AS present,
-                  CASE WHEN to_regclass('public.' || quote_ident(t)) IS NOT NULL
-                       THEN has_table_privilege(to_regclass('public.' || quote_ident(t)), 'INSERT, UPDATE') END AS can_write
-           FROM unnest($1::text[]) AS t`,
-          [names],
-        )
+        const rows = await runTableRights(db, names, 'INSERT, UPDATE')
         const [ledger] = await db.query<{ present: boolean }>(
           `SELECT to_regclass('etl.load_ledger') IS NOT NULL AS present`,
         )
@@ -193,7 +193,7 @@ async function runCheckWarehouse(
           lastBatch = l?.last ?? undefined
         }
         const schema = toWarehouseVerdict({
-          tables: rows.map((r) => ({ table: r.table, present: r.present, canWrite: r.can_write === true })),
+          tables: rows.map((r) => ({ table: r.table, present: r.present, canWrite: r.allowed })),
           ledger: ledger?.present === true,
           loadedBatches,
           lastBatch,
