@@ -32,14 +32,18 @@ function pgliteVersion(): string {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
-/** The saved cluster of this PGlite version, when there is one and it matches its hash. */
+/**
+ * The saved cluster of this PGlite version, when there is one and it matches its hash. One that does not
+ * is deleted with its pointer, so the next maker can name its own.
+ */
 async function readSaved(cache: FolderStore, name: string): Promise<Blob | undefined> {
   try {
     const hash = (await getText(cache, `${name}.current`))?.trim()
-    const bytes = hash ? await cache.get(`${name}-${hash}.tar`) : undefined
-    if (!hash || !bytes) return undefined
-    if (sha256(bytes) === hash) return new Blob([bytes])
+    if (!hash) return undefined
+    const bytes = await cache.get(`${name}-${hash}.tar`)
+    if (bytes && sha256(bytes) === hash) return new Blob([bytes])
     await cache.delete(`${name}-${hash}.tar`)
+    await cache.delete(`${name}.current`)
   } catch {}
   return undefined
 }
@@ -57,16 +61,16 @@ async function makeFresh(): Promise<Blob> {
 }
 
 /**
- * Saves a cluster: the tar first, then the pointer naming it (each written aside and renamed in by the
- * store), then the tars a concurrent maker saved that no pointer names any more.
+ * Saves a cluster: the tar first, then the pointer naming it, created only if absent. Processes that start
+ * at once on an empty cache each make a cluster; the first pointer wins and the others delete their own
+ * tar. A pointer is never replaced while it names a tar, so no one deletes the tar a pointer names (a
+ * cleaner that pruned "the other tars" after writing its pointer raced exactly so).
  */
 async function save(cache: FolderStore, name: string, tar: Blob): Promise<void> {
   const bytes = new Uint8Array(await tar.arrayBuffer())
   const hash = sha256(bytes)
   await cache.put(`${name}-${hash}.tar`, bytes)
-  await cache.put(`${name}.current`, `${hash}\n`)
-  for (const key of await cache.list(`${name}-`))
-    if (key.endsWith('.tar') && key !== `${name}-${hash}.tar`) await cache.delete(key)
+  if (!(await cache.createIfAbsent(`${name}.current`, `${hash}\n`))) await cache.delete(`${name}-${hash}.tar`)
 }
 
 /**

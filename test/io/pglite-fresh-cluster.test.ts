@@ -90,6 +90,23 @@ describe('the saved fresh PGlite cluster', () => {
     assert.deepEqual(after.tars, [(saved.tars[0] as string).replace(saved.current, after.current)])
   })
 
+  it('makers that start at once on an empty cache leave one tar, the one the pointer names', async () => {
+    const folder = join(scratch, 'race')
+    const makers = Array.from({ length: 6 }, countingMaker)
+    // Each maker finishes at its own time, so the puts and the pointer's creation interleave.
+    const served = await Promise.all(
+      makers.map(({ make }, i) =>
+        freshClusterTar(folder, () => new Promise((r) => setTimeout(r, (i * 7) % 5)).then(make)),
+      ),
+    )
+    for (const [i, tar] of served.entries()) assert.equal(sha256(await bytesOf(tar)), makers[i]?.made[0])
+    const saved = cacheOf(folder)
+    assert.deepEqual(saved.tars, [`pglite-${saved.tars[0]?.split('-')[1]}-fresh-${saved.current}.tar`])
+    const { make, made } = countingMaker()
+    assert.equal(sha256(await bytesOf(await freshClusterTar(folder, make))), saved.current)
+    assert.equal(made.length, 0, 'the saved one is read back')
+  })
+
   it('a temp folder that cannot be written still gives the cluster it made', async () => {
     const blocked = join(scratch, 'a-file')
     writeFileSync(blocked, 'not a folder')
