@@ -89,6 +89,8 @@ try {
 const UNITS = 'src/**/*.test.ts'
 const unitFiles = files.filter((f) => f.startsWith('src/'))
 const TYPECHECK = 'tsc --noEmit -p .'
+/** Runs the TypeScript files as they are, without tsx's general resolver (scripts/ts-hooks.mjs says why). */
+const TS = pathToFileURL(join(root, 'scripts/ts-register.mjs')).href
 const queue = [
   ...files.filter((f) => !f.startsWith('src/')),
   ...(unitFiles.length > 1 ? [UNITS] : unitFiles),
@@ -106,11 +108,11 @@ process.on('exit', () => rmSync(scratch, { recursive: true, force: true }))
  */
 function nodeArgs(entry) {
   if (entry === TYPECHECK) return [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']
-  if (entry !== UNITS) return ['--import', 'tsx', '--test-reporter=spec', entry]
+  if (entry !== UNITS) return ['--import', TS, '--test-reporter=spec', entry]
   const main = join(scratch, 'units.mjs')
   const urls = unitFiles.map((f) => pathToFileURL(join(root, f)).href)
   writeFileSync(main, `for (const url of ${JSON.stringify(urls)}) await import(url)\n`)
-  return ['--import', 'tsx', '--test-reporter=spec', main]
+  return ['--import', TS, '--test-reporter=spec', main]
 }
 
 const cores = availableParallelism()

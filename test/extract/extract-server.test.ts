@@ -9,6 +9,7 @@ import { runExtract } from '../../src/extract/run-extract.ts'
 import { memoryLog } from '../../src/log.ts'
 import type { TestDatabase } from '../support/databases.ts'
 import { readBatch, versionsInLake } from '../support/read-batch.ts'
+import { RUN_TS } from '../support/run-ts.ts'
 import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
 
 const script = fileURLToPath(new URL('./crash-extract.script.ts', import.meta.url))
@@ -76,7 +77,7 @@ describe('extract on the real server, with other sessions and processes', () => 
       ] as const) {
         const child: SpawnSyncReturns<string> = spawnSync(
           process.execPath,
-          ['--import', 'tsx', script, source.url, dir, point, nth],
+          [...RUN_TS, script, source.url, dir, point, nth],
           {
             encoding: 'utf8',
           },

@@ -14,6 +14,7 @@ import { UnavailableError } from '../../src/core/errors.ts'
 import { exitCodeOf } from '../../src/core/exit-codes.ts'
 import { readLockHolder } from '../../src/io/folder-lock.ts'
 import { PgliteDatabase } from '../../src/io/pglite-database.ts'
+import { RUN_TS } from '../support/run-ts.ts'
 
 const module = (path: string) => JSON.stringify(new URL(`../../src/io/${path}`, import.meta.url).href)
 
@@ -37,7 +38,7 @@ async function holder(
   const code = `${open}
     process.stdout.write('ready\\n')
     process.stdin.once('data', async () => { await close(); process.stdout.write('closed\\n') })`
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code])
+  const child = spawn(process.execPath, [...RUN_TS, '--input-type=module', '-e', code])
   await until(child, 'ready')
   return child
 }

@@ -16,6 +16,7 @@ import { memoryLog } from '../../src/log.ts'
 import { runReadKeyCounts } from '../../src/verify/verify-warehouse.ts'
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts'
 import { largeSalesBatch, writeProcessedBatch } from '../support/processed-fixture.ts'
+import { RUN_TS } from '../support/run-ts.ts'
 import { fingerprintWarehouse } from './warehouse-state.ts'
 
 const ROWS = 50_000
@@ -84,7 +85,7 @@ describe('load on the real server under kill -9 and concurrency', () => {
       if (!test) return t.skip('no PostgreSQL server reachable')
       await runResetWarehouse(test.db)
       await runInitWarehouse(test.db, { purchaseFactTable: 'fact_purchase_orders' })
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, test.url, storeDir], {
+      const child = spawn(process.execPath, [...RUN_TS, CHILD, test.url, storeDir], {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
       const query = await killWhenRunning(child, test.db as PgDatabase, pattern)

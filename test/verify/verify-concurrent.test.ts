@@ -14,6 +14,7 @@ import { memoryLog } from '../../src/log.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
 import { runVerify, type VerifyReport } from '../../src/verify/run-verify.ts'
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
+import { RUN_TS } from '../support/run-ts.ts'
 import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
 
 const LAG_MS = 120_000
@@ -54,13 +55,9 @@ for (const kind of DATABASE_KINDS) {
       const loader =
         kind === 'server'
           ? new Promise<void>((resolve, reject) => {
-              const child = spawn(
-                process.execPath,
-                ['--import', 'tsx', CHILD, warehouse!.url, processed.dir],
-                {
-                  stdio: ['ignore', 'ignore', 'inherit'],
-                },
-              )
+              const child = spawn(process.execPath, [...RUN_TS, CHILD, warehouse!.url, processed.dir], {
+                stdio: ['ignore', 'ignore', 'inherit'],
+              })
               child.once('error', reject)
               child.once('exit', (code) =>
                 code === 0 ? resolve() : reject(new Error(`loader exited ${code}`)),
