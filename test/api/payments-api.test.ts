@@ -9,11 +9,14 @@ import { after, before, describe, it } from 'node:test'
 import type { OPENAPI_DOCUMENT } from '../../src/api/openapi.ts'
 import { createApiApp } from '../../src/api/payments-app.ts'
 import type { Database } from '../../src/io/database.ts'
-import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { memoryLog } from '../../src/log.ts'
 import { type PipelineDeps, runPipelineOnce } from '../../src/service/pipeline.ts'
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
-import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
+import { DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
+import {
+  createLoadedSnapshot,
+  LOADED_SNAPSHOT_LAG_MS,
+  type LoadedSnapshot,
+} from '../support/loaded-snapshot.ts'
 
 interface Report {
   as_of: string
@@ -51,7 +54,6 @@ for (const kind of DATABASE_KINDS) {
   describe(`the payments API on ${kind} PostgreSQL`, () => {
     let source: TestDatabase | undefined
     let warehouse: TestDatabase | undefined
-    const stores: { remove(): Promise<void> }[] = []
     let deps: PipelineDeps
     const log = memoryLog()
     const app = () => createApiApp({ warehouse: async () => warehouse!.db, log, now: () => NOW })
@@ -60,30 +62,22 @@ for (const kind of DATABASE_KINDS) {
       return { status: response.status, body: (await response.json()) as Report & Record<string, unknown> }
     }
 
+    let loaded: LoadedSnapshot | undefined
     before(async () => {
-      source = await createSnapshotSource(kind)
-      warehouse = await createTestDatabase(kind)
-      if (!source || !warehouse) return
-      const ingestion = await createTempStore()
-      const processed = await createTempStore()
-      stores.push(ingestion, processed)
+      loaded = await createLoadedSnapshot(kind)
+      if (!loaded) return
+      ;({ source, warehouse } = loaded)
       deps = {
         source: async () => source!.db,
         warehouse: async () => warehouse!.db,
-        ingestion: ingestion.store,
-        processed: processed.store,
+        ingestion: loaded.ingestion.store,
+        processed: loaded.processed.store,
         log: memoryLog(),
-        lagMs: 120_000,
+        lagMs: LOADED_SNAPSHOT_LAG_MS,
         purchaseFactTable: 'fact_purchase_orders',
       }
-      await runInitWarehouse(warehouse.db, { purchaseFactTable: 'fact_purchase_orders' })
-      await runPipelineOnce(deps)
     })
-    after(async () => {
-      await source?.drop()
-      await warehouse?.drop()
-      for (const s of stores) await s.remove()
-    })
+    after(() => loaded?.drop())
 
     const asOfDays = ['2022-11-03', '2023-01-02', '2023-06-15', '2023-11-30', '2024-02-10', '2024-02-23']
 

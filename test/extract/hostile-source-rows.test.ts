@@ -7,23 +7,25 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { runListIngestionBatches, runReadIngestionManifest } from '../../src/extract/ingestion-batches.ts'
-import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { type LogEntry, memoryLog } from '../../src/log.ts'
 import { type PipelineDeps, runPipelineOnce } from '../../src/service/pipeline.ts'
 import { runListQuarantine } from '../../src/transform/quarantine-store.ts'
 import { runAcceptSchema } from '../../src/transform/run-accept-schema.ts'
 import { runReplay } from '../../src/transform/run-replay.ts'
 import { runVerify, type VerifyReport } from '../../src/verify/run-verify.ts'
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
-import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
+import { DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
+import {
+  createLoadedSnapshot,
+  LOADED_SNAPSHOT_LAG_MS,
+  type LoadedSnapshot,
+} from '../support/loaded-snapshot.ts'
 
-const LAG_MS = 120_000
+const LAG_MS = LOADED_SNAPSHOT_LAG_MS
 
 for (const kind of DATABASE_KINDS) {
   describe(`hostile source rows on ${kind} PostgreSQL`, () => {
     let source: TestDatabase | undefined
     let warehouse: TestDatabase | undefined
-    const stores: { remove(): Promise<void> }[] = []
     let deps: PipelineDeps
     let log: ReturnType<typeof memoryLog>
     const verify = (): Promise<VerifyReport> =>
@@ -70,31 +72,23 @@ for (const kind of DATABASE_KINDS) {
       )
     }
 
+    let loaded: LoadedSnapshot | undefined
     before(async () => {
-      source = await createSnapshotSource(kind)
-      warehouse = await createTestDatabase(kind)
-      if (!source || !warehouse) return
-      const ingestion = await createTempStore()
-      const processed = await createTempStore()
-      stores.push(ingestion, processed)
+      loaded = await createLoadedSnapshot(kind)
+      if (!loaded) return
+      ;({ source, warehouse } = loaded)
       log = memoryLog()
       deps = {
         source: async () => source!.db,
         warehouse: async () => warehouse!.db,
-        ingestion: ingestion.store,
-        processed: processed.store,
+        ingestion: loaded.ingestion.store,
+        processed: loaded.processed.store,
         log,
         lagMs: LAG_MS,
         purchaseFactTable: 'fact_purchase_orders',
       }
-      await runInitWarehouse(warehouse.db, { purchaseFactTable: 'fact_purchase_orders' })
-      await run()
     })
-    after(async () => {
-      await source?.drop()
-      await warehouse?.drop()
-      for (const s of stores) await s.remove()
-    })
+    after(() => loaded?.drop())
 
     it('a row stamped infinity is held in quarantine with its reason, once; the table goes on', async (t) => {
       if (!source || !warehouse) return t.skip('no PostgreSQL server reachable')

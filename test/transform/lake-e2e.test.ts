@@ -12,23 +12,25 @@ import { DataError } from '../../src/core/errors.ts'
 import { INGESTION_MANIFEST } from '../../src/core/manifests/ingestion.ts'
 import { readManifest } from '../../src/core/manifests/read-manifest.ts'
 import { runExtract } from '../../src/extract/run-extract.ts'
-import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { runLoad } from '../../src/load/run-load.ts'
 import { memoryLog } from '../../src/log.ts'
 import { type PipelineDeps, runPipelineOnce } from '../../src/service/pipeline.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
 import { runVerify } from '../../src/verify/run-verify.ts'
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
-import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
+import { DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
+import {
+  createLoadedSnapshot,
+  LOADED_SNAPSHOT_LAG_MS,
+  type LoadedSnapshot,
+} from '../support/loaded-snapshot.ts'
 import { processedRows } from './support.ts'
 
-const LAG_MS = 120_000
+const LAG_MS = LOADED_SNAPSHOT_LAG_MS
 
 for (const kind of DATABASE_KINDS) {
   describe(`the lake's guarantees on ${kind} PostgreSQL`, () => {
     let source: TestDatabase | undefined
     let warehouse: TestDatabase | undefined
-    const stores: { remove(): Promise<void> }[] = []
     let deps: PipelineDeps
     const verify = () =>
       runVerify({
@@ -45,30 +47,22 @@ for (const kind of DATABASE_KINDS) {
          GROUP BY payment_id, last_updated_date, last_updated_time HAVING count(*) > 1`,
       )
 
+    let loaded: LoadedSnapshot | undefined
     before(async () => {
-      source = await createSnapshotSource(kind)
-      warehouse = await createTestDatabase(kind)
-      if (!source || !warehouse) return
-      const ingestion = await createTempStore()
-      const processed = await createTempStore()
-      stores.push(ingestion, processed)
+      loaded = await createLoadedSnapshot(kind)
+      if (!loaded) return
+      ;({ source, warehouse } = loaded)
       deps = {
         source: async () => source!.db,
         warehouse: async () => warehouse!.db,
-        ingestion: ingestion.store,
-        processed: processed.store,
+        ingestion: loaded.ingestion.store,
+        processed: loaded.processed.store,
         log: memoryLog(),
         lagMs: LAG_MS,
         purchaseFactTable: 'fact_purchase_orders',
       }
-      await runInitWarehouse(warehouse.db, { purchaseFactTable: 'fact_purchase_orders' })
-      await runPipelineOnce(deps)
     })
-    after(async () => {
-      await source?.drop()
-      await warehouse?.drop()
-      for (const s of stores) await s.remove()
-    })
+    after(() => loaded?.drop())
 
     it('EXTRACT_LAG narrowed then widened: each version once in the processed store and the warehouse, verify clean', async (t) => {
       if (!source || !warehouse) return t.skip('no PostgreSQL server reachable')

@@ -9,24 +9,27 @@ import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { PgDatabase } from '../../src/io/pg-database.ts'
-import { runInitWarehouse } from '../../src/load/run-init.ts'
 import { memoryLog } from '../../src/log.ts'
 import { type PipelineDeps, runPipelineOnce } from '../../src/service/pipeline.ts'
 import { runVerify, type VerifyDeps } from '../../src/verify/run-verify.ts'
 import { toVerifyText } from '../../src/verify/to-verify-text.ts'
 import { CLI } from '../support/cli.ts'
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
-import { createSnapshotSource, createTempStore } from '../support/source-fixture.ts'
+import { DATABASE_KINDS, type TestDatabase } from '../support/databases.ts'
+import {
+  createLoadedSnapshot,
+  LOADED_SNAPSHOT_LAG_MS,
+  type LoadedSnapshot,
+} from '../support/loaded-snapshot.ts'
 
-const LAG_MS = 120_000
+const LAG_MS = LOADED_SNAPSHOT_LAG_MS
 const main = CLI
 
 for (const kind of DATABASE_KINDS) {
   describe(`verify explains itself on ${kind} PostgreSQL`, () => {
     let source: TestDatabase | undefined
     let warehouse: TestDatabase | undefined
-    let ingestion: Awaited<ReturnType<typeof createTempStore>>
-    let processed: Awaited<ReturnType<typeof createTempStore>>
+    let ingestion: LoadedSnapshot['ingestion']
+    let processed: LoadedSnapshot['processed']
     let deps: PipelineDeps
     const verify = (over: Partial<VerifyDeps> = {}) =>
       runVerify({
@@ -54,12 +57,11 @@ for (const kind of DATABASE_KINDS) {
         { encoding: 'utf8', timeout: 300_000, env: { ...process.env, LOG_LEVEL: 'error' } },
       )
 
+    let loaded: LoadedSnapshot | undefined
     before(async () => {
-      source = await createSnapshotSource(kind)
-      warehouse = await createTestDatabase(kind)
-      ingestion = await createTempStore()
-      processed = await createTempStore()
-      if (!source || !warehouse) return
+      loaded = await createLoadedSnapshot(kind)
+      if (!loaded) return
+      ;({ source, warehouse, ingestion, processed } = loaded)
       deps = {
         source: async () => source!.db,
         warehouse: async () => warehouse!.db,
@@ -69,15 +71,8 @@ for (const kind of DATABASE_KINDS) {
         lagMs: LAG_MS,
         purchaseFactTable: 'fact_purchase_orders',
       }
-      await runInitWarehouse(warehouse.db, { purchaseFactTable: 'fact_purchase_orders' })
-      await runPipelineOnce(deps)
     })
-    after(async () => {
-      await source?.drop()
-      await warehouse?.drop()
-      await ingestion.remove()
-      await processed.remove()
-    })
+    after(() => loaded?.drop())
 
     it('counts each layer comparably and says what each count means (dim_staff processed = warehouse)', async (t) => {
       if (!source || !warehouse) return t.skip('no PostgreSQL server reachable')
