@@ -14,7 +14,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { App, Stack, Validations } from 'aws-cdk-lib'
@@ -42,6 +42,10 @@ import {
   type Statement,
   TemplateModel,
 } from './template-model.ts'
+
+// NodejsFunction bundles through `npx --no-install esbuild`: this folder's npx serves identical bundles from a
+// cache (infra/test/bundle-cache/cached-esbuild.mjs says what its key covers).
+process.env.PATH = `${join(import.meta.dirname, 'bundle-cache')}${delimiter}${process.env.PATH ?? ''}`
 
 const FUNCTIONS = {
   extract: 'one incremental extract',
