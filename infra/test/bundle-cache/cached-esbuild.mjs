@@ -28,11 +28,14 @@ function hashOf(path) {
   }
 }
 
-/** Runs the real esbuild with these arguments; exits with its status when it fails. */
-function run(extra = []) {
+/** Runs the real esbuild with these arguments; exits with its status when it fails, after `cleanUp`. */
+function run(extra = [], cleanUp = () => {}) {
   const result = spawnSync(esbuild, [...args, ...extra], { stdio: 'inherit' })
-  if (result.error) throw result.error
-  if (result.status !== 0) process.exit(result.status ?? 1)
+  if (result.error || result.status !== 0) {
+    cleanUp()
+    if (result.error) throw result.error
+    process.exit(result.status ?? 1)
+  }
 }
 
 if (!outfileArg || args[0] !== '--bundle' || args.some((a) => a.startsWith('--metafile'))) {
@@ -84,18 +87,25 @@ function lookup() {
   return manifest
 }
 
-const hit = lookup()
-if (hit) {
-  for (const file of hit.outputs) {
-    mkdirSync(dirname(join(outdir, file)), { recursive: true })
-    copyFileSync(join(entry, 'files', file), join(outdir, file))
+/** Copies a stored bundle into the output folder; false if it went away meanwhile (replaced by another run). */
+function restore(manifest) {
+  try {
+    for (const file of manifest.outputs) {
+      mkdirSync(dirname(join(outdir, file)), { recursive: true })
+      copyFileSync(join(entry, 'files', file), join(outdir, file))
+    }
+    return true
+  } catch {
+    return false
   }
-  process.exit(0)
 }
+
+const hit = lookup()
+if (hit && restore(hit)) process.exit(0)
 const part = `${entry}.${process.pid}.part`
 mkdirSync(part, { recursive: true })
 const metafile = join(part, 'meta.json')
-run([`--metafile=${metafile}`])
+run([`--metafile=${metafile}`], () => rmSync(part, { recursive: true, force: true }))
 try {
   const meta = JSON.parse(readFileSync(metafile, 'utf8'))
   const inputs = Object.fromEntries(Object.keys(meta.inputs).map((p) => [p, hashOf(join(cwd, p))]))
