@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { describe, it } from 'node:test'
+import { RUN_TS } from '../../test/support/run-ts.ts'
 import { appProps } from '../lib/app-props.ts'
 
 const contextOf = (values: Record<string, unknown>) => (key: string) => values[key]
@@ -40,7 +41,7 @@ describe('appProps', () => {
 
 describe('scripts/deploy.mjs --dry-run', () => {
   const deploy = (args: string[], env: Record<string, string>) =>
-    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/deploy.mjs', '--dry-run', ...args], {
+    execFileSync(process.execPath, [...RUN_TS, 'scripts/deploy.mjs', '--dry-run', ...args], {
       encoding: 'utf8',
       stdio: 'pipe',
       env: { PATH: process.env.PATH, ...env },
