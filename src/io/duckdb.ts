@@ -124,9 +124,14 @@ export function sqlString(text: string): string {
 /**
  * read_parquet over files this process chose. Store keys look like `table/year=2024/month=02/day=23/…`:
  * without `hive_partitioning = false` DuckDB would read `year`, `month` and `day` from the path instead of
- * from the file (dim_date has columns of those names).
+ * from the file (dim_date has columns of those names). `fileRowNumber` adds `file_row_number`, each row's
+ * position in its file.
  */
-export function readParquetSql(paths: string | readonly string[]): string {
+export function readParquetSql(
+  paths: string | readonly string[],
+  options: { readonly fileRowNumber?: boolean } = {},
+): string {
   const files = typeof paths === 'string' ? sqlString(paths) : `[${paths.map(sqlString).join(', ')}]`
-  return `read_parquet(${files}, hive_partitioning = false)`
+  const rowNumber = options.fileRowNumber ? ', file_row_number = true' : ''
+  return `read_parquet(${files}, hive_partitioning = false${rowNumber})`
 }
