@@ -60,6 +60,10 @@ async function runLend(
         threads: String(options.threads),
         temp_directory: spill,
         preserve_insertion_order: 'false',
+        // The external file cache keeps the bytes of every file read in the pool, to read them again
+        // without I/O; our files are local (the OS caches them too) and mostly read once or twice, and the
+        // cache grew to ~15 MB of a 64MB transform's pool within a batch (docs/BENCHMARKS.md, Finding 10).
+        enable_external_file_cache: 'false',
       }))
     const connection = await instance.connect()
     try {
