@@ -30,6 +30,13 @@ export interface DuckDbOptions {
   /** DuckDB memory_limit, e.g. '256MB'. */
   readonly memoryLimit?: string
   readonly threads?: number
+  /**
+   * Hand freed memory back to the OS after every release of more than 1 MB (DuckDB's
+   * allocator_bulk_deallocation_flush_threshold; its default, 512MB, keeps it for reuse): a large
+   * batch's peak RSS falls by 20-30 MB for a few % of its time, a small batch's time grows ~20 %
+   * (docs/BENCHMARKS.md, Finding 10).
+   */
+  readonly releaseFreedMemory?: boolean
 }
 
 /**
@@ -44,11 +51,13 @@ let uses = 0
 
 /** An instance and a connection whose catalog and settings are this use's own. */
 async function runLend(
-  options: Required<Pick<DuckDbOptions, 'memoryLimit' | 'threads'>>,
+  options: Required<Pick<DuckDbOptions, 'memoryLimit' | 'threads' | 'releaseFreedMemory'>>,
   spill: string,
 ): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection; catalog: string }> {
   const catalog = `use_${++uses}`
+  const release = options.releaseFreedMemory ? '1MiB' : '512MiB' // 512MiB: DuckDB's default
   const settings = `SET memory_limit = ${sqlString(options.memoryLimit)}; SET threads = ${Number(options.threads)};
+    SET allocator_bulk_deallocation_flush_threshold = '${release}';
     SET temp_directory = ${sqlString(spill)}; ATTACH ':memory:' AS ${catalog}; USE ${catalog}`
   for (;;) {
     const pooled = idle.pop()
@@ -87,7 +96,11 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
   const spill = join(workDir, '_spill')
   await mkdir(spill)
   const { instance, connection, catalog } = await runLend(
-    { memoryLimit: options.memoryLimit ?? '256MB', threads: options.threads ?? 2 },
+    {
+      memoryLimit: options.memoryLimit ?? '256MB',
+      threads: options.threads ?? 2,
+      releaseFreedMemory: options.releaseFreedMemory ?? false,
+    },
     spill,
   )
   const values = (params: readonly DuckParam[] | undefined): DuckDBValue[] | undefined =>
