@@ -5,8 +5,7 @@
  * timestamps never become JS numbers or Dates. Only this module imports @duckdb/node-api.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
@@ -31,6 +30,13 @@ export interface DuckDbOptions {
   /** DuckDB memory_limit, e.g. '256MB'. */
   readonly memoryLimit?: string
   readonly threads?: number
+  /**
+   * Hand freed memory back to the OS after every release of more than 1 MB (DuckDB's
+   * allocator_bulk_deallocation_flush_threshold; its default, 512MB, keeps it for reuse): a large
+   * batch's peak RSS falls by 20-30 MB for a few % of its time, a small batch's time grows ~20 %
+   * (docs/BENCHMARKS.md, Finding 10).
+   */
+  readonly releaseFreedMemory?: boolean
 }
 
 /**
@@ -45,11 +51,13 @@ let uses = 0
 
 /** An instance and a connection whose catalog and settings are this use's own. */
 async function runLend(
-  options: Required<Pick<DuckDbOptions, 'memoryLimit' | 'threads'>>,
+  options: Required<Pick<DuckDbOptions, 'memoryLimit' | 'threads' | 'releaseFreedMemory'>>,
   spill: string,
 ): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection; catalog: string }> {
   const catalog = `use_${++uses}`
+  const release = options.releaseFreedMemory ? '1MiB' : '512MiB' // 512MiB: DuckDB's default
   const settings = `SET memory_limit = ${sqlString(options.memoryLimit)}; SET threads = ${Number(options.threads)};
+    SET allocator_bulk_deallocation_flush_threshold = '${release}';
     SET temp_directory = ${sqlString(spill)}; ATTACH ':memory:' AS ${catalog}; USE ${catalog}`
   for (;;) {
     const pooled = idle.pop()
@@ -60,6 +68,10 @@ async function runLend(
         threads: String(options.threads),
         temp_directory: spill,
         preserve_insertion_order: 'false',
+        // The external file cache keeps the bytes of every file read in the pool, to read them again
+        // without I/O; our files are local (the OS caches them too) and mostly read once or twice, and the
+        // cache grew to ~15 MB of a 64MB transform's pool within a batch (docs/BENCHMARKS.md, Finding 10).
+        enable_external_file_cache: 'false',
       }))
     const connection = await instance.connect()
     try {
@@ -74,6 +86,8 @@ async function runLend(
   }
 }
 
+const DIGEST_CHUNK_BYTES = 256 * 1024
+
 /** Opens an in-memory DuckDB with bounded memory and its own scratch folder. */
 export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
   const parent = options.tmpDir ?? tmpdir()
@@ -82,7 +96,11 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
   const spill = join(workDir, '_spill')
   await mkdir(spill)
   const { instance, connection, catalog } = await runLend(
-    { memoryLimit: options.memoryLimit ?? '256MB', threads: options.threads ?? 2 },
+    {
+      memoryLimit: options.memoryLimit ?? '256MB',
+      threads: options.threads ?? 2,
+      releaseFreedMemory: options.releaseFreedMemory ?? false,
+    },
     spill,
   )
   const values = (params: readonly DuckParam[] | undefined): DuckDBValue[] | undefined =>
@@ -98,9 +116,23 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
       return reader.getRowObjectsJson() as T[]
     },
     async fileDigest(path) {
+      // One buffer read into again and again: a read stream leaves a new 64 KB Buffer per chunk to the
+      // GC, a whole model file (tens of MB a batch at a first load) of garbage in RSS (Finding 10).
       const hash = createHash('sha256')
-      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-      return { sha256: hash.digest('hex'), bytes: (await stat(path)).size }
+      const buffer = Buffer.allocUnsafe(DIGEST_CHUNK_BYTES)
+      const file = await open(path, 'r')
+      try {
+        let bytes = 0
+        for (;;) {
+          const { bytesRead } = await file.read(buffer, 0, buffer.length, null)
+          if (bytesRead === 0) break
+          hash.update(buffer.subarray(0, bytesRead))
+          bytes += bytesRead
+        }
+        return { sha256: hash.digest('hex'), bytes }
+      } finally {
+        await file.close()
+      }
     },
     async close() {
       // Detaching frees what this use held; an instance that cannot detach (a fatal error) is closed.
@@ -124,9 +156,14 @@ export function sqlString(text: string): string {
 /**
  * read_parquet over files this process chose. Store keys look like `table/year=2024/month=02/day=23/…`:
  * without `hive_partitioning = false` DuckDB would read `year`, `month` and `day` from the path instead of
- * from the file (dim_date has columns of those names).
+ * from the file (dim_date has columns of those names). `fileRowNumber` adds `file_row_number`, each row's
+ * position in its file.
  */
-export function readParquetSql(paths: string | readonly string[]): string {
+export function readParquetSql(
+  paths: string | readonly string[],
+  options: { readonly fileRowNumber?: boolean } = {},
+): string {
   const files = typeof paths === 'string' ? sqlString(paths) : `[${paths.map(sqlString).join(', ')}]`
-  return `read_parquet(${files}, hive_partitioning = false)`
+  const rowNumber = options.fileRowNumber ? ', file_row_number = true' : ''
+  return `read_parquet(${files}, hive_partitioning = false${rowNumber})`
 }

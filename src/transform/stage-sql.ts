@@ -100,7 +100,48 @@ export function toRowCheckedSql(
 /**
  * The rows of `checked` (a relation with `_reason`) with their references checked: a good row whose key
  * exists in no current state (`cur_<ref>`) gets `<column> not found in <ref>`, in column order, after
- * every row check. Undefined when the table references nothing.
+ * every row check. Undefined when the table references nothing. Used for a small batch held in memory;
+ * a large one writes only its problems (toReferenceProblemsSql).
+ */
+export function toReferenceCheckedSql(
+  needs: SourceNeeds,
+  checked: string,
+  sourceNames: ReadonlyMap<string, string>,
+): string | undefined {
+  const branches = referenceBranches(needs, checked, sourceNames)
+  if (branches.length === 0) return undefined
+  return `SELECT * REPLACE (CASE WHEN _reason IS NOT NULL THEN _reason ${branches.join(' ')} END AS _reason) FROM ${quoteIdent(checked)}`
+}
+
+/** The column of read_parquet(…, file_row_number = true): a row's position in its file. */
+export const FILE_ROW = 'file_row_number'
+
+/**
+ * The good rows of `checked` (a relation with `_reason` and FILE_ROW) that fail a reference check: their
+ * FILE_ROW as `_row` and the problem as `_ref_reason` (as toReferenceCheckedSql gives it). Few or none:
+ * written instead of the whole batch again, it keeps the pass to the key columns (issue 16, target 5).
+ * Undefined when the table references nothing.
+ */
+export function toReferenceProblemsSql(
+  needs: SourceNeeds,
+  checked: string,
+  sourceNames: ReadonlyMap<string, string>,
+): string | undefined {
+  const branches = referenceBranches(needs, checked, sourceNames)
+  if (branches.length === 0) return undefined
+  return `SELECT _row, _ref_reason FROM (
+  SELECT ${FILE_ROW} AS _row, CASE ${branches.join(' ')} END AS _ref_reason FROM ${quoteIdent(checked)} WHERE _reason IS NULL
+) WHERE _ref_reason IS NOT NULL`
+}
+
+/** `checked`'s rows (without FILE_ROW) with the reference problems of `problems` as their `_reason`. */
+export function toReferenceOverlaySql(checked: string, problems: string): string {
+  return `SELECT c.* EXCLUDE (${FILE_ROW}) REPLACE (coalesce(c._reason, p._ref_reason) AS _reason)
+FROM ${quoteIdent(checked)} c LEFT JOIN ${problems} p ON p._row = c.${FILE_ROW}`
+}
+
+/**
+ * A CASE branch per reference of the table: `<column> not found in <ref>`.
  *
  * Each state is first joined with this batch's distinct keys (an inner join, so DuckDB hashes the batch,
  * the smaller side, and streams the state past it); a plain `NOT IN (SELECT key FROM cur_<ref>)` would
@@ -108,13 +149,13 @@ export function toRowCheckedSql(
  * EXISTS: with the cast inside the correlation DuckDB plans a cross product against the parquet-backed
  * state. The value passed its integer check and keys are never NULL, so NOT IN is exact.
  */
-export function toReferenceCheckedSql(
+function referenceBranches(
   needs: SourceNeeds,
   checked: string,
   sourceNames: ReadonlyMap<string, string>,
-): string | undefined {
+): string[] {
   const rel = quoteIdent(checked)
-  const branches = needs.columns.flatMap((c) => {
+  return needs.columns.flatMap((c) => {
     if (!c.references) return []
     const key = `TRY_CAST(${quoteIdent(sourceNames.get(c.name) ?? c.name)} AS INTEGER)`
     const refKey = quoteIdent(sourceNeeds(c.references).primaryKey)
@@ -124,8 +165,6 @@ export function toReferenceCheckedSql(
       `WHEN ${key} IS NOT NULL AND ${key} NOT IN (${found}) THEN ${sqlString(`${c.name} not found in ${c.references}`)}`,
     ]
   })
-  if (branches.length === 0) return undefined
-  return `SELECT * REPLACE (CASE WHEN _reason IS NOT NULL THEN _reason ${branches.join(' ')} END AS _reason) FROM ${rel}`
 }
 
 /** CREATE VIEW src_<table>: the good rows with the needed columns under catalogue names and types. */

@@ -19,7 +19,14 @@ import { type QuarantineEntry, runWriteQuarantineEntry, toQuarantineEntryId } fr
 import { runCheckLakeFile } from './run-check-lake-file.ts'
 import { planSchemaCheck, runReadSchema, runRegisterSchema, type SchemaVersion } from './schema-registry.ts'
 import type { SourceNeeds } from './source-needs.ts'
-import { SCRATCH_PARQUET, TIMESTAMP_FORMAT, toReferenceCheckedSql, toRowCheckedSql } from './stage-sql.ts'
+import {
+  SCRATCH_PARQUET,
+  TIMESTAMP_FORMAT,
+  toReferenceCheckedSql,
+  toReferenceOverlaySql,
+  toReferenceProblemsSql,
+  toRowCheckedSql,
+} from './stage-sql.ts'
 
 /** What staging a table needs: the ingestion store (files, registry, quarantine) and the log. */
 export interface StageDeps {
@@ -241,8 +248,8 @@ const IN_MEMORY_ROWS = 16_384
 
 /**
  * raw_<table>: the batch file's rows as text with `_reason`, the first problem found (row checks, then
- * reference checks when the table has any), as a view; returns the relation it was defined over (a
- * scratch parquet file, or the in-memory table of a small batch).
+ * reference checks when the table has any), as a view; returns the relation it was defined over (the
+ * in-memory table of a small batch; else the checked scratch file, with the reference problems overlaid).
  */
 async function stageRaw(
   db: DuckDb,
@@ -254,24 +261,36 @@ async function stageRaw(
   const table = needs.table
   const rowChecked = toRowCheckedSql(needs, csvPath, entry.columns, sourceNames)
   const checkedView = `checked_${table}`
-  const referenceChecked = toReferenceCheckedSql(needs, checkedView, sourceNames)
-  const rawPath = `${db.workDir}/raw-${table}.parquet`
-  let relation = readParquetSql(rawPath)
   if (entry.rows <= IN_MEMORY_ROWS) {
-    relation = quoteIdent(`checked_rows_${table}`)
+    const relation = quoteIdent(`checked_rows_${table}`)
+    const referenceChecked = toReferenceCheckedSql(needs, checkedView, sourceNames)
     const sql =
       referenceChecked === undefined
         ? rowChecked
         : `WITH ${quoteIdent(checkedView)} AS MATERIALIZED (${rowChecked}) ${referenceChecked}`
     await db.run(`CREATE TABLE ${relation} AS ${sql}`)
-  } else if (referenceChecked === undefined) {
-    await db.run(`COPY (${rowChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
-  } else {
-    const checkedPath = `${db.workDir}/checked-${table}.parquet`
-    await db.run(`COPY (${rowChecked}) TO ${sqlString(checkedPath)} (${SCRATCH_PARQUET})`)
-    await db.run(`CREATE VIEW ${quoteIdent(checkedView)} AS SELECT * FROM ${readParquetSql(checkedPath)}`)
-    await db.run(`COPY (${referenceChecked}) TO ${sqlString(rawPath)} (${SCRATCH_PARQUET})`)
+    return defineRaw(db, table, relation)
   }
+  const checkedPath = `${db.workDir}/checked-${table}.parquet`
+  await db.run(`COPY (${rowChecked}) TO ${sqlString(checkedPath)} (${SCRATCH_PARQUET})`)
+  const problems = toReferenceProblemsSql(needs, checkedView, sourceNames)
+  if (problems === undefined) return defineRaw(db, table, readParquetSql(checkedPath))
+  // The reference checks write only the rows they fail (usually none), each by its position in the
+  // checked file, and raw_ overlays them: the batch is not written a second time (Finding 10).
+  await db.run(
+    `CREATE VIEW ${quoteIdent(checkedView)} AS SELECT * FROM ${readParquetSql(checkedPath, { fileRowNumber: true })}`,
+  )
+  const problemsPath = `${db.workDir}/problems-${table}.parquet`
+  await db.run(`COPY (${problems}) TO ${sqlString(problemsPath)} (${SCRATCH_PARQUET})`)
+  const relation = quoteIdent(`referenced_${table}`)
+  await db.run(
+    `CREATE VIEW ${relation} AS ${toReferenceOverlaySql(checkedView, readParquetSql(problemsPath))}`,
+  )
+  return defineRaw(db, table, relation)
+}
+
+/** raw_<table> over `relation`, which is returned. */
+async function defineRaw(db: DuckDb, table: string, relation: string): Promise<string> {
   await db.run(`CREATE VIEW ${quoteIdent(`raw_${table}`)} AS SELECT * FROM ${relation}`)
   return relation
 }

@@ -44,6 +44,13 @@ export function transformMemoryLimit(batchRows: number): string {
   return `${64 * Math.max(1, Math.ceil(batchRows / 250_000))}MB`
 }
 
+/**
+ * From this many rows a batch's DuckDB hands freed memory back to the OS at once (releaseFreedMemory):
+ * a 250k-row batch's peak RSS ~20-30 MB lower for ~5 % of its time; a 30k-row one's lower too, but
+ * ~20 % slower, and small batches are the latency of every incremental cycle (Finding 10).
+ */
+export const RELEASE_FREED_ABOVE_ROWS = 100_000
+
 export interface TransformDeps {
   readonly ingestion: ObjectStore
   readonly processed: ObjectStore
@@ -71,9 +78,11 @@ export async function runTransformBatch(
   manifest: IngestionManifest,
   previousBatchId: string | undefined,
 ): Promise<BatchOutcome> {
+  const batchRows = manifest.tables.reduce((n, t) => n + t.rows, 0)
   const db = await openDuckDb({
     tmpDir: deps.tmpDir,
-    memoryLimit: deps.memoryLimit ?? transformMemoryLimit(manifest.tables.reduce((n, t) => n + t.rows, 0)),
+    memoryLimit: deps.memoryLimit ?? transformMemoryLimit(batchRows),
+    releaseFreedMemory: batchRows > RELEASE_FREED_ABOVE_ROWS,
   })
   try {
     return await transformIn(db, deps, manifest, previousBatchId)

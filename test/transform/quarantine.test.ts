@@ -174,6 +174,47 @@ describe('schema drift and quarantine', () => {
     })
   }
 
+  it('a slice too large to hold in memory gets the same reasons (reference problems overlaid by row position)', async () => {
+    const s = await tempStores()
+    try {
+      // Past the 16,384 rows a batch keeps in memory: the checks go through scratch files.
+      const good = Array.from({ length: 17_000 }, (_, i) => aSalesOrder({ sales_order_id: String(i + 10) }))
+      await writeIngestionBatch(s.ingestion, {
+        tables: {
+          ...aLookupBatch(),
+          sales_order: [
+            ...good.slice(0, 5_000),
+            aSalesOrder({ sales_order_id: '2', staff_id: '77' }),
+            aSalesOrder({ sales_order_id: '3', staff_id: '77', units_sold: 'many' }),
+            ...good.slice(5_000),
+            aSalesOrder({ sales_order_id: '4', staff_id: '77', currency_id: '78' }),
+            aSalesOrder({ sales_order_id: '5', currency_id: '78' }),
+          ],
+        },
+      })
+      const result = await runTransform({ ...s, log: memoryLog() })
+      assert.equal(result.batches[0]?.rows.fact_sales_order, 17_000)
+      assert.equal(result.batches[0]?.quarantinedRows, 4)
+      const [held] = await runListQuarantine(s.ingestion)
+      assert.deepEqual(held?.reasons, [
+        { reason: 'staff_id not found in staff', rows: 2 },
+        { reason: 'currency_id not found in currency', rows: 1 },
+        { reason: 'invalid integer in units_sold', rows: 1 },
+      ])
+      const reasons = new Map(held?.sample.map((r) => [r.sales_order_id, r._reason]))
+      assert.deepEqual(Object.fromEntries([...reasons].sort()), {
+        '2': 'staff_id not found in staff',
+        '3': 'invalid integer in units_sold',
+        '4': 'staff_id not found in staff',
+        '5': 'currency_id not found in currency',
+      })
+      const rows = await processedRows(s.processed, '0000000001', 'fact_sales_order')
+      assert.equal(new Set(rows.map((r) => Number(r.sales_order_id))).size, 17_000)
+    } finally {
+      await s.cleanup()
+    }
+  })
+
   it('money with zeros past the second decimal is exact, so it flows unchanged', async () => {
     const s = await tempStores()
     try {
