@@ -48,8 +48,11 @@ export interface Summary {
   readonly idle_poll_blocks: number
   /** Blocks a process's first poll reads (every table). */
   readonly first_poll_blocks: number
+  /** Medians of several cycles (bench/measure-cycles.ts); the first cycle of each size beside them. */
   readonly cycle_1k_s: number
   readonly cycle_10k_s: number
+  readonly cycle_1k_first_s: number
+  readonly cycle_10k_first_s: number
   readonly freshness_p50_s: number
   readonly freshness_p95_s: number
   readonly freshness_1s_p50_s: number
@@ -88,6 +91,8 @@ export function toSummary(
     first_poll_blocks: idle.firstPollBlocks,
     cycle_1k_s: round(cycles.changes1k.s),
     cycle_10k_s: round(cycles.changes10k.s),
+    cycle_1k_first_s: round(cycles.changes1k.first.s),
+    cycle_10k_first_s: round(cycles.changes10k.first.s),
     freshness_p50_s: round(freshness.p50S, 2),
     freshness_p95_s: round(freshness.p95S, 2),
     freshness_1s_p50_s: round(freshness1s.p50S, 2),
@@ -144,13 +149,13 @@ export function checkTargets(
       met: summary.freshness_1s_p95_s <= 2 && freshness1s.arrived === freshness1s.changes,
     },
     {
-      target: '4. 1k-change cycle ≤ 0.25 s',
-      value: `${summary.cycle_1k_s} s`,
+      target: '4. 1k-change cycle ≤ 0.25 s (median)',
+      value: `${summary.cycle_1k_s} s (first of the process ${summary.cycle_1k_first_s} s)`,
       met: summary.cycle_1k_s <= 0.25,
     },
     {
-      target: '4. 10k-change cycle ≤ 0.6 s',
-      value: `${summary.cycle_10k_s} s`,
+      target: '4. 10k-change cycle ≤ 0.6 s (median)',
+      value: `${summary.cycle_10k_s} s (first ${summary.cycle_10k_first_s} s)`,
       met: summary.cycle_10k_s <= 0.6,
     },
     {
