@@ -15,26 +15,42 @@ export function parseCsv(text: string): Field[][] {
   let field = ''
   let quoted = false
   let wasQuoted = false
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]
+  // Jumps from one quote, comma or newline to the next: a character at a time took seconds per suite.
+  const special = /[",\n]/g
+  for (let i = 0; i < text.length; ) {
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
+      const q = text.indexOf('"', i)
+      if (q < 0) {
+        field += text.slice(i)
+        break
+      }
+      field += text.slice(i, q)
+      if (text[q + 1] === '"') {
         field += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else field += ch
-    } else if (ch === '"') {
+        i = q + 2
+      } else {
+        quoted = false
+        i = q + 1
+      }
+      continue
+    }
+    special.lastIndex = i
+    const at = special.exec(text)?.index ?? text.length
+    field += text.slice(i, at)
+    if (at === text.length) break
+    if (text[at] === '"') {
       quoted = true
       wasQuoted = true
-    } else if (ch === ',' || ch === '\n') {
+    } else {
       row.push(field === '' && !wasQuoted ? null : field)
       field = ''
       wasQuoted = false
-      if (ch === '\n') {
+      if (text[at] === '\n') {
         rows.push(row)
         row = []
       }
-    } else field += ch
+    }
+    i = at + 1
   }
   if (field !== '' || row.length > 0) row.push(field === '' && !wasQuoted ? null : field)
   if (row.length > 0) rows.push(row)
