@@ -8,10 +8,10 @@
 // (stack traces, coverage). The cache holds a few KB per version of a file; deleting it is always safe.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { build, transform, version } from 'esbuild'
 
 const cache = join(tmpdir(), 'totesys-etl-ts-cache')
 try {
@@ -26,6 +26,9 @@ const OPTIONS = {
   sourcemap: 'inline',
   tsconfigRaw: { compilerOptions },
 }
+// esbuild itself is imported only when a file is not in the cache yet: most processes never need it.
+const { version } = createRequire(import.meta.url)('esbuild/package.json')
+const esbuild = () => import('esbuild')
 const salt = `${version} ${JSON.stringify(OPTIONS)}`
 
 /**
@@ -54,7 +57,7 @@ async function bundle(specifier, entry) {
   const key = createHash('sha256').update(salt).update(entry).update('\0').update(manifest).digest('hex')
   const cached = join(cache, `${key}.mjs`)
   if (!existsSync(cached)) {
-    const result = await build({
+    const result = await (await esbuild()).build({
       entryPoints: [entry],
       bundle: true,
       format: 'esm',
@@ -86,7 +89,7 @@ export async function load(url, context, next) {
   try {
     source = readFileSync(cached, 'utf8')
   } catch {
-    source = (await transform(text, { ...OPTIONS, sourcefile: path })).code
+    source = (await (await esbuild()).transform(text, { ...OPTIONS, sourcefile: path })).code
     const part = `${cached}.${process.pid}.part`
     try {
       writeFileSync(part, source)
