@@ -51,32 +51,38 @@ function bundled(specifier, entryUrl) {
   return url
 }
 
+/** The bundle's URL, or undefined when it cannot be made or kept (the package then loads as it is). */
 async function bundle(specifier, entry) {
-  const at = entry.lastIndexOf(`/node_modules/${specifier}/`)
-  const manifest = readFileSync(`${entry.slice(0, at)}/node_modules/${specifier}/package.json`, 'utf8')
-  const key = createHash('sha256').update(salt).update(entry).update('\0').update(manifest).digest('hex')
-  const cached = join(cache, `${key}.mjs`)
-  if (!existsSync(cached)) {
-    const result = await (await esbuild()).build({
-      entryPoints: [entry],
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      write: false,
-      logLevel: 'silent',
-    })
-    const part = `${cached}.${process.pid}.part`
-    writeFileSync(part, result.outputFiles[0].contents)
-    renameSync(part, cached)
+  try {
+    const at = entry.lastIndexOf(`/node_modules/${specifier}/`)
+    const manifest = readFileSync(`${entry.slice(0, at)}/node_modules/${specifier}/package.json`, 'utf8')
+    const key = createHash('sha256').update(salt).update(entry).update('\0').update(manifest).digest('hex')
+    const cached = join(cache, `${key}.mjs`)
+    if (!existsSync(cached)) {
+      const result = await (await esbuild()).build({
+        entryPoints: [entry],
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        write: false,
+        logLevel: 'silent',
+      })
+      const part = `${cached}.${process.pid}.part`
+      writeFileSync(part, result.outputFiles[0].contents)
+      renameSync(part, cached)
+    }
+    return pathToFileURL(cached).href
+  } catch {
+    return undefined
   }
-  return pathToFileURL(cached).href
 }
 
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context)
   if (!BUNDLED.has(specifier) || !resolved.url.startsWith('file:')) return resolved
-  return { url: await bundled(specifier, resolved.url), format: 'module', shortCircuit: true }
+  const url = await bundled(specifier, resolved.url)
+  return url === undefined ? resolved : { url, format: 'module', shortCircuit: true }
 }
 
 export async function load(url, context, next) {
