@@ -25,8 +25,9 @@ import { runListIngestionBatches, runPlanNextBatch } from './ingestion-batches.t
 import { setSnapshotSql } from './logical/logical-sql.ts'
 import { INITIAL_CURSOR, toNextCursor } from './plan-cursor.ts'
 import { type ChangeSignal, type IdleMark, planIdleSkip } from './plan-idle-skip.ts'
-import { runReadTableWindow, type TableWindowInput } from './read-table-window.ts'
-import { CHANGE_SIGNAL_SQL, NOW_SQL, SESSION_SQL } from './source-sql.ts'
+import type { ColumnRow } from './observe-columns.ts'
+import { runReadTableWindow, type TableWindowInput, toTableRef } from './read-table-window.ts'
+import { CHANGE_SIGNAL_SQL, COLUMNS_OF_TABLES_SQL, NOW_SQL, SESSION_SQL } from './source-sql.ts'
 
 export interface ExtractDeps {
   readonly source: Database
@@ -275,6 +276,7 @@ async function runReadSnapshot(
       if (input.logicalSnapshot) await tx.exec(setSnapshotSql(input.logicalSnapshot.name))
       const [clock] = await tx.query<{ now: string }>(NOW_SQL)
       const createdAt = clock?.now ?? ''
+      const columnRows = await runReadColumnRows(tx)
       const read: SnapshotRead = {
         createdAt,
         entries: [],
@@ -294,6 +296,7 @@ async function runReadSnapshot(
           attempt,
           createdAt,
           rowLimit,
+          columnRows: columnRows.get(table) ?? [],
         }
         const result = await runReadTable(tx, deps, window)
         if ('reason' in result) {
@@ -311,6 +314,22 @@ async function runReadSnapshot(
     },
     { isolation: 'repeatable read', readOnly: true },
   )
+}
+
+/**
+ * Every source table's columns in one round trip, read in the batch's snapshot (as each table's read
+ * would read them); each table's own read still checks them, so a missing table or column fails only it.
+ */
+async function runReadColumnRows(tx: SqlSession): Promise<Map<SourceTable, ColumnRow[]>> {
+  const refs = new Map(SOURCE_READ_ORDER.map((table) => [toTableRef(sourceTable(table)), table]))
+  const rows = await tx.query<ColumnRow & { table_ref: string }>(COLUMNS_OF_TABLES_SQL, [[...refs.keys()]])
+  const byTable = new Map<SourceTable, ColumnRow[]>()
+  for (const { table_ref, ...row } of rows) {
+    const table = refs.get(table_ref)
+    if (table === undefined) continue
+    byTable.set(table, [...(byTable.get(table) ?? []), row])
+  }
+  return byTable
 }
 
 /**
