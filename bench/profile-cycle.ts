@@ -8,6 +8,9 @@
  *       n cycles of `changes` payment updates (default 1,000): per stage wall and CPU ms; with --statements,
  *       every warehouse statement of the load, with its start (ms into the stage); with --pipeline, each
  *       cycle as one runPipelineOnce (as the bench times it) instead.
+ *   tsx bench/profile-cycle.ts bench-cycles <dir>
+ *       the bench's own cycles (measure-cycles.ts runCycles: idle, 5 × 1k, 3 × 10k) on the kept data; to
+ *       compare code, set up afresh with --bench-lag for each run (the cycles change the data).
  *   tsx bench/profile-cycle.ts drop <dir>                 drop the databases
  * Stages run one after another (not overlapped as in runPipelineOnce), so each has its own time. With no
  * autovacuum on the server, the updated source table's dead rows pile up and the extract slows down over
@@ -196,5 +199,12 @@ else if (mode === 'cycles')
     process.argv.includes('--statements'),
     process.argv.includes('--pipeline'),
   )
-else if (mode === 'drop') await drop()
+else if (mode === 'bench-cycles') {
+  const { runCycles } = await import('./measure-cycles.ts')
+  const c = await runCycles(JSON.parse(readFileSync(configPath, 'utf8')) as StageConfig)
+  const runs = (r: { runsS: readonly number[] }) => r.runsS.map((x) => x.toFixed(3)).join(' ')
+  console.log(
+    `1k median ${c.changes1k.s.toFixed(3)} s [${runs(c.changes1k)}]; 10k median ${c.changes10k.s.toFixed(3)} s [${runs(c.changes10k)}]`,
+  )
+} else if (mode === 'drop') await drop()
 else throw new Error('usage: profile-cycle.ts setup|cycles|drop <dir> …')
