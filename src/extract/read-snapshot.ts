@@ -92,7 +92,9 @@ async function runReadInSnapshot(
       // Exported first (not from a savepoint, where PostgreSQL refuses), before anything is read.
       const exported = readAhead ? await runExportSnapshot(tx) : undefined
       await tx.exec(SESSION_SQL)
-      if (input.logicalSnapshot) await tx.exec(setSnapshotSql(input.logicalSnapshot.name))
+      // The slot's snapshot is imported before any savepoint (PostgreSQL refuses it in one).
+      const snapshot = input.logicalSnapshot ? `${setSnapshotSql(input.logicalSnapshot.name)}; ` : ''
+      await tx.exec(`${snapshot}${SAVEPOINT_SQL}`)
       const [clock] = await tx.query<{ now: string }>(NOW_SQL)
       const createdAt = clock?.now ?? ''
       const columnRows = await runReadColumnRows(tx)
@@ -210,7 +212,7 @@ async function runReadAhead(
     async (other) => {
       if (queue.length === 0) return
       await other.exec(setSnapshotSql(name))
-      await other.exec(SESSION_SQL)
+      await other.exec(`${SESSION_SQL}; ${SAVEPOINT_SQL}`)
       await drain(other)
     },
     { isolation: 'repeatable read', readOnly: true },
@@ -269,8 +271,17 @@ async function runReadColumnRows(tx: SqlSession): Promise<Map<SourceTable, Colum
 }
 
 /**
- * Reads one table's window under a savepoint, so one table's failure (a dropped column, a value the
- * manifest cannot hold) leaves the others readable: returns its entry and next cursor, or the reason.
+ * The savepoint a failed table read rolls back to, set once per transaction after its settings: the read
+ * is read-only and each table sets its own window settings, so rolling back to before any table loses
+ * nothing another table needs (the snapshot is the transaction's), and ROLLBACK TO keeps the savepoint for
+ * the next failure. One per table cost two round trips each.
+ */
+const SAVEPOINT_SQL = 'SAVEPOINT table_read'
+const ROLLBACK_SQL = 'ROLLBACK TO SAVEPOINT table_read'
+
+/**
+ * Reads one table's window, on a failure (a dropped column, a value the manifest cannot hold) rolling back
+ * to the transaction's savepoint so the others stay readable: returns its entry and next cursor, or the reason.
  * Alerts when rows are stamped in the future or off the time axis (each version is read once).
  */
 async function runReadTable(
@@ -281,7 +292,6 @@ async function runReadTable(
   const { log } = deps
   const { batchId } = window
   const table = window.def.name
-  await tx.exec('SAVEPOINT table_read')
   try {
     const result = await runReadTableWindow(tx, deps.ingestion, window)
     const cursor = toNextCursor(window.cursor, result.read)
@@ -290,9 +300,6 @@ async function runReadTable(
       result.entry,
       cursor,
     )
-    // Not released: the next table's SAVEPOINT nests inside this one and ROLLBACK TO rolls back to the
-    // latest of that name, so a release would only cost a round trip (no transaction id is ever
-    // assigned in this read-only transaction, so the nesting costs the server nothing that lasts).
     const fields = { stage: 'extract', batchId, table, sourceNow: window.createdAt }
     if (result.future > 0) {
       log.alert('extract read rows stamped in the future; the cursor stays at the source clock', {
@@ -311,7 +318,7 @@ async function runReadTable(
   } catch (error) {
     // A store that cannot be written is not this table's problem: every table would fail alike.
     if (error instanceof StoreError) throw error
-    await tx.exec('ROLLBACK TO SAVEPOINT table_read')
+    await tx.exec(ROLLBACK_SQL)
     log.alert('extract could not read a table; its cursor stays where it was', {
       stage: 'extract',
       batchId,
