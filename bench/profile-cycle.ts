@@ -1,11 +1,16 @@
 /**
  * Profiles incremental cycles stage by stage (issue 16, target 4), on databases kept between runs so old
  * and new code can be compared in turn on the same data.
- *   tsx bench/profile-cycle.ts setup <dir> <scale>       seed a source, init + first load; writes <dir>/config.json
+ *   tsx bench/profile-cycle.ts setup <dir> <scale> [--bench-lag]
+ *       seed a source, init + first load; writes <dir>/config.json. The lag is 500 ms unless --bench-lag
+ *       (the bench's 2 minutes: every cycle's manifest then carries the keys of all cycles within it).
  *   tsx bench/profile-cycle.ts cycles <dir> <n> [changes] [--statements]
  *       n cycles of `changes` payment updates (default 1,000): per stage wall and CPU ms; with --statements,
  *       every warehouse statement of the load, with its start (ms into the stage); with --pipeline, each
  *       cycle as one runPipelineOnce (as the bench times it) instead.
+ *   tsx bench/profile-cycle.ts bench-cycles <dir>
+ *       the bench's own cycles (measure-cycles.ts runCycles: idle, 5 × 1k, 3 × 10k) on the kept data; to
+ *       compare code, set up afresh with --bench-lag for each run (the cycles change the data).
  *   tsx bench/profile-cycle.ts drop <dir>                 drop the databases
  * Stages run one after another (not overlapped as in runPipelineOnce), so each has its own time. With no
  * autovacuum on the server, the updated source table's dead rows pile up and the extract slows down over
@@ -24,6 +29,7 @@ import { runLoadStage } from '../src/service/stages/run-load-stage.ts'
 import { runTransformStage } from '../src/service/stages/run-transform-stage.ts'
 import { runSeed } from '../src/simulator/run-seed.ts'
 import { createBenchDatabase, dropBenchDatabase } from './bench-databases.ts'
+import { DEFAULT_LAG_MS } from './measure-full-load.ts'
 import { openPipeline } from './pipeline-deps.ts'
 import type { StageConfig } from './stage-child.ts'
 
@@ -40,7 +46,7 @@ async function setup(scale: number): Promise<void> {
     tmpDir: join(dir, 'tmp'),
     // Not the CLI's 2 minutes: cycles here come seconds apart, and each batch's manifest would carry
     // every key changed within the lag (its edge), growing with every cycle.
-    lagMs: 500,
+    lagMs: process.argv.includes('--bench-lag') ? DEFAULT_LAG_MS : 500,
   }
   for (const d of [config.ingestionDir, config.processedDir, config.tmpDir]) mkdirSync(d, { recursive: true })
   writeFileSync(configPath, JSON.stringify(config, null, 2))
@@ -112,9 +118,15 @@ async function cycles(n: number, changes: number, statements: boolean, whole: bo
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as StageConfig
   const pipeline = openPipeline(config)
   const trace: { sql: string; ms: number; at: number }[] = []
+  const sourceTrace: { sql: string; ms: number; at: number }[] = []
   const warehouse = await pipeline.deps.warehouse()
+  const source = await pipeline.deps.source()
   const deps = statements
-    ? { ...pipeline.deps, warehouse: async () => tracing(warehouse, trace) }
+    ? {
+        ...pipeline.deps,
+        warehouse: async () => tracing(warehouse, trace),
+        source: async () => tracing(source, sourceTrace),
+      }
     : pipeline.deps
   const timeStage = async (fn: () => Promise<unknown>) => {
     const cpu = process.cpuUsage()
@@ -126,14 +138,17 @@ async function cycles(n: number, changes: number, statements: boolean, whole: bo
   try {
     await runPipelineOnce(deps) // warm: connections, modules, anything pending
     for (let i = 0; i < n; i++) {
-      await new Promise((r) => setTimeout(r, config.lagMs + 100)) // past the lag: the manifest's edge stays this cycle's
+      // Past a short lag: the manifest's edge stays this cycle's (with the bench's lag it grows, as there).
+      await new Promise((r) => setTimeout(r, config.lagMs < 10_000 ? config.lagMs + 100 : 300))
       await updatePayments(config.sourceUrl, changes, (i * changes) % 90_000)
       trace.length = 0
+      sourceTrace.length = 0
       if (whole) {
         const p = await timeStage(() => runPipelineOnce(deps))
         console.log(`cycle ${i + 1}: runPipelineOnce ${p.ms.toFixed(0)} ms (${p.cpuMs.toFixed(0)} cpu)`)
         continue
       }
+      const extractStart = performance.now()
       const e = await timeStage(() => runExtractStage(deps))
       const t = await timeStage(() => runTransformStage(deps))
       const loadStart = performance.now()
@@ -142,6 +157,23 @@ async function cycles(n: number, changes: number, statements: boolean, whole: bo
       console.log(
         `cycle ${i + 1}: extract ${f(e)} transform ${f(t)} load ${f(l)} total ${(e.ms + t.ms + l.ms).toFixed(0)} ms`,
       )
+      if (statements) {
+        const byKind = new Map<string, { n: number; ms: number }>()
+        for (const s of sourceTrace) {
+          const kind = s.sql.slice(0, 24)
+          const k = byKind.get(kind) ?? { n: 0, ms: 0 }
+          byKind.set(kind, { n: k.n + 1, ms: k.ms + s.ms })
+        }
+        const sourceMs = sourceTrace.reduce((sum, s) => sum + s.ms, 0)
+        console.log(`  extract: ${sourceTrace.length} source statements, ${sourceMs.toFixed(1)} ms in them`)
+        for (const [kind, k] of byKind)
+          console.log(`    ${String(k.n).padStart(3)} x ${k.ms.toFixed(1).padStart(6)} ms  ${kind}`)
+        if (process.argv.includes('--source'))
+          for (const s of sourceTrace)
+            console.log(
+              `  @${(s.at - extractStart).toFixed(0).padStart(4)} ${s.ms.toFixed(1).padStart(6)} ${s.sql}`,
+            )
+      }
       if (statements)
         for (const s of trace)
           console.log(
@@ -167,5 +199,12 @@ else if (mode === 'cycles')
     process.argv.includes('--statements'),
     process.argv.includes('--pipeline'),
   )
-else if (mode === 'drop') await drop()
+else if (mode === 'bench-cycles') {
+  const { runCycles } = await import('./measure-cycles.ts')
+  const c = await runCycles(JSON.parse(readFileSync(configPath, 'utf8')) as StageConfig)
+  const runs = (r: { runsS: readonly number[] }) => r.runsS.map((x) => x.toFixed(3)).join(' ')
+  console.log(
+    `1k median ${c.changes1k.s.toFixed(3)} s [${runs(c.changes1k)}]; 10k median ${c.changes10k.s.toFixed(3)} s [${runs(c.changes10k)}]`,
+  )
+} else if (mode === 'drop') await drop()
 else throw new Error('usage: profile-cycle.ts setup|cycles|drop <dir> …')

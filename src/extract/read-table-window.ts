@@ -12,7 +12,14 @@ import { gzipWithDigest } from '../io/gzip-with-digest.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { type ColumnRow, toObservedColumn, toSchemaFingerprint } from './observe-columns.ts'
 import { type TableRead, toEdgeArrays } from './plan-cursor.ts'
-import { COLUMNS_SQL, SET_WINDOW_SQL, windowCopySql, windowStatsSql } from './source-sql.ts'
+import {
+  COLUMNS_SQL,
+  SET_WINDOW_SQL,
+  SET_WINDOW_TIDS_SQL,
+  TID_COPY_MAX_ROWS,
+  windowCopySql,
+  windowStatsSql,
+} from './source-sql.ts'
 
 export interface TableWindowInput {
   readonly def: SourceTableDef
@@ -23,6 +30,8 @@ export interface TableWindowInput {
   readonly createdAt: string
   /** The most rows to read: the window's oldest first (0 reads nothing and leaves the cursor as it was). */
   readonly rowLimit: number
+  /** The table's columns as COLUMNS_SQL lists them, read earlier in this snapshot; read here when absent. */
+  readonly columnRows?: readonly ColumnRow[]
 }
 
 export interface TableWindowResult {
@@ -45,14 +54,18 @@ interface StatsRow {
   cutoff: string | null
   edge: Keys | string
   off_axis_keys: Keys | string
+  tids: string | null
 }
 
 /** A json column as the driver returns it: parsed (pg) or as text (some drivers). */
 const keysOf = (v: Keys | string): Keys => (typeof v === 'string' ? (JSON.parse(v) as Keys) : v)
 
-/** Reads the table's current columns; throws when the cursor's columns are gone. */
-async function readColumns(tx: SqlSession, def: SourceTableDef) {
-  const rows = await tx.query<ColumnRow>(COLUMNS_SQL, [`public.${quoteIdent(def.name)}`])
+/** A table's name as the columns queries take it: schema-qualified and quoted. */
+export const toTableRef = (def: SourceTableDef): string => `public.${quoteIdent(def.name)}`
+
+/** Reads the table's current columns (unless given); throws when the cursor's columns are gone. */
+async function readColumns(tx: SqlSession, def: SourceTableDef, given?: readonly ColumnRow[]) {
+  const rows = given ?? (await tx.query<ColumnRow>(COLUMNS_SQL, [toTableRef(def)]))
   const columns = rows.map(toObservedColumn)
   for (const needed of [def.primaryKey, CURSOR_COLUMN]) {
     if (!columns.some((c) => c.name === needed)) {
@@ -72,17 +85,17 @@ export async function runReadTableWindow(
   input: TableWindowInput,
 ): Promise<TableWindowResult> {
   const { def, cursor } = input
-  const columns = await readColumns(tx, def)
+  const columns = await readColumns(tx, def, input.columnRows)
   const { ids, timestamps } = toEdgeArrays(cursor.edge)
   const lowerBound = cursor.hi === null ? '-infinity' : `${cursor.hi}`
   // The lower bound is hi - lag, computed by the source; the settings carry it into COPY.
-  const [bound] = await tx.query<{ lower: string }>(
-    `SELECT CASE WHEN $1::text = '-infinity' THEN '-infinity'
-       ELSE ($1::timestamp - $2::int * interval '1 millisecond')::text END AS lower`,
-    [lowerBound, input.lagMs],
-  )
-  await tx.query(SET_WINDOW_SQL, [bound?.lower ?? '-infinity', ids, timestamps, input.rowLimit])
-  const [stats] = await tx.query<StatsRow>(windowStatsSql(def), [cursor.hi, input.lagMs, input.createdAt])
+  await tx.query(SET_WINDOW_SQL, [lowerBound, ids, timestamps, input.rowLimit, input.lagMs])
+  const [stats] = await tx.query<StatsRow>(windowStatsSql(def), [
+    cursor.hi,
+    input.lagMs,
+    input.createdAt,
+    TID_COPY_MAX_ROWS,
+  ])
   if (!stats) throw new Error(`window query of ${def.name} returned nothing`)
   const read: TableRead = {
     now: input.createdAt,
@@ -103,7 +116,9 @@ export async function runReadTableWindow(
   if (stats.rows === 0) return { entry: { ...base, key: null, bytes: 0, sha256: null }, read, ...counts }
 
   const key = toPartitionedKey(def.name, input.createdAt, input.batchId, input.attempt, 'csv.gz')
-  const { stream, digest } = gzipWithDigest(await tx.copyOut(windowCopySql(def)))
+  // A small window is fetched by the tuple ids the sizing query found: no second scan of the table.
+  if (stats.tids !== null) await tx.query(SET_WINDOW_TIDS_SQL, [stats.tids])
+  const { stream, digest } = gzipWithDigest(await tx.copyOut(windowCopySql(def, stats.tids !== null)))
   await store.putStream(key, stream)
   return { entry: { ...base, key, bytes: digest.bytes(), sha256: digest.sha256() }, read, ...counts }
 }

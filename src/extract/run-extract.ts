@@ -5,28 +5,18 @@
  */
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { manifestKey, newAttemptId } from '../core/batch-id.ts'
-import { StoreError } from '../core/errors.ts'
+import { manifestKey } from '../core/batch-id.ts'
 import { commitBatch } from '../core/manifests/commit-batch.ts'
-import {
-  INGESTION_FORMAT,
-  INGESTION_MANIFEST,
-  type IngestionManifest,
-  type IngestionTableEntry,
-  type TableCursor,
-} from '../core/manifests/ingestion.ts'
-import { type SourceTable, sourceTable } from '../core/source-catalogue.ts'
-import { SOURCE_READ_ORDER } from '../core/source-references.ts'
-import type { Database, SqlSession } from '../io/database.ts'
+import { INGESTION_FORMAT, INGESTION_MANIFEST, type IngestionManifest } from '../core/manifests/ingestion.ts'
+import type { SourceTable } from '../core/source-catalogue.ts'
+import type { Database } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
-import { errorFields, type Log } from '../log.ts'
-import { assertManifestCommittable, assertTableCommittable } from './check-committable.ts'
+import type { Log } from '../log.ts'
+import { assertManifestCommittable } from './check-committable.ts'
 import { runListIngestionBatches, runPlanNextBatch } from './ingestion-batches.ts'
-import { setSnapshotSql } from './logical/logical-sql.ts'
-import { INITIAL_CURSOR, toNextCursor } from './plan-cursor.ts'
 import { type ChangeSignal, type IdleMark, planIdleSkip } from './plan-idle-skip.ts'
-import { runReadTableWindow, type TableWindowInput } from './read-table-window.ts'
-import { CHANGE_SIGNAL_SQL, NOW_SQL, SESSION_SQL } from './source-sql.ts'
+import { runReadSnapshot, type SnapshotRead } from './read-snapshot.ts'
+import { CHANGE_SIGNAL_SQL } from './source-sql.ts'
 
 export interface ExtractDeps {
   readonly source: Database
@@ -180,21 +170,12 @@ const NOTHING = {
   more: false,
 } as const satisfies Omit<ExtractResult, 'ms'>
 
-/** What one snapshot read: every table's entry and next cursor, the tables that failed, and the clock. */
-interface SnapshotRead {
-  readonly createdAt: string
-  readonly entries: IngestionTableEntry[]
-  readonly cursors: Record<SourceTable, TableCursor>
-  readonly failedTables: { table: SourceTable; reason: string }[]
-  readonly more: boolean
-}
-
 /** Extracts one batch of at most maxBatchRows rows. */
 async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<ExtractResult> {
   const started = performance.now()
   const { ingestion, log } = deps
   const { batchId, previous } = await runPlanNextBatch(ingestion)
-  const read = await runReadSnapshot(deps, input, previous, batchId)
+  const read = await runReadSnapshot(deps, input, previous, batchId, input.maxBatchRows ?? DEFAULT_BATCH_ROWS)
   const { entries, failedTables, more } = read
 
   const rows = Object.fromEntries(entries.map((e) => [e.table, e.rows])) as Partial<
@@ -252,115 +233,5 @@ function toSnapshotManifest(input: ExtractInput, batchId: string, read: Snapshot
         snapshot: read.more ? 'partial' : 'complete',
       },
     }),
-  }
-}
-
-/**
- * Reads every table in one REPEATABLE READ snapshot, in SOURCE_READ_ORDER, sharing the batch's row
- * budget. Once the budget is spent, every later table waits for the next batch (read with limit 0: an
- * empty entry, the cursor unchanged). A table is read only when every table it points at was read to the
- * end of this snapshot: no row arrives before what it points at. A read that fills its limit may have
- * left rows behind (`more`).
- */
-async function runReadSnapshot(
-  deps: ExtractDeps,
-  input: ExtractInput,
-  previous: IngestionManifest | undefined,
-  batchId: string,
-): Promise<SnapshotRead> {
-  const attempt = newAttemptId()
-  return deps.source.transaction(
-    async (tx) => {
-      await tx.exec(SESSION_SQL)
-      if (input.logicalSnapshot) await tx.exec(setSnapshotSql(input.logicalSnapshot.name))
-      const [clock] = await tx.query<{ now: string }>(NOW_SQL)
-      const createdAt = clock?.now ?? ''
-      const read: SnapshotRead = {
-        createdAt,
-        entries: [],
-        cursors: {} as SnapshotRead['cursors'],
-        failedTables: [],
-        more: false,
-      }
-      let budget = input.maxBatchRows ?? DEFAULT_BATCH_ROWS
-      for (const table of SOURCE_READ_ORDER) {
-        const cursor = previous?.cursors[table] ?? INITIAL_CURSOR
-        const rowLimit = Math.max(budget, 0)
-        const window = {
-          def: sourceTable(table),
-          cursor,
-          lagMs: input.lagMs,
-          batchId,
-          attempt,
-          createdAt,
-          rowLimit,
-        }
-        const result = await runReadTable(tx, deps, window)
-        if ('reason' in result) {
-          read.cursors[table] = cursor
-          read.failedTables.push({ table, reason: result.reason })
-        } else {
-          read.cursors[table] = result.cursor
-          read.entries.push(result.entry)
-          budget -= result.entry.rows
-          if (result.entry.rows === rowLimit) Object.assign(read, { more: true })
-        }
-        await deps.faults?.('after-table')
-      }
-      return read
-    },
-    { isolation: 'repeatable read', readOnly: true },
-  )
-}
-
-/**
- * Reads one table's window under a savepoint, so one table's failure (a dropped column, a value the
- * manifest cannot hold) leaves the others readable: returns its entry and next cursor, or the reason.
- * Alerts when rows are stamped in the future or off the time axis (each version is read once).
- */
-async function runReadTable(
-  tx: SqlSession,
-  deps: ExtractDeps,
-  window: TableWindowInput,
-): Promise<{ entry: IngestionTableEntry; cursor: TableCursor } | { reason: string }> {
-  const { log } = deps
-  const { batchId } = window
-  const table = window.def.name
-  await tx.exec('SAVEPOINT table_read')
-  try {
-    const result = await runReadTableWindow(tx, deps.ingestion, window)
-    const cursor = toNextCursor(window.cursor, result.read)
-    assertTableCommittable(
-      { batchId, createdAt: window.createdAt, lagMs: window.lagMs },
-      result.entry,
-      cursor,
-    )
-    await tx.exec('RELEASE SAVEPOINT table_read')
-    const fields = { stage: 'extract', batchId, table, sourceNow: window.createdAt }
-    if (result.future > 0) {
-      log.alert('extract read rows stamped in the future; the cursor stays at the source clock', {
-        ...fields,
-        rows: result.future,
-        newest: result.read.maxLastUpdated,
-      })
-    }
-    if (result.offAxis > 0) {
-      log.alert('extract read rows stamped off the time axis; the transform holds them in quarantine', {
-        ...fields,
-        rows: result.offAxis,
-      })
-    }
-    return { entry: result.entry, cursor }
-  } catch (error) {
-    // A store that cannot be written is not this table's problem: every table would fail alike.
-    if (error instanceof StoreError) throw error
-    await tx.exec('ROLLBACK TO SAVEPOINT table_read')
-    log.alert('extract could not read a table; its cursor stays where it was', {
-      stage: 'extract',
-      batchId,
-      table,
-      ...errorFields(error),
-    })
-    return { reason: error instanceof Error ? error.message : String(error) }
   }
 }

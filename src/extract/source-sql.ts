@@ -13,16 +13,33 @@ export const WINDOW_SETTINGS = {
   edgeIds: 'totesys_etl.edge_ids',
   edgeTimestamps: 'totesys_etl.edge_ts',
   rowLimit: 'totesys_etl.row_limit',
+  tids: 'totesys_etl.tids',
 } as const
 
 /**
- * Sets the window for the next statements of the transaction: $1 lower bound, $2 ids, $3 timestamps,
- * $4 the most rows to read (the batch's remaining row budget).
+ * Sets the window for the next statements of the transaction: $1 the cursor's hi (or '-infinity'), $5 the
+ * lag in ms (the lower bound is hi - lag, computed here by the source), $2 ids, $3 timestamps, $4 the most
+ * rows to read (the batch's remaining row budget).
  */
-export const SET_WINDOW_SQL = `SELECT set_config('${WINDOW_SETTINGS.lowerBound}', $1, true),
+export const SET_WINDOW_SQL = `SELECT set_config('${WINDOW_SETTINGS.lowerBound}',
+    CASE WHEN $1::text = '-infinity' THEN '-infinity'
+      ELSE ($1::timestamp - $5::int * interval '1 millisecond')::text END, true),
   set_config('${WINDOW_SETTINGS.edgeIds}', $2, true),
   set_config('${WINDOW_SETTINGS.edgeTimestamps}', $3, true),
   set_config('${WINDOW_SETTINGS.rowLimit}', $4::bigint::text, true)`
+
+/**
+ * Sets the window rows' tuple ids ($1, a tid[] literal the sizing query returned in this transaction), so
+ * the COPY that follows fetches those rows by tid instead of scanning the table again.
+ */
+export const SET_WINDOW_TIDS_SQL = `SELECT set_config('${WINDOW_SETTINGS.tids}', $1, true)`
+
+/**
+ * Up to this many rows, the sizing query returns the window's tuple ids and the COPY reads the rows by tid
+ * (a TID scan: microseconds per row) rather than scanning the whole table a second time; a larger window
+ * (a first load's batch) is most of what a scan reads anyway, and its tid list would be megabytes of text.
+ */
+export const TID_COPY_MAX_ROWS = 20_000
 
 /**
  * Makes every value's text form fixed regardless of the server's or role's defaults. The session's
@@ -33,6 +50,19 @@ export const SESSION_SQL =
 
 /** The source's clock (naive UTC) and the columns of one table, as the source has them now. */
 export const NOW_SQL = `SELECT to_char(now() AT TIME ZONE 'UTC', '${CURSOR_TS_FORMAT}') AS now`
+
+/**
+ * The columns of several tables in one round trip ($1: their names, schema-qualified and quoted), in the
+ * tables' order and each table's column order; a table the source lacks has no rows.
+ */
+export const COLUMNS_OF_TABLES_SQL = `SELECT s.name AS table_ref, a.attname AS name,
+    format_type(a.atttypid, a.atttypmod) AS pg_type, t.typname AS type_name, t.typtype AS type_kind,
+    NOT a.attnotnull AS nullable
+  FROM unnest($1::text[]) WITH ORDINALITY AS s(name, i)
+  JOIN pg_attribute a ON a.attrelid = to_regclass(s.name)
+  JOIN pg_type t ON t.oid = a.atttypid
+  WHERE a.attnum > 0 AND NOT a.attisdropped
+  ORDER BY s.i, a.attnum`
 
 export const COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS pg_type,
     t.typname AS type_name, t.typtype AS type_kind, NOT a.attnotnull AS nullable
@@ -63,10 +93,10 @@ function windowPredicate(def: SourceTableDef): string {
  * out all come at or after the last one it keeps, and the cursor (hi, edge) after it covers them. The
  * order is total (pk is unique), so the sizing query and the COPY below select the same rows.
  */
-function windowSelect(def: SourceTableDef, columns: string): string {
+function windowSelect(def: SourceTableDef, columns: string, also = ''): string {
   const pk = `t.${quoteIdent(def.primaryKey)}`
   const lu = `t.${quoteIdent(CURSOR_COLUMN)}`
-  return `SELECT ${columns} FROM public.${quoteIdent(def.name)} t WHERE ${windowPredicate(def)}
+  return `SELECT ${columns} FROM public.${quoteIdent(def.name)} t WHERE ${windowPredicate(def)}${also}
     ORDER BY ${lu}, ${pk}
     LIMIT (SELECT current_setting('${WINDOW_SETTINGS.rowLimit}')::bigint)`
 }
@@ -81,10 +111,12 @@ function onAxis(x: string): string {
  * `max(hi, min(newest, now)) - lag`, the on-axis keys at or after it (the next edge), the off-axis keys
  * still held (read now, or in the previous edge and still carrying that stamp: found by primary key),
  * and how many rows are stamped after the source's clock or off its time axis.
- * $1 = previous hi (or null), $2 = lag in ms, $3 = the source's clock (naive UTC).
+ * With at most $4 rows (and at least one), also the window's tuple ids (`tids`, a tid[] literal) for
+ * windowCopySql's TID path; else null.
+ * $1 = previous hi (or null), $2 = lag in ms, $3 = the source's clock (naive UTC), $4 = TID_COPY_MAX_ROWS.
  */
 export function windowStatsSql(def: SourceTableDef): string {
-  const keys = `t.${quoteIdent(def.primaryKey)} AS id, t.${quoteIdent(CURSOR_COLUMN)} AS lu`
+  const keys = `t.${quoteIdent(def.primaryKey)} AS id, t.${quoteIdent(CURSOR_COLUMN)} AS lu, t.ctid AS tid`
   const held = `SELECT e.id, e.ts FROM unnest(
         (SELECT current_setting('${WINDOW_SETTINGS.edgeIds}')::int[]),
         (SELECT current_setting('${WINDOW_SETTINGS.edgeTimestamps}')::timestamp[])) AS e(id, ts)
@@ -110,13 +142,25 @@ export function windowStatsSql(def: SourceTableDef): string {
     (SELECT coalesce(json_agg(json_build_array(win.id, to_char(win.lu, '${CURSOR_TS_FORMAT}')) ORDER BY win.lu, win.id), '[]'::json)
        FROM win WHERE ${onAxis('win.lu')} AND win.lu >= agg.cutoff) AS edge,
     (SELECT coalesce(json_agg(json_build_array(h.id, h.ts::text) ORDER BY h.id), '[]'::json)
-       FROM (${held}) AS h(id, ts)) AS off_axis_keys
+       FROM (${held}) AS h(id, ts)) AS off_axis_keys,
+    CASE WHEN agg.rows BETWEEN 1 AND $4::int THEN (SELECT array_agg(win.tid)::text FROM win) END AS tids
   FROM agg`
 }
 
-/** Streams the window's rows (the same as the sizing query's), every column the source has, as CSV. */
-export function windowCopySql(def: SourceTableDef): string {
-  return `COPY (${windowSelect(def, 't.*')}) TO STDOUT (FORMAT csv, HEADER true)`
+/**
+ * Streams the window's rows (the same as the sizing query's), every column the source has, as CSV. With
+ * `byTid`, the rows are also restricted to the tuple ids the sizing query found (SET_WINDOW_TIDS_SQL): in
+ * the same snapshot every window row keeps its tid, so the extra test removes no window row and admits no
+ * other (the window predicate, order and limit still apply), and the planner reads by TID scan.
+ */
+export function windowCopySql(def: SourceTableDef, byTid = false): string {
+  const select = windowSelect(def, 't.*', byTid ? tidPredicate() : '')
+  return `COPY (${select}) TO STDOUT (FORMAT csv, HEADER true)`
+}
+
+/** The rows whose tuple id the sizing query found; an InitPlan, so the list is cast once. */
+function tidPredicate(): string {
+  return ` AND t.ctid = ANY(ARRAY(SELECT unnest(current_setting('${WINDOW_SETTINGS.tids}')::tid[])))`
 }
 
 /**

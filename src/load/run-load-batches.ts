@@ -63,6 +63,7 @@ export async function runLoadBatches<M extends LoadManifest>(
   }
   const loaded: LoadedBatch[] = []
   const skipped: string[] = []
+  if (plan.pending.length === 0) return toResult(deps, target, loaded, skipped, plan.waitingFor)
   const scratch = await openParquetToCsv(deps.tmpDir)
   const prepare = (batchId: string | undefined) =>
     batchId === undefined ? undefined : runPrepareBatch(deps, target, scratch, batchId)
@@ -89,9 +90,21 @@ export async function runLoadBatches<M extends LoadManifest>(
     if (ahead) await scratch.removeDir(ahead.dir)
     await scratch.close()
   }
-  if (plan.waitingFor && logs.waiting)
-    deps.log.warn(logs.waiting, { stage: 'load', ...logs.fields, batchId: plan.waitingFor })
-  return { loaded, skipped, ...(plan.waitingFor ? { waitingFor: plan.waitingFor } : {}) }
+  return toResult(deps, target, loaded, skipped, plan.waitingFor)
+}
+
+/** The result, with the warning for a gap in the batch sequence. */
+function toResult<M extends LoadManifest>(
+  deps: BatchLoadDeps,
+  target: LoadTarget<M>,
+  loaded: LoadedBatch[],
+  skipped: string[],
+  waitingFor: string | undefined,
+): BatchLoadResult {
+  const { logs } = target
+  if (waitingFor && logs.waiting)
+    deps.log.warn(logs.waiting, { stage: 'load', ...logs.fields, batchId: waitingFor })
+  return { loaded, skipped, ...(waitingFor ? { waitingFor } : {}) }
 }
 
 /** A batch's manifest and its files checked and converted, in their own scratch folder. */

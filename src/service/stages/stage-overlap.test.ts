@@ -54,6 +54,36 @@ describe('runFollowing', () => {
     assert.ok(passes.length >= 2 && passes.length <= 4, `passes: ${seen.join(', ')}`)
   })
 
+  it('makes no pass after upstream ends when nothing was committed since the last pass began', async () => {
+    const signal = stageSignal(memoryLog(), ['committed'])
+    let committed = 0
+    let ended = false
+    const upstream = (async () => {
+      await sleep(10)
+      committed++
+      signal.log.info('committed')
+      await sleep(30) // work after the commit (the extract's idle mark): the follower's pass runs meanwhile
+      ended = true
+    })()
+    const seen: { committed: number; ended: boolean }[] = []
+    await runFollowing(
+      signal,
+      upstream,
+      deps,
+      'transform',
+      undefined,
+      async () => {
+        seen.push({ committed, ended })
+        return committed
+      },
+      () => 1,
+    )
+    assert.deepEqual(seen, [
+      { committed: 0, ended: false },
+      { committed: 1, ended: false },
+    ])
+  })
+
   it('still makes its last pass when upstream fails (what was committed before the failure goes on)', async () => {
     const signal = stageSignal(memoryLog(), ['committed'])
     const upstream = (async () => {

@@ -57,7 +57,8 @@ async function runCountAhead(deps: PipelineDeps, stage: Stage): Promise<number> 
 
 /**
  * Runs `run` until `upstream` has settled, each pass doing what is committed upstream by then, and once
- * more after it settled (so every batch it committed is covered). Between passes it waits for the next
+ * more after it settled unless it committed and no commit came since the last pass began (so every batch
+ * it committed is covered). Between passes it waits for the next
  * commit upstream, or the end. Returns every pass's result, in order.
  */
 export async function runFollowing<R>(
@@ -96,6 +97,10 @@ export async function runFollowing<R>(
       done += countDone(result)
       if (last) return results
       if (signal.count() === seen) await Promise.race([signal.next(), ended])
+      // Upstream committed in this run and ended with no commit since this pass began: the pass saw every
+      // batch it committed (a commit line follows its commit), so one more would find nothing of its.
+      // Without a commit (nothing new, or a race lost to another run) the last pass stays, as it was.
+      if (settled && seen > 0 && signal.count() === seen) return results
     }
   } finally {
     bar?.stop()
