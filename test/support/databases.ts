@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { Database } from '../../src/io/database.ts'
 import { PgDatabase } from '../../src/io/pg-database.ts'
+import { DataDirTar } from '../../src/io/pglite-data-tar.ts'
 import { PgliteDatabase } from '../../src/io/pglite-database.ts'
 import { freshClusterFolder, freshClusterTar } from '../../src/io/pglite-fresh-cluster.ts'
 
@@ -168,7 +169,7 @@ async function makeOnce(path: string, make: () => Promise<Blob>): Promise<Blob> 
   await mkdir(CACHE_DIR, { recursive: true })
   for (;;) {
     try {
-      return new Blob([await readFile(path)])
+      return new DataDirTar(await readFile(path))
     } catch {}
     let held: FileHandle
     try {
@@ -184,11 +185,11 @@ async function makeOnce(path: string, make: () => Promise<Blob>): Promise<Blob> 
       continue
     }
     try {
-      const blob = await make()
+      const bytes = new Uint8Array(await (await make()).arrayBuffer())
       const part = `${path}.${process.pid}.${randomBytes(3).toString('hex')}`
-      await writeFile(part, new Uint8Array(await blob.arrayBuffer()))
+      await writeFile(part, bytes)
       await rename(part, path)
-      return blob
+      return new DataDirTar(bytes)
     } finally {
       await held.close()
       await rm(lock, { force: true })
