@@ -91,26 +91,60 @@ const unitFiles = files.filter((f) => f.startsWith('src/'))
 const TYPECHECK = 'tsc --noEmit -p .'
 /** Runs the TypeScript files as they are, without tsx's general resolver (scripts/ts-hooks.mjs says why). */
 const TS = pathToFileURL(join(root, 'scripts/ts-register.mjs')).href
+
+/**
+ * Short files share a process too, a few at a time: each of their own paid ~0.6 CPU-s of node, hooks and
+ * imports for tests that take about as long (26 of them: 48 CPU-s apart, 32 together). A file that
+ * changes what the whole process shares (its time zone, say) says `test-runner: own process` in a
+ * comment and keeps one. A group's files are timed together, so `--record` keeps their earlier times.
+ */
+const SHORT_S = 6
+const GROUP_S = 15
+const OWN_PROCESS = /test-runner: own process/
+const isShort = (f) =>
+  !f.startsWith('src/') &&
+  (known[f] ?? Number.POSITIVE_INFINITY) < SHORT_S &&
+  !OWN_PROCESS.test(readFileSync(join(root, f), 'utf8'))
+const groups = new Map()
+{
+  let group = []
+  let seconds = 0
+  for (const f of files.filter(isShort).sort((a, b) => known[a] - known[b] || a.localeCompare(b))) {
+    if (group.length > 0 && seconds + known[f] > GROUP_S) {
+      groups.set(`short files ${groups.size + 1}`, group)
+      group = []
+      seconds = 0
+    }
+    group.push(f)
+    seconds += known[f]
+  }
+  if (group.length > 1) groups.set(`short files ${groups.size + 1}`, group)
+}
+const grouped = new Set([...groups.values()].flat())
+const sharing = new Map([...(unitFiles.length > 1 ? [[UNITS, unitFiles]] : []), ...groups])
 const queue = [
-  ...files.filter((f) => !f.startsWith('src/')),
+  ...files.filter((f) => !f.startsWith('src/') && !grouped.has(f)),
   ...(unitFiles.length > 1 ? [UNITS] : unitFiles),
+  ...groups.keys(),
   ...(typecheck ? [TYPECHECK] : []),
 ]
+for (const [name, members] of groups) known[name] = members.reduce((sum, f) => sum + known[f], 0)
 const expected = (f) => known[f] ?? Number.POSITIVE_INFINITY
 queue.sort((a, b) => expected(b) - expected(a) || a.localeCompare(b))
 const scratch = mkdtempSync(join(tmpdir(), 'run-tests-'))
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }))
 
 /**
- * The arguments that run a queue entry: a file, or the unit tests imported by one entry. A file runs as the
+ * The arguments that run a queue entry: a file, or the files that share one process (imported in turn). A file runs as the
  * main module, not under `node --test`: that would start a second node (and tsx) to run it in, a second or
  * so of start-up per file for the same tests, the same isolation and the same exit code.
  */
 function nodeArgs(entry) {
   if (entry === TYPECHECK) return [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']
-  if (entry !== UNITS) return ['--import', TS, '--test-reporter=spec', entry]
-  const main = join(scratch, 'units.mjs')
-  const urls = unitFiles.map((f) => pathToFileURL(join(root, f)).href)
+  const members = sharing.get(entry)
+  if (!members) return ['--import', TS, '--test-reporter=spec', entry]
+  const main = join(scratch, `${entry.replace(/\W+/g, '-')}.mjs`)
+  const urls = members.map((f) => pathToFileURL(join(root, f)).href)
   writeFileSync(main, `for (const url of ${JSON.stringify(urls)}) await import(url)\n`)
   return ['--import', TS, '--test-reporter=spec', main]
 }
@@ -208,15 +242,21 @@ if (failed.length > 0) {
   for (const f of failed) console.log(`\n✖ ${f.file} (${f.why})\n${f.details.join('\n').trimEnd()}`)
 }
 const slowest = [...times].sort((a, b) => b[1] - a[1]).slice(0, 10)
-const grouped = times.has(UNITS) ? `; ${UNITS} is ${unitFiles.length} files in one process` : ''
-console.log(`\nslowest files (wall time, with the others running alongside${grouped}):`)
+const shared = [...sharing].map(([name, members]) => `${name} is ${members.length} files in one process`)
+console.log(
+  `\nslowest files (wall time, with the others running alongside${shared.length > 0 ? `; ${shared.join(', ')}` : ''}):`,
+)
 for (const [file, seconds] of slowest) {
   const used = cpu.has(file) ? `  (${cpu.get(file).toFixed(1).padStart(5)} s CPU)` : ''
   console.log(`${seconds.toFixed(1).padStart(7)} s${used}  ${file}`)
 }
 
 if (record && filters.length === 0) {
-  const rounded = Object.fromEntries([...times].sort().map(([f, s]) => [f, Math.round(s * 10) / 10]))
+  const measured = [...times].filter(([entry]) => !groups.has(entry))
+  const kept = [...grouped].map((f) => [f, known[f]])
+  const rounded = Object.fromEntries(
+    [...measured, ...kept].sort().map(([f, s]) => [f, Math.round(s * 10) / 10]),
+  )
   writeFileSync(timesFile, `${JSON.stringify(rounded, null, 2)}\n`)
   console.log(`\nrecorded the times in ${relative(root, timesFile)}`)
 }

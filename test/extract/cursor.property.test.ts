@@ -25,6 +25,7 @@ import { parseCsv } from '../support/read-batch.ts'
 import { createTempStore } from '../support/source-fixture.ts'
 
 // The process zone must not matter: nothing on the cursor's path may use a JS Date.
+// test-runner: own process (the time zone below is the whole process's)
 process.env.TZ = 'Europe/London'
 
 const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED)
