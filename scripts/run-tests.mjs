@@ -98,8 +98,8 @@ const TS = pathToFileURL(join(root, 'scripts/ts-register.mjs')).href
  * changes what the whole process shares (its time zone, say) says `test-runner: own process` in a
  * comment and keeps one. A group's files are timed together, so `--record` keeps their earlier times.
  */
-const SHORT_S = 10
-const GROUP_S = 20
+const SHORT_S = 6
+const GROUP_S = 15
 const OWN_PROCESS = /test-runner: own process/
 const isShort = (f) =>
   !f.startsWith('src/') &&
