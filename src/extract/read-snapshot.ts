@@ -265,7 +265,9 @@ async function runReadColumnRows(tx: SqlSession): Promise<Map<SourceTable, Colum
   for (const { table_ref, ...row } of rows) {
     const table = refs.get(table_ref)
     if (table === undefined) continue
-    byTable.set(table, [...(byTable.get(table) ?? []), row])
+    const columns = byTable.get(table)
+    if (columns) columns.push(row)
+    else byTable.set(table, [row])
   }
   return byTable
 }

@@ -51,24 +51,24 @@ export const SESSION_SQL =
 /** The source's clock (naive UTC) and the columns of one table, as the source has them now. */
 export const NOW_SQL = `SELECT to_char(now() AT TIME ZONE 'UTC', '${CURSOR_TS_FORMAT}') AS now`
 
-/**
- * The columns of several tables in one round trip ($1: their names, schema-qualified and quoted), in the
- * tables' order and each table's column order; a table the source lacks has no rows.
- */
-export const COLUMNS_OF_TABLES_SQL = `SELECT s.name AS table_ref, a.attname AS name,
+/** The columns of the tables `names` lists (a text[] expression), in its order and each table's column order. */
+const columnsSql = (names: string) => `SELECT s.name AS table_ref, a.attname AS name,
     format_type(a.atttypid, a.atttypmod) AS pg_type, t.typname AS type_name, t.typtype AS type_kind,
     NOT a.attnotnull AS nullable
-  FROM unnest($1::text[]) WITH ORDINALITY AS s(name, i)
+  FROM unnest(${names}) WITH ORDINALITY AS s(name, i)
   JOIN pg_attribute a ON a.attrelid = to_regclass(s.name)
   JOIN pg_type t ON t.oid = a.atttypid
   WHERE a.attnum > 0 AND NOT a.attisdropped
   ORDER BY s.i, a.attnum`
 
-export const COLUMNS_SQL = `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS pg_type,
-    t.typname AS type_name, t.typtype AS type_kind, NOT a.attnotnull AS nullable
-  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-  WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
-  ORDER BY a.attnum`
+/**
+ * The columns of several tables in one round trip ($1: their names, schema-qualified and quoted); a table
+ * the source lacks has no rows.
+ */
+export const COLUMNS_OF_TABLES_SQL = columnsSql('$1::text[]')
+
+/** The columns of one table ($1: its name, schema-qualified and quoted). */
+export const COLUMNS_SQL = columnsSql('ARRAY[$1::text]')
 
 /**
  * The rows of the window: at or after the lower bound, or off the time axis, minus the keys already read
