@@ -13,7 +13,14 @@ import {
   type TableCursor,
 } from '../core/manifests/ingestion.ts'
 import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
+import { isParsedKey, recordParsedCursors } from './parsed-edge-keys.ts'
 import { INITIAL_CURSOR } from './plan-cursor.ts'
+
+/** The cursor with only the edge keys not known to parse (the same object when there are none). */
+function toUnparsedPart(cursor: TableCursor): TableCursor {
+  const edge = cursor.edge.filter((key) => !isParsedKey(key))
+  return edge.length === cursor.edge.length ? cursor : { ...cursor, edge }
+}
 
 /** Why a manifest's text does not parse back, in one line (the codec's first complaint), or null. */
 export function toManifestProblem(manifest: IngestionManifest): string | null {
@@ -25,9 +32,15 @@ export function toManifestProblem(manifest: IngestionManifest): string | null {
   return first ? `${first.path.map(String).join('.')}: ${first.message}` : 'it does not fit its format'
 }
 
-/** A manifest the reader would reject is never committed: a DataError before the commit. */
+/**
+ * A manifest the reader would reject is never committed: a DataError before the commit. Its cursors'
+ * edge keys already known to parse are left out of the probe (recordParsedCursors).
+ */
 export function assertManifestCommittable(manifest: IngestionManifest): void {
-  const problem = toManifestProblem(manifest)
+  const cursors = Object.fromEntries(
+    Object.entries(manifest.cursors).map(([table, cursor]) => [table, toUnparsedPart(cursor)]),
+  ) as IngestionManifest['cursors']
+  const problem = toManifestProblem({ ...manifest, cursors })
   if (problem !== null)
     throw new DataError(
       `batch ${manifest.batchId}: the manifest would not parse (${problem}); nothing was committed`,
@@ -35,7 +48,10 @@ export function assertManifestCommittable(manifest: IngestionManifest): void {
     )
 }
 
-/** Throws a DataError naming the table and the field when its entry or next cursor would not parse. */
+/**
+ * Throws a DataError naming the table and the field when its entry or next cursor would not parse; the
+ * edge keys already known to parse are left out of the probe, and the cursor's keys are known after it.
+ */
 export function assertTableCommittable(
   batch: Pick<IngestionManifest, 'batchId' | 'createdAt' | 'lagMs'>,
   entry: IngestionTableEntry,
@@ -45,7 +61,7 @@ export function assertTableCommittable(
     SourceTable,
     TableCursor
   >
-  cursors[entry.table] = cursor
+  cursors[entry.table] = toUnparsedPart(cursor)
   const probe: IngestionManifest = {
     format: INGESTION_FORMAT,
     ...batch,
@@ -60,4 +76,5 @@ export function assertTableCommittable(
       { stage: 'extract', table: entry.table, batchId: batch.batchId },
     )
   }
+  recordParsedCursors([cursor])
 }

@@ -128,6 +128,47 @@ describe('toNextCursor', () => {
   }
 })
 
+describe('toNextCursor on long edges', () => {
+  /** The keys once each in (stamp, key) order, as a Map and a sort give them. */
+  const reference = (keys: readonly (readonly [number, string])[]) =>
+    [...new Map(keys.map((k) => [`${k[0]}|${k[1]}`, k])).values()].sort((a, b) =>
+      a[1] === b[1] ? a[0] - b[0] : a[1] < b[1] ? -1 : 1,
+    )
+  const key = (i: number): [number, string] => [
+    i % 7,
+    T(`${String(10 + (i % 40)).padStart(2, '0')}.${String(i % 3).padStart(3, '0')}`),
+  ]
+  const sorted = (from: number, n: number) => reference(Array.from({ length: n }, (_, i) => key(from + i)))
+
+  it('merges a sorted edge and a sorted read (keys in both kept once, ties on the stamp by key)', () => {
+    const previous = { hi: T('50.000'), edge: sorted(0, 300) }
+    const edge = sorted(200, 300)
+    const next = toNextCursor(previous, {
+      now: T('59.999'),
+      maxLastUpdated: T('49.002'),
+      cutoff: T('12.000'),
+      edge,
+      offAxis: [],
+    })
+    const expected = reference([...previous.edge, ...edge]).filter(([, ts]) => ts >= T('12.000'))
+    assert.deepEqual(next.edge, expected)
+    assert.ok(next.edge.length < previous.edge.length + edge.length, 'the lists overlapped')
+  })
+
+  it('sorts what does not come sorted', () => {
+    const previous = { hi: T('50.000'), edge: sorted(0, 50).reverse() }
+    const edge = [key(3), key(3), key(60), key(1)]
+    const next = toNextCursor(previous, {
+      now: T('59.999'),
+      maxLastUpdated: T('49.002'),
+      cutoff: null,
+      edge,
+      offAxis: [],
+    })
+    assert.deepEqual(next.edge, reference([...previous.edge, ...edge]))
+  })
+})
+
 describe('maxTimestamp', () => {
   it('treats null as none', () => {
     assert.equal(maxTimestamp(null, null), null)
