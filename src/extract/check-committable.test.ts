@@ -10,8 +10,8 @@ import {
 } from '../core/manifests/ingestion.ts'
 import { SOURCE_TABLES } from '../core/source-catalogue.ts'
 import { assertManifestCommittable, assertTableCommittable } from './check-committable.ts'
-import { isParsedKey, recordParsedCursors } from './parsed-edge-keys.ts'
-import { type EdgeKey, INITIAL_CURSOR, toNextCursor } from './plan-cursor.ts'
+import { isParsedEdge, recordParsedEdges } from './parsed-edges.ts'
+import { type EdgeKey, INITIAL_CURSOR, type TableRead, toNextCursor } from './plan-cursor.ts'
 
 const T = (ms: number) =>
   `2024-02-23 10:00:${String(Math.floor(ms / 1000)).padStart(2, '0')}.${String(ms % 1000).padStart(3, '0')}`
@@ -42,18 +42,23 @@ const parsedCursor = (keys: number): TableCursor => {
     manifestWith({ hi: T(50_000), edge: Array.from({ length: keys }, (_, i) => [i, T(1_000 + i)] as const) }),
   )
   const cursor = INGESTION_MANIFEST.parse(text, 'previous').cursors.payment
-  recordParsedCursors([cursor])
+  recordParsedEdges([cursor])
   return cursor
 }
 
-describe('the committable checks with keys known to parse', () => {
-  it('records a parsed cursor’s keys, frozen', () => {
+const readOf = (edge: EdgeKey[]): TableRead => ({
+  now: T(59_999),
+  maxLastUpdated: T(58_000),
+  cutoff: T(0),
+  edge,
+  offAxis: [],
+})
+
+describe('the committable checks with edges known to parse', () => {
+  it('knows a parsed cursor’s edge, and no other array of the same keys', () => {
     const cursor = parsedCursor(3)
-    for (const key of cursor.edge) {
-      assert.ok(isParsedKey(key))
-      assert.ok(Object.isFrozen(key))
-    }
-    assert.equal(isParsedKey([0, T(1_000)]), false, 'an equal key that is another object is not known')
+    assert.ok(isParsedEdge(cursor.edge))
+    assert.equal(isParsedEdge([...cursor.edge]), false)
   })
 
   it('still refuses a new key the manifest cannot hold, beside thousands of known ones', () => {
@@ -62,39 +67,37 @@ describe('the committable checks with keys known to parse', () => {
       [2 ** 60, T(58_000)],
       [1.5, T(58_000)],
     ] as EdgeKey[]) {
-      const next = toNextCursor(previous, {
-        now: T(59_999),
-        maxLastUpdated: T(58_000),
-        cutoff: T(0),
-        edge: [bad],
-        offAxis: [],
-      })
+      const read = readOf([bad])
+      const next = toNextCursor(previous, read)
       assert.equal(next.edge.length, 5_001)
-      assert.throws(
-        () => assertTableCommittable(batch, entry, next),
-        (error: unknown) => error instanceof DataError && /cursors\.payment\.edge/.test(error.message),
-      )
+      for (const from of [{ previous, read }, undefined]) {
+        assert.throws(
+          () => assertTableCommittable(batch, entry, next, from),
+          (error: unknown) => error instanceof DataError && /cursors\.payment\.edge/.test(error.message),
+        )
+      }
       assert.throws(
         () => assertManifestCommittable(manifestWith(next)),
         (error: unknown) => error instanceof DataError && /would not parse/.test(error.message),
       )
-      assert.equal(isParsedKey(bad), false, 'a refused key is not recorded')
+      assert.equal(isParsedEdge(next.edge), false, 'a refused edge is not recorded')
     }
   })
 
-  it('passes a cursor of known and new keys, and knows them all after', () => {
+  it('probes the whole edge when the previous one is not known to parse', () => {
+    const previous: TableCursor = { hi: T(50_000), edge: [[2 ** 60, T(50_000)]] }
+    const read = readOf([[7, T(58_000)]])
+    const next = toNextCursor(previous, read)
+    assert.throws(() => assertTableCommittable(batch, entry, next, { previous, read }), DataError)
+  })
+
+  it('passes a cursor of known and new keys, and knows its edge after', () => {
     const previous = parsedCursor(100)
-    const fresh: EdgeKey = [7, T(58_000)]
-    const next = toNextCursor(previous, {
-      now: T(59_999),
-      maxLastUpdated: T(58_000),
-      cutoff: T(0),
-      edge: [fresh],
-      offAxis: [],
-    })
-    assertTableCommittable(batch, entry, next)
+    const read = readOf([[7, T(58_000)]])
+    const next = toNextCursor(previous, read)
+    assertTableCommittable(batch, entry, next, { previous, read })
+    assert.ok(isParsedEdge(next.edge))
     assertManifestCommittable(manifestWith(next))
-    assert.ok(next.edge.every((key) => isParsedKey(key)))
     // What is committed parses back to the same cursor.
     const back = INGESTION_MANIFEST.parse(INGESTION_MANIFEST.serialise(manifestWith(next)), 'k')
     assert.deepEqual(back.cursors.payment, next)

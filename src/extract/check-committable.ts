@@ -13,13 +13,12 @@ import {
   type TableCursor,
 } from '../core/manifests/ingestion.ts'
 import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
-import { isParsedKey, recordParsedCursors } from './parsed-edge-keys.ts'
-import { INITIAL_CURSOR } from './plan-cursor.ts'
+import { isParsedEdge, recordParsedEdges } from './parsed-edges.ts'
+import { INITIAL_CURSOR, type TableRead } from './plan-cursor.ts'
 
-/** The cursor with only the edge keys not known to parse (the same object when there are none). */
+/** The cursor without its edge when the edge is known to parse (parsed-edges.ts). */
 function toUnparsedPart(cursor: TableCursor): TableCursor {
-  const edge = cursor.edge.filter((key) => !isParsedKey(key))
-  return edge.length === cursor.edge.length ? cursor : { ...cursor, edge }
+  return isParsedEdge(cursor.edge) ? { ...cursor, edge: [] } : cursor
 }
 
 /** Why a manifest's text does not parse back, in one line (the codec's first complaint), or null. */
@@ -33,8 +32,8 @@ export function toManifestProblem(manifest: IngestionManifest): string | null {
 }
 
 /**
- * A manifest the reader would reject is never committed: a DataError before the commit. Its cursors'
- * edge keys already known to parse are left out of the probe (recordParsedCursors).
+ * A manifest the reader would reject is never committed: a DataError before the commit. Cursor edges
+ * already known to parse are left out of the probe (parsed-edges.ts).
  */
 export function assertManifestCommittable(manifest: IngestionManifest): void {
   const cursors = Object.fromEntries(
@@ -50,18 +49,24 @@ export function assertManifestCommittable(manifest: IngestionManifest): void {
 
 /**
  * Throws a DataError naming the table and the field when its entry or next cursor would not parse; the
- * edge keys already known to parse are left out of the probe, and the cursor's keys are known after it.
+ * cursor's edge is known to parse after it. With `from`, the previous cursor and the read the cursor was
+ * made of (toNextCursor), and an edge of the previous cursor known to parse, only the read's keys are
+ * probed: the next edge holds no key but the previous edge's and the read's.
  */
 export function assertTableCommittable(
   batch: Pick<IngestionManifest, 'batchId' | 'createdAt' | 'lagMs'>,
   entry: IngestionTableEntry,
   cursor: TableCursor,
+  from?: { readonly previous: TableCursor; readonly read: TableRead },
 ): void {
   const cursors = Object.fromEntries(SOURCE_TABLES.map((t) => [t, INITIAL_CURSOR])) as Record<
     SourceTable,
     TableCursor
   >
-  cursors[entry.table] = toUnparsedPart(cursor)
+  cursors[entry.table] =
+    from && isParsedEdge(from.previous.edge)
+      ? { ...cursor, edge: [...from.read.edge, ...from.read.offAxis] }
+      : toUnparsedPart(cursor)
   const probe: IngestionManifest = {
     format: INGESTION_FORMAT,
     ...batch,
@@ -76,5 +81,5 @@ export function assertTableCommittable(
       { stage: 'extract', table: entry.table, batchId: batch.batchId },
     )
   }
-  recordParsedCursors([cursor])
+  recordParsedEdges([cursor])
 }

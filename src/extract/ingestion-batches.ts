@@ -3,7 +3,7 @@ import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey, parseBatchId, toBatchId
 import { INGESTION_MANIFEST, type IngestionManifest } from '../core/manifests/ingestion.ts'
 import { readManifest } from '../core/manifests/read-manifest.ts'
 import type { ObjectStore } from '../io/object-store.ts'
-import { recordParsedCursors } from './parsed-edge-keys.ts'
+import { recordParsedEdges } from './parsed-edges.ts'
 
 /** The ids of every committed ingestion batch, in commit order. */
 export async function runListIngestionBatches(store: ObjectStore): Promise<string[]> {
@@ -29,7 +29,7 @@ export async function runPlanNextBatch(
   const lastId = committed.at(-1)
   const previous = lastId === undefined ? undefined : await runReadIngestionManifest(ingestion, lastId)
   // Its cursors came through the codec: their keys need no second check when they are carried on.
-  if (previous) recordParsedCursors(Object.values(previous.cursors))
+  if (previous) recordParsedEdges(Object.values(previous.cursors))
   const batchId = toBatchId((lastId === undefined ? 0 : (parseBatchId(lastId) ?? 0)) + 1)
   return { batchId, previous }
 }

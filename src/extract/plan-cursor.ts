@@ -11,9 +11,10 @@
  * as long as the row still carries that stamp, so the version is read once and a later one is read again.
  */
 import { OFF_AXIS_STAMP, type TableCursor } from '../core/manifests/ingestion.ts'
-import { type EdgeKey, isParsedKey } from './parsed-edge-keys.ts'
+import { isParsedEdge } from './parsed-edges.ts'
 
-export type { EdgeKey } from './parsed-edge-keys.ts'
+/** A key of the edge: `[primary key, last_updated]`. */
+export type EdgeKey = readonly [number, string]
 
 /** The cursor of a table never read. */
 export const INITIAL_CURSOR: TableCursor = { hi: null, edge: [] }
@@ -112,13 +113,11 @@ function minTimestamp(a: string, b: string): string {
 
 /**
  * The edge as two PostgreSQL array literals (ids, timestamps), to be passed as parameter values.
- * Every element is checked against its shape first, so nothing but digits and timestamps get in; a key
- * the manifest's codec parsed (isParsedKey) is a safe integer and a stamp of those shapes already.
+ * Every element is checked against its shape first, so nothing but digits and timestamps get in; an
+ * edge the manifest's codec parsed (parsed-edges.ts) holds only safe integers and stamps of those shapes.
  */
 export function toEdgeArrays(edge: TableCursor['edge']): { ids: string; timestamps: string } {
-  for (const key of edge) {
-    if (isParsedKey(key)) continue
-    const [id, ts] = key
+  for (const [id, ts] of isParsedEdge(edge) ? [] : edge) {
     if (!Number.isSafeInteger(id)) throw new Error(`invalid key in cursor edge: ${id}`)
     if (!CURSOR_TS.test(ts) && !OFF_AXIS_STAMP.test(ts))
       throw new Error(`invalid timestamp in cursor edge: ${ts}`)
