@@ -140,7 +140,7 @@ export function toEdgeArrays(edge: TableCursor['edge']): EdgeArrays {
     if (!known && !Number.isSafeInteger(id)) throw new Error(`invalid key in cursor edge: ${id}`)
     if (CURSOR_TS.test(ts)) {
       ids.push(id)
-      ms.push(toEpochMs(ts))
+      ms.push(toEpochMsOfShape(ts))
     } else if (known || OFF_AXIS_STAMP.test(ts)) {
       offIds.push(id)
       offTimestamps.push(`"${ts}"`)
@@ -159,9 +159,18 @@ export function toEdgeArrays(edge: TableCursor['edge']): EdgeArrays {
  * proleptic Gregorian as PostgreSQL's), from its digits; a date or time that does not exist throws.
  */
 export function toEpochMs(ts: string): number {
-  const n = (from: number, to: number) => Number(ts.slice(from, to))
-  const [year, month, day] = [n(0, 4), n(5, 7), n(8, 10)]
-  const [hour, minute, second, milli] = [n(11, 13), n(14, 16), n(17, 19), n(20, 23)]
+  if (!CURSOR_TS.test(ts)) throw new Error(`invalid timestamp in cursor edge: ${ts}`)
+  return toEpochMsOfShape(ts)
+}
+
+/** toEpochMs of a stamp known to have the cursor's shape. */
+function toEpochMsOfShape(ts: string): number {
+  const year = digitsAt(ts, 0, 4)
+  const month = digitsAt(ts, 5, 7)
+  const day = digitsAt(ts, 8, 10)
+  const hour = digitsAt(ts, 11, 13)
+  const minute = digitsAt(ts, 14, 16)
+  const second = digitsAt(ts, 17, 19)
   if (
     year < 1 ||
     month < 1 ||
@@ -173,12 +182,20 @@ export function toEpochMs(ts: string): number {
     second > 59
   )
     throw new Error(`invalid timestamp in cursor edge: ${ts}`)
-  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milli
+  const ms = ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000
+  return ms + second * 1000 + digitsAt(ts, 20, 23)
+}
+
+/** The number the decimal digits at [from, to) of `text` spell (no closure or slice per call: 35k a cycle). */
+function digitsAt(text: string, from: number, to: number): number {
+  let value = 0
+  for (let i = from; i < to; i++) value = value * 10 + (text.charCodeAt(i) - 48)
+  return value
 }
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
-  return [4, 6, 9, 11].includes(month) ? 30 : 31
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil), for years ≥ 1. */
