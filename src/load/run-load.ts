@@ -25,7 +25,7 @@ export interface LoadDeps extends BatchLoadDeps {
    * one set-based check instead of one per row (first loads, rebuilds). Default 2,000.
    */
   readonly bulkFactRows?: number
-  /** See bulkFactRows; default BULK_SHARE_DIVISOR (16); Infinity: whatever the table holds (tests). */
+  /** See bulkFactRows; default BULK_SHARE_DIVISOR (24); Infinity: whatever the table holds (tests). */
   readonly bulkFactShare?: number
 }
 

@@ -89,15 +89,15 @@ export async function runMerge(
 }
 
 /**
- * Bulk (drop the foreign keys, append, re-create them) validates every row of the table once per key: it
- * costs a few fixed ms per key plus ~0.13 µs per row of the table. Row by row, every appended row runs
- * one check per key: ~4 µs per row of the batch. Measured on fact_payment (7 keys; 2026-12-01, Finding 12):
- * a 10k batch into 99k rows, bulk 250–300 ms of backend CPU against 350–480 row by row, into 198k rows
- * 320–380 against 370–510; a 2k batch into 99k rows, bulk 180–220 against 70. So bulk pays while the table
- * holds up to ~16 times the batch (a first load's 250k-row chunks into tables of up to ~4M rows; the
- * bench's 10k-payment cycles), and row by row beyond (a few thousand facts into a large table).
+ * Bulk (drop the foreign keys, append, re-create them) validates every row of the table once per key:
+ * ~0.13–0.19 µs per row and key, plus ~10 ms per key. Row by row, every appended row runs one check per
+ * key: ~4–5 µs per row and key. Measured on fact_payment (7 keys; 2026-12-01, Finding 12), backend CPU,
+ * bulk against row by row: 10k facts into 99k rows 250–300 against 350–480 ms, into 198k 320–380 against
+ * 370–510, into 297k 400–430 against 400–450 (even); 30k into 990k 1,570 against 1,030; 2k into 99k 180–220
+ * against 70. So bulk pays while the table holds up to ~24 times the batch: a first load's 250k-row
+ * chunks into tables of up to ~6M rows, the bench's 10k-payment cycles; row by row beyond.
  */
-export const BULK_SHARE_DIVISOR = 16
+export const BULK_SHARE_DIVISOR = 24
 
 /**
  * Whether `batchRows` facts append in bulk into a table the planner expects to hold `tableRows`: at least
