@@ -33,9 +33,12 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 /** Databases created by this process, so a failure still drops them all. */
 const created = new Set<string>()
 
-/** Creates an empty database named bench_<role>_<random> and returns its URL. */
+/** Prepended to every database name (letters, digits, `_`): a session sharing the server tells its own apart. */
+const PREFIX = (process.env.BENCH_DB_PREFIX ?? '').replace(/[^a-z0-9_]/gi, '').toLowerCase()
+
+/** Creates an empty database named [BENCH_DB_PREFIX]bench_<role>_<random> and returns its URL. */
 export async function createBenchDatabase(role: string): Promise<string> {
-  const name = `bench_${role}_${randomBytes(4).toString('hex')}`
+  const name = `${PREFIX}bench_${role}_${randomBytes(4).toString('hex')}`
   await withAdmin((c) => c.query(`CREATE DATABASE ${name}`))
   created.add(name)
   const url = new URL(ADMIN_URL)

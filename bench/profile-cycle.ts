@@ -201,10 +201,12 @@ else if (mode === 'cycles')
   )
 else if (mode === 'bench-cycles') {
   const { runCycles } = await import('./measure-cycles.ts')
+  const cpu = process.cpuUsage()
   const c = await runCycles(JSON.parse(readFileSync(configPath, 'utf8')) as StageConfig)
+  const used = process.cpuUsage(cpu)
   const runs = (r: { runsS: readonly number[] }) => r.runsS.map((x) => x.toFixed(3)).join(' ')
   console.log(
-    `1k median ${c.changes1k.s.toFixed(3)} s [${runs(c.changes1k)}]; 10k median ${c.changes10k.s.toFixed(3)} s [${runs(c.changes10k)}]`,
+    `1k median ${c.changes1k.s.toFixed(3)} s [${runs(c.changes1k)}]; 10k median ${c.changes10k.s.toFixed(3)} s [${runs(c.changes10k)}]; 10k median's extract ${c.changes10k.extractS.toFixed(3)} s; process CPU ${((used.user + used.system) / 1e6).toFixed(2)} s`,
   )
 } else if (mode === 'drop') await drop()
 else throw new Error('usage: profile-cycle.ts setup|cycles|drop <dir> …')

@@ -13,7 +13,13 @@ import {
   type TableCursor,
 } from '../core/manifests/ingestion.ts'
 import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
-import { INITIAL_CURSOR } from './plan-cursor.ts'
+import { isParsedEdge, recordParsedEdges } from './parsed-edges.ts'
+import { INITIAL_CURSOR, type TableRead } from './plan-cursor.ts'
+
+/** The cursor without its edge when the edge is known to parse (parsed-edges.ts). */
+function toUnparsedPart(cursor: TableCursor): TableCursor {
+  return isParsedEdge(cursor.edge) ? { ...cursor, edge: [] } : cursor
+}
 
 /** Why a manifest's text does not parse back, in one line (the codec's first complaint), or null. */
 export function toManifestProblem(manifest: IngestionManifest): string | null {
@@ -25,9 +31,15 @@ export function toManifestProblem(manifest: IngestionManifest): string | null {
   return first ? `${first.path.map(String).join('.')}: ${first.message}` : 'it does not fit its format'
 }
 
-/** A manifest the reader would reject is never committed: a DataError before the commit. */
+/**
+ * A manifest the reader would reject is never committed: a DataError before the commit. Cursor edges
+ * already known to parse are left out of the probe (parsed-edges.ts).
+ */
 export function assertManifestCommittable(manifest: IngestionManifest): void {
-  const problem = toManifestProblem(manifest)
+  const cursors = Object.fromEntries(
+    Object.entries(manifest.cursors).map(([table, cursor]) => [table, toUnparsedPart(cursor)]),
+  ) as IngestionManifest['cursors']
+  const problem = toManifestProblem({ ...manifest, cursors })
   if (problem !== null)
     throw new DataError(
       `batch ${manifest.batchId}: the manifest would not parse (${problem}); nothing was committed`,
@@ -35,17 +47,26 @@ export function assertManifestCommittable(manifest: IngestionManifest): void {
     )
 }
 
-/** Throws a DataError naming the table and the field when its entry or next cursor would not parse. */
+/**
+ * Throws a DataError naming the table and the field when its entry or next cursor would not parse; the
+ * cursor's edge is known to parse after it. With `from`, the previous cursor and the read the cursor was
+ * made of (toNextCursor), and an edge of the previous cursor known to parse, only the read's keys are
+ * probed: the next edge holds no key but the previous edge's and the read's.
+ */
 export function assertTableCommittable(
   batch: Pick<IngestionManifest, 'batchId' | 'createdAt' | 'lagMs'>,
   entry: IngestionTableEntry,
   cursor: TableCursor,
+  from?: { readonly previous: TableCursor; readonly read: TableRead },
 ): void {
   const cursors = Object.fromEntries(SOURCE_TABLES.map((t) => [t, INITIAL_CURSOR])) as Record<
     SourceTable,
     TableCursor
   >
-  cursors[entry.table] = cursor
+  cursors[entry.table] =
+    from && isParsedEdge(from.previous.edge)
+      ? { ...cursor, edge: [...from.read.edge, ...from.read.offAxis] }
+      : toUnparsedPart(cursor)
   const probe: IngestionManifest = {
     format: INGESTION_FORMAT,
     ...batch,
@@ -60,4 +81,5 @@ export function assertTableCommittable(
       { stage: 'extract', table: entry.table, batchId: batch.batchId },
     )
   }
+  recordParsedEdges([cursor])
 }

@@ -301,6 +301,7 @@ async function runReadTable(
       { batchId, createdAt: window.createdAt, lagMs: window.lagMs },
       result.entry,
       cursor,
+      { previous: window.cursor, read: result.read },
     )
     const fields = { stage: 'extract', batchId, table, sourceNow: window.createdAt }
     if (result.future > 0) {

@@ -86,10 +86,18 @@ export async function runReadTableWindow(
 ): Promise<TableWindowResult> {
   const { def, cursor } = input
   const columns = await readColumns(tx, def, input.columnRows)
-  const { ids, timestamps } = toEdgeArrays(cursor.edge)
+  const edge = toEdgeArrays(cursor.edge)
   const lowerBound = cursor.hi === null ? '-infinity' : `${cursor.hi}`
   // The lower bound is hi - lag, computed by the source; the settings carry it into COPY.
-  await tx.query(SET_WINDOW_SQL, [lowerBound, ids, timestamps, input.rowLimit, input.lagMs])
+  await tx.query(SET_WINDOW_SQL, [
+    lowerBound,
+    edge.ids,
+    edge.ms,
+    input.rowLimit,
+    input.lagMs,
+    edge.offIds,
+    edge.offTimestamps,
+  ])
   const [stats] = await tx.query<StatsRow>(windowStatsSql(def), [
     cursor.hi,
     input.lagMs,

@@ -13,7 +13,7 @@ import type { Database } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 import { assertManifestCommittable } from './check-committable.ts'
-import { runListIngestionBatches, runPlanNextBatch } from './ingestion-batches.ts'
+import { rememberCommitted, runListIngestionBatches, runPlanNextBatch } from './ingestion-batches.ts'
 import { type ChangeSignal, type IdleMark, planIdleSkip } from './plan-idle-skip.ts'
 import { runReadSnapshot, type SnapshotRead } from './read-snapshot.ts'
 import { CHANGE_SIGNAL_SQL } from './source-sql.ts'
@@ -205,6 +205,7 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     })
     return { batchId: null, batches: [], outcome: 'lost-race', rows, failedTables, more: false, ms: ms() }
   }
+  rememberCommitted(ingestion, manifest)
   log.info('extract committed a batch', {
     stage: 'extract',
     batchId,

@@ -11,22 +11,27 @@ import { CURSOR_TS_FORMAT } from './plan-cursor.ts'
 export const WINDOW_SETTINGS = {
   lowerBound: 'totesys_etl.lower_bound',
   edgeIds: 'totesys_etl.edge_ids',
-  edgeTimestamps: 'totesys_etl.edge_ts',
+  edgeMs: 'totesys_etl.edge_ms',
+  offEdgeIds: 'totesys_etl.edge_off_ids',
+  offEdgeTimestamps: 'totesys_etl.edge_off_ts',
   rowLimit: 'totesys_etl.row_limit',
   tids: 'totesys_etl.tids',
 } as const
 
 /**
  * Sets the window for the next statements of the transaction: $1 the cursor's hi (or '-infinity'), $5 the
- * lag in ms (the lower bound is hi - lag, computed here by the source), $2 ids, $3 timestamps, $4 the most
- * rows to read (the batch's remaining row budget).
+ * lag in ms (the lower bound is hi - lag, computed here by the source), the edge (toEdgeArrays): $2 its
+ * on-axis ids, $3 their stamps in ms since 1970, $6 its off-axis ids, $7 their stamps; $4 the most rows to
+ * read (the batch's remaining row budget).
  */
 export const SET_WINDOW_SQL = `SELECT set_config('${WINDOW_SETTINGS.lowerBound}',
     CASE WHEN $1::text = '-infinity' THEN '-infinity'
       ELSE ($1::timestamp - $5::int * interval '1 millisecond')::text END, true),
   set_config('${WINDOW_SETTINGS.edgeIds}', $2, true),
-  set_config('${WINDOW_SETTINGS.edgeTimestamps}', $3, true),
-  set_config('${WINDOW_SETTINGS.rowLimit}', $4::bigint::text, true)`
+  set_config('${WINDOW_SETTINGS.edgeMs}', $3, true),
+  set_config('${WINDOW_SETTINGS.rowLimit}', $4::bigint::text, true),
+  set_config('${WINDOW_SETTINGS.offEdgeIds}', $6, true),
+  set_config('${WINDOW_SETTINGS.offEdgeTimestamps}', $7, true)`
 
 /**
  * Sets the window rows' tuple ids ($1, a tid[] literal the sizing query returned in this transaction), so
@@ -71,6 +76,16 @@ export const COLUMNS_OF_TABLES_SQL = columnsSql('$1::text[]')
 export const COLUMNS_SQL = columnsSql('ARRAY[$1::text]')
 
 /**
+ * The timestamp (without time zone) of an on-axis edge stamp sent as milliseconds since 1970 (`ms`, a
+ * bigint expression; toEdgeArrays), in exact arithmetic: whole days onto the date, then the milliseconds
+ * of the day. (A bigint times `interval '1 millisecond'` goes through float8 and misses by microseconds
+ * far from 1970.)
+ */
+export function edgeStampSql(ms: string): string {
+  return `('1970-01-01'::date + (${ms} / 86400000)::int + (${ms} % 86400000) * interval '1 millisecond')`
+}
+
+/**
  * The rows of the window: at or after the lower bound, or off the time axis, minus the keys already read
  * (the edge). The table has no index on last_updated, so the extra test rides the same sequential scan.
  */
@@ -83,7 +98,13 @@ function windowPredicate(def: SourceTableDef): string {
     AND NOT EXISTS (
       SELECT 1 FROM unnest(
         (SELECT current_setting('${WINDOW_SETTINGS.edgeIds}')::int[]),
-        (SELECT current_setting('${WINDOW_SETTINGS.edgeTimestamps}')::timestamp[])
+        (SELECT current_setting('${WINDOW_SETTINGS.edgeMs}')::bigint[])
+      ) AS e(id, ms)
+      WHERE e.id = ${pk} AND ${edgeStampSql('e.ms')} = ${lu})
+    AND NOT EXISTS (
+      SELECT 1 FROM unnest(
+        (SELECT current_setting('${WINDOW_SETTINGS.offEdgeIds}')::int[]),
+        (SELECT current_setting('${WINDOW_SETTINGS.offEdgeTimestamps}')::timestamp[])
       ) AS e(id, ts)
       WHERE e.id = ${pk} AND e.ts = ${lu})`
 }
@@ -118,8 +139,8 @@ function onAxis(x: string): string {
 export function windowStatsSql(def: SourceTableDef): string {
   const keys = `t.${quoteIdent(def.primaryKey)} AS id, t.${quoteIdent(CURSOR_COLUMN)} AS lu, t.ctid AS tid`
   const held = `SELECT e.id, e.ts FROM unnest(
-        (SELECT current_setting('${WINDOW_SETTINGS.edgeIds}')::int[]),
-        (SELECT current_setting('${WINDOW_SETTINGS.edgeTimestamps}')::timestamp[])) AS e(id, ts)
+        (SELECT current_setting('${WINDOW_SETTINGS.offEdgeIds}')::int[]),
+        (SELECT current_setting('${WINDOW_SETTINGS.offEdgeTimestamps}')::timestamp[])) AS e(id, ts)
       WHERE NOT ${onAxis('e.ts')} AND EXISTS (SELECT 1 FROM public.${quoteIdent(def.name)} t
         WHERE t.${quoteIdent(def.primaryKey)} = e.id AND t.${quoteIdent(CURSOR_COLUMN)} = e.ts)
       UNION SELECT win.id, win.lu FROM win WHERE NOT ${onAxis('win.lu')}`

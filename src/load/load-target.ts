@@ -65,6 +65,8 @@ export interface LoadTarget<M extends LoadManifest> {
   readonly damagedFileAdvice?: (batchId: string) => string
   /** Append facts this big in bulk, foreign keys dropped and re-validated (see LoadDeps.bulkFactRows); off when absent. */
   readonly bulkFactRows?: number
+  /** Bulk only when the table holds at most this many times the batch (default BULK_SHARE_DIVISOR). */
+  readonly bulkFactShare?: number
   /** The log line of each event (absent: not logged), and fields every line carries. */
   readonly logs: {
     readonly loaded: string

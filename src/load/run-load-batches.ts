@@ -183,7 +183,7 @@ function runApplyBatch<M extends LoadManifest>(
     await fault('after-staging')
     await runMerge(batch, tables, counts, 'dim')
     await fault('after-dims')
-    await runMergeFacts(batch, tables, counts, target.bulkFactRows)
+    await runMergeFacts(batch, tables, counts, target.bulkFactRows, target.bulkFactShare)
     await fault('after-facts')
     const rows = Object.fromEntries(counts)
     await target.ledger.insert(tx, manifest, rows)

@@ -20,11 +20,13 @@ import { toWarehouseTarget } from './warehouse-target.ts'
 export interface LoadDeps extends BatchLoadDeps {
   readonly purchaseFactTable: PurchaseFactTable
   /**
-   * A fact table whose batch brings at least this many rows, and at least a quarter of what it holds, is
-   * appended with its foreign keys dropped and re-created (validated) in the same transaction: one
-   * set-based check instead of one per row (first loads, rebuilds). Default 2,000.
+   * A fact table whose batch brings at least this many rows, and at least 1/bulkFactShare of what it
+   * holds, is appended with its foreign keys dropped and re-created (validated) in the same transaction:
+   * one set-based check instead of one per row (first loads, rebuilds). Default 2,000.
    */
   readonly bulkFactRows?: number
+  /** See bulkFactRows; default BULK_SHARE_DIVISOR (24); Infinity: whatever the table holds (tests). */
+  readonly bulkFactShare?: number
 }
 
 export interface LoadInput {

@@ -14,7 +14,7 @@ import { toMergeTable, toParquetColumns } from './plan-merge.ts'
 import { toPhysicalTable } from './warehouse-names.ts'
 
 /**
- * Appends of at least this many rows (and a quarter of the table) go in bulk unless the deps say otherwise.
+ * Appends of at least this many rows (and 1/BULK_SHARE_DIVISOR of the table, run-merge-batch.ts) go in bulk unless the deps say otherwise.
  * Measured 2026-11-30 (issue 16): bulk already wins at 600–2,000 rows (a first load at 0.2×: warehouse
  * statements 0.29–0.50 s against 0.60–0.68 s row by row) and 2.5–3× at 3× (load 1.9–2.6 s against 5.6–6.6 s).
  * At 50,000 the first loads between 1× and ~5× checked every fact row's keys one by one: the 3×-vs-10× cliff.
@@ -26,6 +26,7 @@ export function toWarehouseTarget(deps: {
   readonly processed: ObjectStore
   readonly purchaseFactTable: PurchaseFactTable
   readonly bulkFactRows?: number
+  readonly bulkFactShare?: number
 }): LoadTarget<ProcessedManifest> {
   // Catalogue order: dim_date first, then the other dims, then the facts.
   const tables = WAREHOUSE_TABLES.map((table) => ({
@@ -52,6 +53,7 @@ export function toWarehouseTarget(deps: {
     foreignKeyAdvice: 'a row references a dimension key the warehouse lacks',
     damagedFileAdvice: (batchId) => `rebuild it with 'totesys-etl transform --batch ${batchId} --redo'`,
     bulkFactRows: deps.bulkFactRows ?? BULK_FACT_ROWS,
+    ...(deps.bulkFactShare !== undefined && { bulkFactShare: deps.bulkFactShare }),
     logs: {
       loaded: 'batch loaded',
       skipped: 'batch already loaded by another run',
