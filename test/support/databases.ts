@@ -9,7 +9,17 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -154,17 +164,39 @@ const STALE_LOCK_MS = 180_000
  * process makes it under a lock file while the others wait for it: on two cores, three processes making
  * the same folder at once would each take three times as long.
  */
-function savedPgliteData(file: string, make: () => Promise<Blob>): Promise<Blob> {
+function savedPgliteData(file: string, make: () => Promise<Blob>, kin: string): Promise<Blob> {
   let saved = savedData.get(file)
   if (!saved) {
-    saved = makeOnce(join(CACHE_DIR, file), make)
+    saved = makeOnce(join(CACHE_DIR, file), make, kin)
     saved.catch(() => savedData.delete(file))
     savedData.set(file, saved)
   }
   return saved
 }
 
-async function makeOnce(path: string, make: () => Promise<Blob>): Promise<Blob> {
+/**
+ * Saved folders kept per template (the newest by time written): each is ~64 MB, a new one is made whenever
+ * the code it is keyed by changes, and the folder may be in memory (scripts/run-tests.mjs puts TMPDIR in
+ * /dev/shm). A process still reading an older one keeps its open file; one about to read it makes it again.
+ */
+const SAVED_PER_TEMPLATE = 4
+
+async function pruneSaved(kin: string): Promise<void> {
+  const saved = (await readdir(CACHE_DIR)).filter((f) => f.startsWith(kin) && f.endsWith('.tar'))
+  const written = await Promise.all(
+    saved.map(async (f) => ({
+      f,
+      at: await stat(join(CACHE_DIR, f)).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    })),
+  )
+  written.sort((a, b) => b.at - a.at)
+  for (const { f } of written.slice(SAVED_PER_TEMPLATE)) await rm(join(CACHE_DIR, f), { force: true })
+}
+
+async function makeOnce(path: string, make: () => Promise<Blob>, kin: string): Promise<Blob> {
   const lock = `${path}.lock`
   await mkdir(CACHE_DIR, { recursive: true })
   for (;;) {
@@ -189,6 +221,7 @@ async function makeOnce(path: string, make: () => Promise<Blob>): Promise<Blob> 
       const part = `${path}.${process.pid}.${randomBytes(3).toString('hex')}`
       await writeFile(part, bytes)
       await rename(part, path)
+      await pruneSaved(kin)
       return new DataDirTar(bytes)
     } finally {
       await held.close()
@@ -218,11 +251,17 @@ async function emptyPgliteData(): Promise<Blob> {
 /** A new in-memory embedded database, empty or a copy of a template. */
 export async function createEmbeddedDatabase(template?: DatabaseTemplate): Promise<TestDatabase> {
   const data = template
-    ? await savedPgliteData(`pglite-${PGLITE_VERSION}-${template.name}-${template.key}.tar`, async () => {
-        const db = await PgliteDatabase.open(undefined, 'database', { loadDataDir: await emptyPgliteData() })
-        await template.fill(db)
-        return dump(db)
-      })
+    ? await savedPgliteData(
+        `pglite-${PGLITE_VERSION}-${template.name}-${template.key}.tar`,
+        async () => {
+          const db = await PgliteDatabase.open(undefined, 'database', {
+            loadDataDir: await emptyPgliteData(),
+          })
+          await template.fill(db)
+          return dump(db)
+        },
+        `pglite-${PGLITE_VERSION}-${template.name}-`,
+      )
     : await emptyPgliteData()
   const db = await PgliteDatabase.open(undefined, 'database', { loadDataDir: data })
   return { db, url: 'pglite:memory', drop: () => db.close() }
