@@ -3,6 +3,9 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import pg from 'pg'
+import { PgDatabase } from '../src/io/pg-database.ts'
+import { silentLog } from '../src/log.ts'
+import { runSeed } from '../src/simulator/run-seed.ts'
 
 export const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -76,4 +79,19 @@ export async function serverVersion(): Promise<string> {
     c.query<{ v: string }>("SELECT current_setting('server_version') AS v"),
   )
   return rows[0]?.v ?? 'unknown'
+}
+
+/**
+ * Seeds a bench source with the synthetic data at `scale` (seed 42, so every run reads the same rows) and
+ * analyses it, as a source in production would be; returns the rows seeded, per table.
+ */
+export async function seedBenchSource(url: string, scale: number): Promise<Record<string, number>> {
+  const source = new PgDatabase(url)
+  try {
+    const counts = await runSeed(source, { kind: 'synthetic', scale, seed: 42 }, { log: silentLog })
+    await source.exec('ANALYZE')
+    return counts
+  } finally {
+    await source.close()
+  }
 }

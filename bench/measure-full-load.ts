@@ -7,9 +7,7 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { PgDatabase } from '../src/io/pg-database.ts'
 import { runInitWarehouse } from '../src/load/run-init.ts'
-import { silentLog } from '../src/log.ts'
-import { runSeed } from '../src/simulator/run-seed.ts'
-import { createBenchDatabase, databaseSizeMb, dropBenchDatabase } from './bench-databases.ts'
+import { createBenchDatabase, databaseSizeMb, dropBenchDatabase, seedBenchSource } from './bench-databases.ts'
 import { type LimitFigures, runLimit } from './measure-limit.ts'
 import { runStageInChild } from './run-stage.ts'
 import { STAGES, type Stage, type StageConfig } from './stage-child.ts'
@@ -87,7 +85,7 @@ export async function runFullLoad(
   const stages: StageFigures[] = []
   for (const stage of STAGES) {
     const before = stage === 'load' ? await databaseSizeMb(config.warehouseUrl) : 0
-    const run = await runStageInChild(stage, config, profileDir)
+    const run = await runStageInChild(stage, config, { profileDir })
     const mbWritten =
       stage === 'extract'
         ? folderSizeMb(config.ingestionDir)
@@ -129,7 +127,7 @@ async function runWhole(config: StageConfig, dir: string, profileDir?: string): 
   }
   for (const d of [whole.ingestionDir, whole.processedDir, whole.tmpDir]) mkdirSync(d, { recursive: true })
   try {
-    const run = await runStageInChild('run', whole, profileDir)
+    const run = await runStageInChild('run', whole, { profileDir })
     return { s: run.ms / 1000, processS: run.processMs / 1000, peakRssMb: run.maxRssMb }
   } finally {
     await dropBenchDatabase(whole.warehouseUrl)
@@ -138,14 +136,12 @@ async function runWhole(config: StageConfig, dir: string, profileDir?: string): 
 }
 
 async function seedAndInit(config: StageConfig, scale: number): Promise<number> {
-  const source = new PgDatabase(config.sourceUrl)
+  const counts = await seedBenchSource(config.sourceUrl, scale)
   const warehouse = new PgDatabase(config.warehouseUrl)
   try {
-    const counts = await runSeed(source, { kind: 'synthetic', scale, seed: 42 }, { log: silentLog })
-    await source.exec('ANALYZE')
     await runInitWarehouse(warehouse, { purchaseFactTable: 'fact_purchase_orders' })
     return Object.values(counts).reduce((a, b) => a + b, 0)
   } finally {
-    await Promise.all([source.close(), warehouse.close()])
+    await warehouse.close()
   }
 }

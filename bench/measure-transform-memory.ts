@@ -10,10 +10,12 @@
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { PgDatabase } from '../src/io/pg-database.ts'
-import { silentLog } from '../src/log.ts'
-import { runSeed } from '../src/simulator/run-seed.ts'
-import { createBenchDatabase, dropBenchDatabase, ensureServerRunning } from './bench-databases.ts'
+import {
+  createBenchDatabase,
+  dropBenchDatabase,
+  ensureServerRunning,
+  seedBenchSource,
+} from './bench-databases.ts'
 import { DEFAULT_LAG_MS } from './measure-full-load.ts'
 import { runStageInChild } from './run-stage.ts'
 import type { StageConfig } from './stage-child.ts'
@@ -37,13 +39,7 @@ async function setup(scale: number): Promise<void> {
   const config = configOf(await createBenchDatabase('source'))
   try {
     mkdirSync(config.ingestionDir, { recursive: true })
-    const source = new PgDatabase(config.sourceUrl)
-    try {
-      await runSeed(source, { kind: 'synthetic', scale, seed: 42 }, { log: silentLog })
-      await source.exec('ANALYZE')
-    } finally {
-      await source.close()
-    }
+    await seedBenchSource(config.sourceUrl, scale)
     const extract = await runStageInChild('extract', config)
     console.log(`scale ${scale}: ${extract.rows} rows extracted into ${config.ingestionDir}`)
   } finally {

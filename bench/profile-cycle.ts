@@ -22,13 +22,11 @@ import pg from 'pg'
 import type { Database, SqlSession } from '../src/io/database.ts'
 import { PgDatabase } from '../src/io/pg-database.ts'
 import { runInitWarehouse } from '../src/load/run-init.ts'
-import { silentLog } from '../src/log.ts'
 import { runPipelineOnce } from '../src/service/pipeline.ts'
 import { runExtractStage } from '../src/service/stages/run-extract-stage.ts'
 import { runLoadStage } from '../src/service/stages/run-load-stage.ts'
 import { runTransformStage } from '../src/service/stages/run-transform-stage.ts'
-import { runSeed } from '../src/simulator/run-seed.ts'
-import { createBenchDatabase, dropBenchDatabase } from './bench-databases.ts'
+import { createBenchDatabase, dropBenchDatabase, seedBenchSource } from './bench-databases.ts'
 import { DEFAULT_LAG_MS } from './measure-full-load.ts'
 import { openPipeline } from './pipeline-deps.ts'
 import type { StageConfig } from './stage-child.ts'
@@ -50,14 +48,12 @@ async function setup(scale: number): Promise<void> {
   }
   for (const d of [config.ingestionDir, config.processedDir, config.tmpDir]) mkdirSync(d, { recursive: true })
   writeFileSync(configPath, JSON.stringify(config, null, 2))
-  const source = new PgDatabase(config.sourceUrl)
+  await seedBenchSource(config.sourceUrl, scale)
   const warehouse = new PgDatabase(config.warehouseUrl)
   try {
-    await runSeed(source, { kind: 'synthetic', scale, seed: 42 }, { log: silentLog })
-    await source.exec('ANALYZE')
     await runInitWarehouse(warehouse, { purchaseFactTable: 'fact_purchase_orders' })
   } finally {
-    await Promise.all([source.close(), warehouse.close()])
+    await warehouse.close()
   }
   const pipeline = openPipeline(config)
   try {
