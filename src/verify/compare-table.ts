@@ -111,7 +111,6 @@ interface Compare {
   readonly ke: ReturnType<typeof keySql>
   readonly kw: ReturnType<typeof keySql>
   readonly kp: ReturnType<typeof keySql>
-  count(sql: string): Promise<number>
 }
 
 type Findings = { -readonly [K in keyof TableFindings]: TableFindings[K] } & {
@@ -139,7 +138,6 @@ export async function runCompareTable(
     ke: keySql(table, 'e'),
     kw: keySql(table, 'w'),
     kp: keySql(table, 'p'),
-    count: async (sql: string) => Number((await db.rows<{ n: number | string }>(sql))[0]?.n ?? 0),
   }
   const findings = await runCountLayers(c)
   if (layers.warehouse) {
@@ -159,17 +157,29 @@ export async function runCompareTable(
 /** Each loaded layer's row count (null where the layer is not loaded); the findings start empty. */
 async function runCountLayers(c: Compare): Promise<Findings> {
   const { layers, def, e, l, p, w } = c
+  // One statement for all of them: a loaded layer's count, NULL for one that is not loaded.
+  const counts = {
+    source: layers.expected ? `(SELECT count(*) FROM ${e})` : 'NULL',
+    lake: layers.lake ? `(SELECT count(*) FROM ${l})` : 'NULL',
+    processed: layers.processed
+      ? `(SELECT count(*) FROM (SELECT DISTINCT ${def.key.map(quoteIdent).join(', ')} FROM ${p}))`
+      : 'NULL',
+    warehouse: layers.warehouse ? `(SELECT count(*) FROM ${w})` : 'NULL',
+    lag: layers.expected ? `(SELECT count(*) FROM ${e} WHERE NOT _fresh)` : 'NULL',
+  }
+  const [row] = await c.db.rows<Record<keyof typeof counts, number | string | null>>(
+    `SELECT ${Object.entries(counts)
+      .map(([name, sql]) => `${sql} AS ${name}`)
+      .join(', ')}`,
+  )
+  const count = (name: keyof typeof counts) => (row?.[name] == null ? null : Number(row[name]))
   return {
     table: c.table,
-    source: layers.expected ? await c.count(`SELECT count(*) AS n FROM ${e}`) : null,
-    lake: layers.lake ? await c.count(`SELECT count(*) AS n FROM ${l}`) : null,
-    processed: layers.processed
-      ? await c.count(
-          `SELECT count(*) AS n FROM (SELECT DISTINCT ${def.key.map(quoteIdent).join(', ')} FROM ${p})`,
-        )
-      : null,
-    warehouse: layers.warehouse ? await c.count(`SELECT count(*) AS n FROM ${w}`) : null,
-    lag: layers.expected ? await c.count(`SELECT count(*) AS n FROM ${e} WHERE NOT _fresh`) : null,
+    source: count('source'),
+    lake: count('lake'),
+    processed: count('processed'),
+    warehouse: count('warehouse'),
+    lag: count('lag'),
     pending: null,
     quarantined: null,
     missing: Object.fromEntries(MISSING_LAYERS.map((m) => [m, none])) as Record<MissingLayer, KeySample>,
@@ -185,18 +195,19 @@ async function runCountLayers(c: Compare): Promise<Findings> {
 async function runCompareExpected(c: Compare, findings: Findings): Promise<void> {
   const { db, table, e, w } = c
   await runCreateMissingAndStale(c)
-  findings.pending =
-    (await c.count(`SELECT count(*) AS n FROM missing_layer WHERE layer = 'pending'`)) +
-    (await c.count(`SELECT count(*) AS n FROM stale WHERE layer = 'pending'`))
-  findings.quarantined =
-    (await c.count(`SELECT count(*) AS n FROM missing_layer WHERE layer = 'held'`)) +
-    (await c.count(`SELECT count(*) AS n FROM stale WHERE layer = 'held'`))
+  // Counted by layer first, so only a layer that holds rows is sampled: on a clean table (verify's usual
+  // case) that is none, and the eight per-layer samples would each scan an empty table.
+  const missing = await runCountByLayer(db, 'missing_layer')
+  const stale = await runCountByLayer(db, 'stale')
+  findings.pending = (missing.get('pending') ?? 0) + (stale.get('pending') ?? 0)
+  findings.quarantined = (missing.get('held') ?? 0) + (stale.get('held') ?? 0)
   for (const m of MISSING_LAYERS) {
-    findings.missing[m] = await sample(db, table, `SELECT k, o FROM missing_layer WHERE layer = '${m}'`)
+    if (missing.has(m))
+      findings.missing[m] = await sample(db, table, `SELECT k, o FROM missing_layer WHERE layer = '${m}'`)
   }
   for (const s of STALE_LAYERS) {
-    const stale = await runSampleStale(db, table, s)
-    if (stale) findings.stale[s] = stale
+    const sampled = stale.has(s) ? await runSampleStale(db, table, s) : undefined
+    if (sampled) findings.stale[s] = sampled
   }
   if (c.def.kind !== 'fact') {
     // A dimension row whose source row was deleted (etl.source_deletes) stays for the facts: not unexpected.
@@ -209,6 +220,14 @@ async function runCompareExpected(c: Compare, findings: Findings): Promise<void>
            WHERE d.source_table = ${sqlString(MADE_FROM[table])} AND d.source_key = ${c.kw.id})`,
     )
   }
+}
+
+/** How many rows of a temp table (missing_layer or stale) each layer holds; a layer with none is absent. */
+async function runCountByLayer(db: DuckDb, from: 'missing_layer' | 'stale'): Promise<Map<string, number>> {
+  const rows = await db.rows<{ layer: string; n: number | string }>(
+    `SELECT layer, count(*) AS n FROM ${from} GROUP BY layer`,
+  )
+  return new Map(rows.map((r) => [r.layer, Number(r.n)]))
 }
 
 /** The temp tables missing_layer and stale: each expected row the warehouse lacks or holds otherwise, by layer. */
