@@ -4,8 +4,8 @@ import {
   INITIAL_CURSOR,
   maxTimestamp,
   type TableRead,
+  toCursorEpochMs,
   toEdgeArrays,
-  toEpochMs,
   toNextCursor,
 } from './plan-cursor.ts'
 
@@ -214,7 +214,7 @@ describe('toEdgeArrays', () => {
   })
 })
 
-describe('toEpochMs', () => {
+describe('toCursorEpochMs', () => {
   it('counts milliseconds from 1970 on the proleptic Gregorian calendar, years 1 to 9999', () => {
     // Date.UTC is the reference here only (the code uses none): its years 0–99 map to 1900–1999, so
     // those are set with setUTCFullYear.
@@ -234,14 +234,14 @@ describe('toEpochMs', () => {
       ['0004-02-29 00:00:00.001', utc(4, 2, 29, 0, 0, 0, 1)],
       ['9999-12-31 23:59:59.999', utc(9999, 12, 31, 23, 59, 59, 999)],
     ]
-    for (const [ts, expected] of cases) assert.equal(toEpochMs(ts), expected, ts)
+    for (const [ts, expected] of cases) assert.equal(toCursorEpochMs(ts), expected, ts)
     for (let day = 0; day < 3_000_000; day += 997) {
       const ms = utc(1, 1, 1) + day * 86_400_000 + (day % 86_400) * 1000 + (day % 1000)
       const d = new Date(ms)
       const p = (x: number, w = 2) => String(x).padStart(w, '0')
       const ts = `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}`
       if (d.getUTCFullYear() > 9999) break
-      assert.equal(toEpochMs(ts), ms, ts)
+      assert.equal(toCursorEpochMs(ts), ms, ts)
     }
   })
 })

@@ -157,13 +157,15 @@ export function toEdgeArrays(edge: TableCursor['edge']): EdgeArrays {
 /**
  * Milliseconds from 1970-01-01 00:00:00.000 to a cursor stamp (`YYYY-MM-DD HH:MM:SS.mmm`, years 1–9999,
  * proleptic Gregorian as PostgreSQL's), from its digits; a date or time that does not exist throws.
+ * Not service/freshness.ts's toEpochMs (Date.parse): that takes 2024-02-30 for 1 March, and the edge's
+ * stamps must be rejected exactly where PostgreSQL would reject them, 35k of them a cycle.
  */
-export function toEpochMs(ts: string): number {
+export function toCursorEpochMs(ts: string): number {
   if (!CURSOR_TS.test(ts)) throw new Error(`invalid timestamp in cursor edge: ${ts}`)
   return toEpochMsOfShape(ts)
 }
 
-/** toEpochMs of a stamp known to have the cursor's shape. */
+/** toCursorEpochMs of a stamp known to have the cursor's shape. */
 function toEpochMsOfShape(ts: string): number {
   const year = digitsAt(ts, 0, 4)
   const month = digitsAt(ts, 5, 7)

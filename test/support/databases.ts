@@ -160,11 +160,12 @@ const savedData = new Map<string, Promise<Blob>>()
 const STALE_LOCK_MS = 180_000
 
 /**
- * A saved PGlite data folder (a tar), made once per machine by `make` and kept in the temp folder. One
- * process makes it under a lock file while the others wait for it: on two cores, three processes making
- * the same folder at once would each take three times as long.
+ * A saved PGlite data folder (a tar) of a template, `<kin><key>.tar`, made once per machine by `make` and
+ * kept in the temp folder. One process makes it under a lock file while the others wait for it: on two
+ * cores, three processes making the same folder at once would each take three times as long.
  */
-function savedPgliteData(file: string, make: () => Promise<Blob>, kin: string): Promise<Blob> {
+function savedPgliteData(kin: string, key: string, make: () => Promise<Blob>): Promise<Blob> {
+  const file = `${kin}${key}.tar`
   let saved = savedData.get(file)
   if (!saved) {
     saved = makeOnce(join(CACHE_DIR, file), make, kin)
@@ -251,17 +252,11 @@ async function emptyPgliteData(): Promise<Blob> {
 /** A new in-memory embedded database, empty or a copy of a template. */
 export async function createEmbeddedDatabase(template?: DatabaseTemplate): Promise<TestDatabase> {
   const data = template
-    ? await savedPgliteData(
-        `pglite-${PGLITE_VERSION}-${template.name}-${template.key}.tar`,
-        async () => {
-          const db = await PgliteDatabase.open(undefined, 'database', {
-            loadDataDir: await emptyPgliteData(),
-          })
-          await template.fill(db)
-          return dump(db)
-        },
-        `pglite-${PGLITE_VERSION}-${template.name}-`,
-      )
+    ? await savedPgliteData(`pglite-${PGLITE_VERSION}-${template.name}-`, template.key, async () => {
+        const db = await PgliteDatabase.open(undefined, 'database', { loadDataDir: await emptyPgliteData() })
+        await template.fill(db)
+        return dump(db)
+      })
     : await emptyPgliteData()
   const db = await PgliteDatabase.open(undefined, 'database', { loadDataDir: data })
   return { db, url: 'pglite:memory', drop: () => db.close() }
