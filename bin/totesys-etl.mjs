@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (built by `npm run build`, which `npm ci` triggers through `prepare`).
+// Runs the built CLI (scripts/build.mjs; `npm ci` builds it through `prepare`).
 import '../dist/entrypoints/cli/main.js'

@@ -14,10 +14,9 @@
 // counts as slow), so the slowest file never starts last and leaves one core idle at the end.
 // The colocated unit tests of src/ (pure modules, milliseconds each) share one process: a process of its
 // own costs each of them a second or more of start-up (node, tsx) for tests that take less.
-// Spawned CLI commands run the built CLI (dist/): it is rebuilt here first when a src file is newer.
+// Spawned CLI commands run the built CLI (dist/cli/): it is rebuilt here first when an input is newer.
 import { spawn, spawnSync } from 'node:child_process'
 import {
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -30,6 +29,7 @@ import {
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { buildCli, staleCliInput } from './build.mjs'
 
 const root = join(import.meta.dirname, '..')
 const timesFile = join(root, 'test/support/test-times.json')
@@ -66,33 +66,20 @@ if (files.length === 0) {
   process.exit(1)
 }
 
-/** Rebuilds dist/ when a source file is newer than its build (the tests spawn bin/totesys-etl.mjs). */
-function staleSource() {
-  return find(join(root, 'src'), [], '.ts').find((src) => {
-    if (src.endsWith('.test.ts') || src.endsWith('.d.ts')) return false
-    const built = join(root, 'dist', relative(join(root, 'src'), src)).replace(/\.ts$/, '.js')
-    return !existsSync(built) || statSync(built).mtimeMs < statSync(src).mtimeMs
-  })
-}
-function buildIfStale() {
-  const stale = staleSource()
+/** Rebuilds the CLI when an input is newer than its build (the tests spawn bin/totesys-etl.mjs). */
+async function buildIfStale() {
+  const stale = staleCliInput()
   if (!stale) return
-  console.log(`building dist/ (${relative(root, stale)} is newer than its build)`)
-  const tsc = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  )
-  // tsc emits despite type errors (the type check reports them); only a build that did not happen stops the run.
-  if (tsc.status !== 0 && staleSource()) {
-    console.error('the build failed: the CLI the tests spawn would be out of date')
+  console.log(`building the CLI (${stale} is newer than its build)`)
+  try {
+    await buildCli()
+  } catch (error) {
+    // esbuild does not check types (the type check reports those): only a bundle it could not make stops the run.
+    console.error(`the build failed: the CLI the tests spawn would be out of date\n${error}`)
     process.exit(1)
   }
 }
-buildIfStale()
+await buildIfStale()
 
 let known = {}
 try {

@@ -12,6 +12,7 @@ import type {
 } from '../core/warehouse-catalogue.ts'
 import type { Database, SqlSession } from './database.ts'
 import { SessionDialect } from './kysely-dialect.ts'
+import { projectFile } from './project-file.ts'
 
 /** How a warehouse type arrives in JS through our Database (dates, times, numerics stay text). */
 type JsOf<T extends WarehouseType> = T extends 'int4' ? number : T extends 'bool' ? boolean : string
@@ -74,9 +75,7 @@ export function warehouseDb(session: Database | SqlSession): WarehouseDb {
   return new Kysely<WarehouseSchema>({ dialect: new SessionDialect(session) })
 }
 
-const WAREHOUSE_SQL = new URL('../../sql/warehouse.sql', import.meta.url)
-
 /** The warehouse DDL of the data contract (sql/warehouse.sql), as text. */
 export function readWarehouseSql(): Promise<string> {
-  return readFile(WAREHOUSE_SQL, 'utf8')
+  return readFile(projectFile('sql/warehouse.sql'), 'utf8')
 }

@@ -3,12 +3,15 @@
  * unquoted empty field) into a database that has the totesys schema, then moves every id sequence past it.
  */
 import { createReadStream } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { SOURCE_CATALOGUE, SOURCE_TABLES, type SourceTable, sourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
 import type { Database } from '../io/database.ts'
+import { projectFile } from '../io/project-file.ts'
 
-export const SNAPSHOT_DIR = fileURLToPath(new URL('../../data/totesys-snapshot-2024-02-23/', import.meta.url))
+/** The real snapshot's folder (data/ beside the code: the simulator and the tests read it, no Lambda does). */
+export function snapshotDir(): string {
+  return projectFile('data/totesys-snapshot-2024-02-23')
+}
 
 /** Tables in an order that satisfies the foreign keys. */
 export const LOAD_ORDER: readonly SourceTable[] = [
@@ -28,7 +31,7 @@ export const LOAD_ORDER: readonly SourceTable[] = [
 /** Loads every table's CSV from a folder (the real snapshot by default) in one transaction. */
 export async function runLoadSnapshot(
   db: Database,
-  dir: string = SNAPSHOT_DIR,
+  dir: string = snapshotDir(),
 ): Promise<Record<SourceTable, number>> {
   return db.transaction(async (tx) => {
     for (const table of LOAD_ORDER) {
@@ -63,7 +66,7 @@ export async function resetSequences(db: Pick<Database, 'query'>): Promise<void>
 export async function runCopySnapshotTables(
   db: Pick<Database, 'copyIn'>,
   tables: readonly SourceTable[],
-  dir: string = SNAPSHOT_DIR,
+  dir: string = snapshotDir(),
 ): Promise<void> {
   for (const table of tables) {
     const columns = sourceTable(table)

@@ -1,12 +1,11 @@
 /** Creates the totesys schema (sql/totesys.sql, the data contract) in a database. */
 import { readFile } from 'node:fs/promises'
 import type { SqlSession } from '../io/database.ts'
-
-const SCHEMA_FILE = new URL('../../sql/totesys.sql', import.meta.url)
+import { projectFile } from '../io/project-file.ts'
 
 /** Applies the source schema; fails if the tables exist already. */
 export async function runCreateSourceSchema(db: SqlSession): Promise<void> {
-  await db.exec(await readFile(SCHEMA_FILE, 'utf8'))
+  await db.exec(await readFile(projectFile('sql/totesys.sql'), 'utf8'))
 }
 
 /** True when the database already holds the totesys tables. */

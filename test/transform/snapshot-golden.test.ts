@@ -12,7 +12,7 @@ import { SOURCE_TABLES } from '../../src/core/source-catalogue.ts'
 import type { WarehouseTable } from '../../src/core/warehouse-catalogue.ts'
 import { type DuckDb, openDuckDb, sqlString } from '../../src/io/duckdb.ts'
 import { memoryLog } from '../../src/log.ts'
-import { SNAPSHOT_DIR } from '../../src/simulator/load-snapshot.ts'
+import { snapshotDir } from '../../src/simulator/load-snapshot.ts'
 import { runTransform } from '../../src/transform/run-transform.ts'
 import { writeIngestionBatch } from '../support/ingestion-fixture.ts'
 import { SNAPSHOT_COUNTS } from '../support/snapshot-counts.ts'
@@ -20,6 +20,7 @@ import { processedManifest, type Stores, tempStores } from './support.ts'
 
 const COUNTS = SNAPSHOT_COUNTS
 
+const SNAPSHOT_DIR = snapshotDir()
 const csv = (t: string) => `read_csv_auto(${sqlString(join(SNAPSHOT_DIR, `${t}.csv`))}, header = true)`
 /** The raw text split by position: a different path from the models' TIMESTAMP → DATE/TIME casts. */
 const split = (c: string) => `CAST(left(${c}, 10) AS DATE), CAST(substr(${c}, 12) AS TIME)`

@@ -7,12 +7,13 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { EXIT_CODES } from '../../core/exit-codes.ts'
+import { projectFile } from '../../io/project-file.ts'
 import { addSettingFlags, makeCommandContext } from './command-context.ts'
 import { COMMANDS } from './commands/index.ts'
 
-/** The version in package.json (two folders up from src/entrypoints/cli and from dist/entrypoints/cli). */
+/** The version in package.json. */
 function packageVersion(): string {
-  const json = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')
+  const json = readFileSync(projectFile('package.json'), 'utf8')
   return (JSON.parse(json) as { version: string }).version
 }
 
