@@ -2,13 +2,15 @@
  * A tiny DuckDB adapter: one in-memory instance with bounded memory (memory_limit, a temp_directory
  * to spill to, a thread count) and a private scratch folder for the files a stage reads and writes.
  * Rows come back as JSON-safe values (DECIMAL as text, DATE/TIME/TIMESTAMP as text), so money and
- * timestamps never become JS numbers or Dates. Only this module imports @duckdb/node-api.
+ * timestamps never become JS numbers or Dates. Only this module imports @duckdb/node-api, and only when
+ * an instance is first made: a command that never opens DuckDB (init, extract, status) does not load its
+ * native library (`init`: ~0.05 CPU-s less).
  */
 import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
 
 export type DuckParam = string | number | boolean | null
 
@@ -46,6 +48,14 @@ export interface DuckDbOptions {
  * (ATTACH … USE), detached, with everything it held, when the use closes.
  */
 const idle: DuckDBInstance[] = []
+
+/**
+ * @duckdb/node-api is CommonJS: its exports are the module's `default` under Node's ES modules and in the
+ * built CLI alike (where a bundled CommonJS chunk exports nothing else).
+ */
+async function loadDuckDbApi(): Promise<typeof import('@duckdb/node-api')> {
+  return (await import('@duckdb/node-api')).default
+}
 const MAX_IDLE = 2
 let uses = 0
 
@@ -63,7 +73,9 @@ async function runLend(
     const pooled = idle.pop()
     const instance =
       pooled ??
-      (await DuckDBInstance.create(':memory:', {
+      (await (
+        await loadDuckDbApi()
+      ).DuckDBInstance.create(':memory:', {
         memory_limit: options.memoryLimit,
         threads: String(options.threads),
         temp_directory: spill,
