@@ -8,7 +8,7 @@
 // Left out, loaded from node_modules at run time: what reads files next to its own code (PGlite's
 // WebAssembly and data) and native code (DuckDB's binding; pg's optional pg-native).
 // Usage: node scripts/build.mjs [--if-stale]   (--if-stale: only when an input is newer than the build)
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -127,6 +127,22 @@ export async function buildCli() {
     },
     logLevel: 'warning',
   })
+  dropVendorSourceMaps()
+}
+
+/**
+ * The packages' chunks keep no source map: theirs would point into node_modules, which neither coverage
+ * nor our stack traces are about, and Node writes the map of every file a process loaded into that
+ * process's coverage report when coverage is on (2.3 MB of a 3.4 MB report for one command).
+ */
+function dropVendorSourceMaps() {
+  const vendor = join(root, 'dist/vendor')
+  for (const name of readdirSync(vendor)) {
+    const path = join(vendor, name)
+    if (name.endsWith('.map')) rmSync(path)
+    else if (name.endsWith('.js'))
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\n?$/, '\n'))
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
