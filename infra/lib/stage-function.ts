@@ -171,12 +171,10 @@ export class StageFunction extends Construct {
         sourceMap: true,
         // The AWS SDK is bundled (not the runtime's copy): S3 conditional writes need a known version.
         externalModules: duckdb,
-        // `require` for the CommonJS dependencies (pg); `__bundleUrl` for modules that read files next to
-        // them: each sees import.meta.url as if it were still in src/<folder>/, so '../../sql/' is the
-        // bundle's sql/ folder (copied below), wherever the bundle runs (Lambda's /var/task, a test's temp dir).
-        banner:
-          "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url); const __bundleUrl = new URL('./src/io/bundle.mjs', import.meta.url).href;",
-        define: loadsFiles ? { 'import.meta.url': '__bundleUrl' } : {},
+        // `require` for the CommonJS dependencies (pg). A file the code reads (sql/warehouse.sql, copied
+        // below) is found beside the bundle by src/io/project-file.ts, wherever it runs (Lambda's /var/task,
+        // a test's temp dir).
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
