@@ -1,0 +1,106 @@
+/**
+ * Times `runVerify` on the tests' loaded snapshot (test/support/loaded-snapshot.ts), in this process:
+ * per call its wall and process CPU (user + system), and the report's own phase timings (wall).
+ *   tsx bench/profile-verify.ts [n=7] [--kind embedded|server] [--src <dir>] [--warmup k=1]
+ * `--src <dir>`: run the `runVerify` of another copy of src/ (e.g. an older commit's, `git archive <commit>
+ * src | tar -x -C <dir>/..`), to compare code on the same machine in turn; the snapshot is made with this
+ * worktree's code either way. Prints one JSON line per call and a summary (medians), and a fingerprint of
+ * each report without its timings: the same fingerprint from two versions is the same report. The
+ * embedded kind (PGlite, in this process) creates no server database; its source and warehouse reads
+ * count in this process's CPU, a server's do not. For a CPU profile: `node --import tsx --cpu-prof
+ * --cpu-prof-dir <dir> bench/profile-verify.ts …`. TMPDIR decides where stores and DuckDB scratch go (the
+ * test runner uses /dev/shm).
+ */
+import { createHash } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { VerifyDeps, VerifyReport } from '../src/verify/run-verify.ts'
+import type { DatabaseKind } from '../test/support/databases.ts'
+import { createLoadedSnapshot, LOADED_SNAPSHOT_LAG_MS } from '../test/support/loaded-snapshot.ts'
+
+const args = process.argv.slice(2)
+const option = (name: string, fallback: string): string => {
+  const i = args.indexOf(name)
+  if (i < 0) return fallback
+  const [value] = args.splice(i, 2).slice(1)
+  return value ?? fallback
+}
+const kind = option('--kind', 'embedded') as DatabaseKind
+const src = option('--src', '')
+const warmup = Number(option('--warmup', '1'))
+const n = Number(args[0] ?? 7)
+
+const modulePath = src ? resolve(src, 'verify/run-verify.ts') : '../src/verify/run-verify.ts'
+const { runVerify } = (await import(src ? pathToFileURL(modulePath).href : modulePath)) as {
+  runVerify: (deps: VerifyDeps) => Promise<VerifyReport>
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+const loaded = await createLoadedSnapshot(kind)
+if (!loaded) throw new Error(`no ${kind} PostgreSQL`)
+try {
+  const deps: VerifyDeps = {
+    source: loaded.source.db,
+    warehouse: loaded.warehouse.db,
+    ingestion: loaded.ingestion.store,
+    processed: loaded.processed.store,
+    purchaseFactTable: 'fact_purchase_orders',
+    lagMs: LOADED_SNAPSHOT_LAG_MS,
+  }
+  const cpu: number[] = []
+  const wall: number[] = []
+  const phases: Record<string, number[]> = {}
+  const prints = new Set<string>()
+  for (let i = 0; i < warmup + n; i++) {
+    const c0 = process.cpuUsage()
+    const t0 = performance.now()
+    const report = await runVerify(deps)
+    const ms = performance.now() - t0
+    const used = process.cpuUsage(c0)
+    const cpuMs = (used.user + used.system) / 1000
+    const { timings, ...rest } = report
+    // Without what differs between copies of the snapshot: the stores' folders and the databases' names.
+    const text = [loaded.ingestion.dir, loaded.processed.dir, loaded.source.url, loaded.warehouse.url].reduce(
+      (t, place, j) => t.replaceAll(place, `<${j}>`),
+      JSON.stringify(rest),
+    )
+    const print = createHash('sha256').update(text).digest('hex').slice(0, 12)
+    if (process.env.VERIFY_REPORT_OUT) writeFileSync(process.env.VERIFY_REPORT_OUT, text)
+    const measured = i >= warmup
+    if (measured) {
+      cpu.push(cpuMs)
+      wall.push(ms)
+      prints.add(print)
+      for (const [phase, t] of Object.entries(timings)) phases[phase] = [...(phases[phase] ?? []), t]
+    }
+    console.log(
+      JSON.stringify({
+        run: measured ? i - warmup + 1 : `warmup ${i + 1}`,
+        wallMs: Math.round(ms),
+        cpuMs: Math.round(cpuMs),
+        verdict: report.verdict,
+        print,
+        timings,
+      }),
+    )
+  }
+  console.log(
+    JSON.stringify({
+      summary: src || 'this worktree',
+      kind,
+      n,
+      medianWallMs: Math.round(median(wall)),
+      medianCpuMs: Math.round(median(cpu)),
+      phasesMedianMs: Object.fromEntries(Object.entries(phases).map(([p, t]) => [p, median(t)])),
+      prints: [...prints],
+    }),
+  )
+} finally {
+  await loaded.drop()
+}
