@@ -16,6 +16,7 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { VerifyDeps, VerifyReport } from '../src/verify/run-verify.ts'
+import type { VerifyProgress } from '../src/verify/verify-progress.ts'
 import type { DatabaseKind } from '../test/support/databases.ts'
 import { createLoadedSnapshot, LOADED_SNAPSHOT_LAG_MS } from '../test/support/loaded-snapshot.ts'
 
@@ -53,6 +54,18 @@ try {
     purchaseFactTable: 'fact_purchase_orders',
     lagMs: LOADED_SNAPSHOT_LAG_MS,
   }
+  // CPU per phase, taken where verify tells its progress a phase starts (`open warehouse`, `warehouse`,
+  // `open source`, `source`, `lake files`, `layers`, `compare`); the first is from the call's start.
+  let phaseCpu: Record<string, number> = {}
+  let current = 'start'
+  let mark = process.cpuUsage()
+  const close = (next: string) => {
+    const used = process.cpuUsage(mark)
+    phaseCpu[current] = (phaseCpu[current] ?? 0) + Math.round((used.user + used.system) / 1000)
+    current = next
+    mark = process.cpuUsage()
+  }
+  const progress: VerifyProgress = { phase: (name) => close(name), advance() {}, stop: () => close('end') }
   const cpu: number[] = []
   const wall: number[] = []
   const phases: Record<string, number[]> = {}
@@ -60,7 +73,10 @@ try {
   for (let i = 0; i < warmup + n; i++) {
     const c0 = process.cpuUsage()
     const t0 = performance.now()
-    const report = await runVerify(deps)
+    phaseCpu = {}
+    current = 'start'
+    mark = process.cpuUsage()
+    const report = await runVerify({ ...deps, progress })
     const ms = performance.now() - t0
     const used = process.cpuUsage(c0)
     const cpuMs = (used.user + used.system) / 1000
@@ -78,6 +94,8 @@ try {
       wall.push(ms)
       prints.add(print)
       for (const [phase, t] of Object.entries(timings)) phases[phase] = [...(phases[phase] ?? []), t]
+      for (const [phase, t] of Object.entries(phaseCpu))
+        phases[`cpu ${phase}`] = [...(phases[`cpu ${phase}`] ?? []), t]
     }
     console.log(
       JSON.stringify({
@@ -87,6 +105,7 @@ try {
         verdict: report.verdict,
         print,
         timings,
+        phaseCpu,
       }),
     )
   }

@@ -6,7 +6,12 @@
 import type { PurchaseFactTable } from '../config.ts'
 import type { SourceTable } from '../core/source-catalogue.ts'
 import { quoteIdent } from '../core/sql-ident.ts'
-import { WAREHOUSE_TABLES, type WarehouseTable, warehouseTable } from '../core/warehouse-catalogue.ts'
+import {
+  WAREHOUSE_TABLES,
+  type WarehouseColumn,
+  type WarehouseTable,
+  warehouseTable,
+} from '../core/warehouse-catalogue.ts'
 import type { Database } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import { runReadLedgerBatchIds, runReadLoadedWatermarks } from '../load/load-ledger.ts'
@@ -32,6 +37,15 @@ export interface WarehouseSnapshot {
 
 /** The scratch key of a warehouse table's rows. */
 export const warehouseScratchKey = (table: WarehouseTable) => `warehouse/${table}.csv`
+
+/**
+ * A column as the scratch file holds it for DuckDB (which types it, duck-tables.ts): as `textOf` says,
+ * but a time as PostgreSQL prints it (`10:00:00.12`, whatever DateStyle says), which DuckDB reads as the
+ * same TIME as to_char's `10:00:00.120000`, without to_char's cost (~half of a fact table's COPY).
+ */
+function toScratchText(column: WarehouseColumn): string {
+  return column.type === 'time' ? quoteIdent(column.name) : textOf(column)
+}
 
 /** Reads the ledger and every warehouse table in one snapshot; table rows go to scratch files. */
 export async function runReadWarehouseSnapshot(
@@ -62,7 +76,7 @@ export async function runReadWarehouseSnapshot(
       for (const table of WAREHOUSE_TABLES) {
         if (rows[table] === undefined) continue
         const def = warehouseTable(table)
-        const select = `SELECT ${def.columns.map((c) => `${textOf(c)} AS ${quoteIdent(c.name)}`).join(', ')}
+        const select = `SELECT ${def.columns.map((c) => `${toScratchText(c)} AS ${quoteIdent(c.name)}`).join(', ')}
           FROM ${quoteIdent(toPhysicalTable(table, purchaseFactTable))}`
         const copied = await runInSavepoint(tx, () =>
           runCopyToScratch(tx, select, scratch, warehouseScratchKey(table), progress),
