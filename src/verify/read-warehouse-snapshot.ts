@@ -17,7 +17,7 @@ import type { ObjectStore } from '../io/object-store.ts'
 import { runReadLedgerBatchIds, runReadLoadedWatermarks } from '../load/load-ledger.ts'
 import { toPhysicalTable } from '../load/warehouse-names.ts'
 import { runCopyToScratch } from './copy-to-scratch.ts'
-import { runInSavepoint } from './savepoint.ts'
+import { runCountRows, runInSavepoint } from './savepoint.ts'
 import type { VerifyProgress } from './verify-progress.ts'
 import { type DateCoverage, runReadDateCoverage, textOf } from './verify-warehouse.ts'
 
@@ -57,16 +57,16 @@ export async function runReadWarehouseSnapshot(
     async (tx) => {
       const batchIds = await runReadLedgerBatchIds(tx)
       const watermarks = await runReadLoadedWatermarks(tx)
-      const rows: Partial<Record<WarehouseTable, number>> = {}
+      const counted = await runCountRows(
+        tx,
+        WAREHOUSE_TABLES.map(
+          (table) => [table, quoteIdent(toPhysicalTable(table, purchaseFactTable))] as const,
+        ),
+      )
+      const rows = counted.counts
       const problems: Partial<Record<WarehouseTable, string>> = {}
-      for (const table of WAREHOUSE_TABLES) {
-        const physical = quoteIdent(toPhysicalTable(table, purchaseFactTable))
-        const counted = await runInSavepoint(tx, () =>
-          tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${physical}`),
-        )
-        if (counted.ok) rows[table] = counted.value[0]?.n ?? 0
-        else problems[table] = `the warehouse table cannot be read: ${counted.reason}`
-      }
+      for (const [table, reason] of Object.entries(counted.problems) as [WarehouseTable, string][])
+        problems[table] = `the warehouse table cannot be read: ${reason}`
       progress.phase(
         'warehouse',
         Object.values(rows).reduce((a, b) => a + b, 0),
