@@ -1,15 +1,18 @@
 /**
  * Times `runVerify` on the tests' loaded snapshot (test/support/loaded-snapshot.ts), in this process:
- * per call its wall and process CPU (user + system), and the report's own phase timings (wall).
+ * per call its wall and process CPU (user + system), the report's own phase timings (wall), and the CPU
+ * of each phase (taken where verify tells its progress a phase starts).
  *   tsx bench/profile-verify.ts [n=7] [--kind embedded|server] [--src <dir>] [--warmup k=1]
- * `--src <dir>`: run the `runVerify` of another copy of src/ (e.g. an older commit's, `git archive <commit>
- * src | tar -x -C <dir>/..`), to compare code on the same machine in turn; the snapshot is made with this
+ * `--src <dir>`: run the `runVerify` of another copy of src/, e.g. an older commit's unpacked inside this
+ * worktree so its imports find node_modules (`mkdir .base && git archive <commit> src | tar -x -C .base`,
+ * then `--src .base/src`), to compare code on the same machine in turn; the snapshot is made with this
  * worktree's code either way. Prints one JSON line per call and a summary (medians), and a fingerprint of
- * each report without its timings: the same fingerprint from two versions is the same report. The
- * embedded kind (PGlite, in this process) creates no server database; its source and warehouse reads
- * count in this process's CPU, a server's do not. For a CPU profile: `node --import tsx --cpu-prof
- * --cpu-prof-dir <dir> bench/profile-verify.ts …`. TMPDIR decides where stores and DuckDB scratch go (the
- * test runner uses /dev/shm).
+ * each report without its timings and paths: the same fingerprint from two versions is the same report
+ * (VERIFY_REPORT_OUT=<file> writes the last report, to diff). The embedded kind (PGlite, in this process)
+ * creates no server database (the server kind makes the tests' etl_test_* ones); its source and
+ * warehouse reads count in this process's CPU, a server's do not. For a CPU profile: `node --import tsx
+ * --cpu-prof --cpu-prof-dir <dir> bench/profile-verify.ts …`. TMPDIR decides where stores and DuckDB
+ * scratch go (the test runner uses /dev/shm).
  */
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
