@@ -6,7 +6,9 @@ import { SOURCE_TABLES, type SourceTable } from '../core/source-catalogue.ts'
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../core/warehouse-catalogue.ts'
 import type { DuckDb } from '../io/duckdb.ts'
 import { isoCurrencyNames } from '../transform/currency-names.ts'
+import { runReadCsvHeader } from './csv-header.ts'
 import {
+  type CsvFile,
   createExpectedSql,
   createProcessedSql,
   createVersionsSql,
@@ -79,12 +81,12 @@ async function runLoadSourceTables(duck: DuckDb, input: LayersInput, loaded: Loa
   const { lake, quarantine, progress } = input
   for (const table of SOURCE_TABLES) {
     if (lake) {
-      await duck.run(createVersionsSql(lakeName(table), table, lake.ingestionFiles[table] ?? []))
+      await duck.run(createVersionsSql(lakeName(table), table, await toCsvFiles(lake.ingestionFiles[table])))
       loaded.lake.add(table)
       const [row] = await duck.rows<{ n: number | string }>(`SELECT count(*) AS n FROM ${lakeName(table)}`)
       loaded.lakeVersions[table] = Number(row?.n ?? 0)
     }
-    await duck.run(createVersionsSql(heldName(table), table, quarantine?.files[table] ?? []))
+    await duck.run(createVersionsSql(heldName(table), table, await toCsvFiles(quarantine?.files[table])))
     progress.advance(1)
   }
 }
@@ -96,12 +98,12 @@ async function runLoadWarehouseTables(duck: DuckDb, input: LayersInput, loaded: 
   for (const table of WAREHOUSE_TABLES) {
     const warehouseFile = snapshot.files[table]
     if (warehouseFile) {
-      await duck.run(createWarehouseSql(table, at(warehouseFile)))
+      await duck.run(createWarehouseSql(table, await toCsvFile(at(warehouseFile))))
       loaded.warehouse.add(table)
     }
     const expectedFile = table === 'dim_date' ? undefined : source?.files[table]
     if (expectedFile) {
-      await duck.run(createExpectedSql(table, at(expectedFile)))
+      await duck.run(createExpectedSql(table, await toCsvFile(at(expectedFile))))
       loaded.expected.add(table)
     }
     if (lake) {
@@ -123,4 +125,13 @@ async function runCreateIsoCurrency(duck: DuckDb): Promise<void> {
       chunk.flat(),
     )
   }
+}
+
+/** A CSV file with its header's names, for DuckDB to read without scanning it for them first. */
+async function toCsvFile(path: string): Promise<CsvFile> {
+  return { path, columns: await runReadCsvHeader(path) }
+}
+
+async function toCsvFiles(paths: readonly string[] | undefined): Promise<CsvFile[]> {
+  return Promise.all((paths ?? []).map(toCsvFile))
 }

@@ -16,7 +16,7 @@ import {
   type ExpectedTable,
   MADE_FROM,
 } from './expected-rows-sql.ts'
-import { runInSavepoint } from './savepoint.ts'
+import { runCountRows, runInSavepoint } from './savepoint.ts'
 import type { VerifyProgress } from './verify-progress.ts'
 
 export interface SourceRead {
@@ -47,15 +47,12 @@ export async function runReadSourceExpected(
     async (tx) => {
       await tx.exec(SESSION_SQL)
       await tx.query(EXPECTED_SETTINGS_SQL, [JSON.stringify(input.watermarks), String(input.lagMs)])
-      const sourceRows: Partial<Record<SourceTable, number>> = {}
-      const sourceProblems: Partial<Record<SourceTable, string>> = {}
-      for (const table of SOURCE_TABLES) {
-        const counted = await runInSavepoint(tx, () =>
-          tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoteIdent(table)}`),
-        )
-        if (counted.ok) sourceRows[table] = counted.value[0]?.n ?? 0
-        else sourceProblems[table] = counted.reason
-      }
+      const counted = await runCountRows(
+        tx,
+        SOURCE_TABLES.map((table) => [table, quoteIdent(table)] as const),
+      )
+      const sourceRows = counted.counts
+      const sourceProblems = counted.problems
       const tables = Object.keys(EXPECTED_ROWS_SQL) as ExpectedTable[]
       progress.phase(
         'source',

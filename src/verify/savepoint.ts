@@ -21,3 +21,38 @@ export async function runInSavepoint<T>(tx: SqlSession, fn: () => Promise<T>): P
     return { ok: false, reason: (error as Error).message ?? String(error) }
   }
 }
+
+/**
+ * The row count of each table (by its quoted name), or why it cannot be counted: all in one statement
+ * first (on PGlite one count with its savepoint cost ~2 ms, eleven of them ~24 CPU-ms; together ~9), and
+ * when that fails (a table missing or unreadable) one by one, each in its own savepoint as before, so
+ * the others are still counted and each failure is said for its own table.
+ */
+export async function runCountRows<K extends string>(
+  tx: SqlSession,
+  tables: readonly (readonly [key: K, quotedName: string])[],
+): Promise<{ counts: Partial<Record<K, number>>; problems: Partial<Record<K, string>> }> {
+  const counts: Partial<Record<K, number>> = {}
+  const problems: Partial<Record<K, string>> = {}
+  if (tables.length === 0) return { counts, problems }
+  const together = await runInSavepoint(tx, () =>
+    tx.query<Record<string, number>>(
+      `SELECT ${tables.map(([, name], i) => `(SELECT count(*)::int FROM ${name}) AS n${i}`).join(', ')}`,
+    ),
+  )
+  if (together.ok) {
+    const [row] = together.value
+    tables.forEach(([key], i) => {
+      counts[key] = row?.[`n${i}`] ?? 0
+    })
+    return { counts, problems }
+  }
+  for (const [key, name] of tables) {
+    const counted = await runInSavepoint(tx, () =>
+      tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name}`),
+    )
+    if (counted.ok) counts[key] = counted.value[0]?.n ?? 0
+    else problems[key] = counted.reason
+  }
+  return { counts, problems }
+}
