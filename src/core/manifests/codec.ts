@@ -397,6 +397,8 @@ export interface Codec<S extends z.ZodObject, T = Decoded<S>> {
   parse(text: string, key: string): T
   /** The stored text: indented JSON, keys in the schema's order, a final newline. */
   serialise(value: T): string
+  /** The JSON value the stored text prints (serialise without the printing). */
+  toStored(value: T): unknown
 }
 
 /** A codec for a format declared by its stored JSON schema. */
@@ -435,6 +437,9 @@ export function defineCodec<S extends z.ZodObject>(
     },
     serialise(value) {
       return `${JSON.stringify(convert(schema, value, false), null, 1)}\n`
+    },
+    toStored(value) {
+      return convert(schema, value, false)
     },
   }
 }
