@@ -50,6 +50,16 @@ describe('the transform’s ingestion manifest reads', () => {
         ['0000000001'],
       )
       assert.equal(earlier[0], first)
+      // As the transform reads them: a batch, then the one before it; then the next batch, and again the
+      // one before it, which is still known.
+      // (Another store object on the same folder: nothing known yet.)
+      const fresh = new FolderStore(dir)
+      await fresh.put(manifestKey('0000000003'), INGESTION_MANIFEST.serialise(manifestOf('0000000003', 3)))
+      const second = await runReadIngestionManifest(fresh, '0000000002')
+      assert.notEqual(second, await runReadIngestionManifest(store, '0000000002'))
+      await runReadIngestionManifest(fresh, '0000000001')
+      await runReadIngestionManifest(fresh, '0000000003')
+      assert.equal(await runReadIngestionManifest(fresh, '0000000002'), second)
       // Another text of the same manifest (restored by hand, say): parsed from the store.
       const text = INGESTION_MANIFEST.serialise(manifestOf('0000000001', 3))
       await store.put(manifestKey('0000000001'), JSON.stringify(JSON.parse(text)))

@@ -34,7 +34,9 @@ export async function runReadIngestionManifest(store: ObjectStore, id: string): 
   const known = kept.find((k) => k.id === id && k.text === text)
   if (known) return known.manifest
   const manifest = INGESTION_MANIFEST.parse(text, `${key} in ${store.description}`)
-  recent.set(store, [...kept.filter((k) => k.id !== id), { id, text, manifest }].slice(-RECENT_PER_STORE))
+  // The newest batches are kept: the next batch reads the newest one again, as the batch before it.
+  const next = [...kept.filter((k) => k.id !== id), { id, text, manifest }]
+  recent.set(store, next.sort((a, b) => (a.id < b.id ? -1 : 1)).slice(-RECENT_PER_STORE))
   return manifest
 }
 
