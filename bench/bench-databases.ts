@@ -39,10 +39,14 @@ const created = new Set<string>()
 /** Prepended to every database name (letters, digits, `_`): a session sharing the server tells its own apart. */
 const PREFIX = (process.env.BENCH_DB_PREFIX ?? '').replace(/[^a-z0-9_]/gi, '').toLowerCase()
 
-/** Creates an empty database named [BENCH_DB_PREFIX]bench_<role>_<random> and returns its URL. */
-export async function createBenchDatabase(role: string): Promise<string> {
+/**
+ * Creates a database named [BENCH_DB_PREFIX]bench_<role>_<random>, empty or a copy of `template` (a name of
+ * letters, digits and `_`, with no one connected to it), and returns its URL.
+ */
+export async function createBenchDatabase(role: string, template?: string): Promise<string> {
   const name = `${PREFIX}bench_${role}_${randomBytes(4).toString('hex')}`
-  await withAdmin((c) => c.query(`CREATE DATABASE ${name}`))
+  if (template !== undefined && !/^[a-z0-9_]+$/.test(template)) throw new Error(`bad template ${template}`)
+  await withAdmin((c) => c.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`))
   created.add(name)
   const url = new URL(ADMIN_URL)
   url.pathname = `/${name}`

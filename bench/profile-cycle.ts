@@ -11,12 +11,15 @@
  *   tsx bench/profile-cycle.ts bench-cycles <dir>
  *       the bench's own cycles (measure-cycles.ts runCycles: idle, 5 × 1k, 3 × 10k) on the kept data; to
  *       compare code, set up afresh with --bench-lag for each run (the cycles change the data).
+ *   tsx bench/profile-cycle.ts copy <dir> <to>
+ *       a fresh copy of a setup (its two databases through CREATE DATABASE … TEMPLATE, its lake copied) at
+ *       <to>, so old and new code each run on the same data
  *   tsx bench/profile-cycle.ts drop <dir>                 drop the databases
  * Stages run one after another (not overlapped as in runPipelineOnce), so each has its own time. With no
  * autovacuum on the server, the updated source table's dead rows pile up and the extract slows down over
  * many cycles: compare code in turn on the same data (bench/profile-transform.ts for the transform alone).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { Database, SqlSession } from '../src/io/database.ts'
@@ -181,6 +184,27 @@ async function cycles(n: number, changes: number, statements: boolean, whole: bo
   }
 }
 
+async function copy(to: string): Promise<void> {
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as StageConfig
+  const copyDb = (url: string, role: string) => createBenchDatabase(role, new URL(url).pathname.slice(1))
+  mkdirSync(to, { recursive: true })
+  const copied: StageConfig = {
+    ...config,
+    sourceUrl: await copyDb(config.sourceUrl, 'source'),
+    warehouseUrl: await copyDb(config.warehouseUrl, 'warehouse'),
+    ingestionDir: join(to, 'ingestion'),
+    processedDir: join(to, 'processed'),
+    tmpDir: join(to, 'tmp'),
+  }
+  for (const d of ['ingestion', 'processed', 'tmp'] as const) {
+    const from =
+      d === 'ingestion' ? config.ingestionDir : d === 'processed' ? config.processedDir : config.tmpDir
+    cpSync(from, join(to, d), { recursive: true })
+  }
+  writeFileSync(join(to, 'config.json'), JSON.stringify(copied, null, 2))
+  console.log(`copied to ${to}`)
+}
+
 async function drop(): Promise<void> {
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as StageConfig
   await dropBenchDatabase(config.sourceUrl)
@@ -204,5 +228,6 @@ else if (mode === 'bench-cycles') {
   console.log(
     `1k median ${c.changes1k.s.toFixed(3)} s [${runs(c.changes1k)}]; 10k median ${c.changes10k.s.toFixed(3)} s [${runs(c.changes10k)}]; 10k median's extract ${c.changes10k.extractS.toFixed(3)} s; process CPU ${((used.user + used.system) / 1e6).toFixed(2)} s`,
   )
-} else if (mode === 'drop') await drop()
+} else if (mode === 'copy') await copy(arg)
+else if (mode === 'drop') await drop()
 else throw new Error('usage: profile-cycle.ts setup|cycles|drop <dir> …')

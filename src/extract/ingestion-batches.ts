@@ -29,9 +29,16 @@ export async function runReadIngestionManifest(
  */
 const lastCommitted = new WeakMap<ObjectStore, { manifest: IngestionManifest; text: string }>()
 
-/** Remembers a manifest this process has just committed to `store` (runPlanNextBatch). */
-export function rememberCommitted(store: ObjectStore, manifest: IngestionManifest): void {
-  lastCommitted.set(store, { manifest, text: INGESTION_MANIFEST.serialise(manifest) })
+/**
+ * Remembers a manifest this process has just committed to `store` (runPlanNextBatch), with the text it
+ * committed (`INGESTION_MANIFEST.serialise(manifest)`; made here when not given).
+ */
+export function rememberCommitted(
+  store: ObjectStore,
+  manifest: IngestionManifest,
+  text: string = INGESTION_MANIFEST.serialise(manifest),
+): void {
+  lastCommitted.set(store, { manifest, text })
 }
 
 /** The manifest remembered for `store`, if any (for tests). */

@@ -190,11 +190,14 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
   const manifest = toSnapshotManifest(input, batchId, read)
   assertManifestCommittable(manifest)
   await deps.faults?.('before-manifest')
+  // Serialised once, for the commit and for the next batch (rememberCommitted): ~8 ms at 35k edge keys.
+  const text = INGESTION_MANIFEST.serialise(manifest)
   if (
     !(await commitBatch(ingestion, {
       key: manifestKey(batchId),
       codec: INGESTION_MANIFEST,
       manifest,
+      text,
       written: entries.map((e) => e.key),
     }))
   ) {
@@ -205,7 +208,7 @@ async function runExtractBatch(deps: ExtractDeps, input: ExtractInput): Promise<
     })
     return { batchId: null, batches: [], outcome: 'lost-race', rows, failedTables, more: false, ms: ms() }
   }
-  rememberCommitted(ingestion, manifest)
+  rememberCommitted(ingestion, manifest, text)
   log.info('extract committed a batch', {
     stage: 'extract',
     batchId,

@@ -3,9 +3,8 @@
  * becomes a processed batch (parquet per warehouse table + manifest). Stops at the first failing batch:
  * later batches start from its state.
  */
-import { batchIdsFromKeys, MANIFEST_PREFIX, manifestKey } from '../core/batch-id.ts'
-import { INGESTION_MANIFEST } from '../core/manifests/ingestion.ts'
-import { readManifest } from '../core/manifests/read-manifest.ts'
+import { batchIdsFromKeys, MANIFEST_PREFIX } from '../core/batch-id.ts'
+import { runReadIngestionManifest } from './earlier-batches.ts'
 import { type BatchOutcome, runTransformBatch, type TransformDeps } from './transform-batch.ts'
 
 export type { BatchOutcome, TransformDeps } from './transform-batch.ts'
@@ -31,7 +30,7 @@ export async function runTransform(
       continue
     }
     const started = Date.now()
-    const manifest = await readManifest(deps.ingestion, manifestKey(batchId), INGESTION_MANIFEST)
+    const manifest = await runReadIngestionManifest(deps.ingestion, batchId)
     const outcome = await runTransformBatch(deps, manifest, previous)
     deps.log.info('batch transformed', {
       stage: 'transform',

@@ -104,7 +104,9 @@ async function transformIn(
   const replayOf = manifest.replayOf ?? []
   // A second replay batch of the same entries (a replay that crashed before marking them) adds nothing.
   const duplicateReplay = replayOf.length > 0 && replayOf.every((id) => previous.replayed.includes(id))
-  await createReferenceTables(db)
+  await createReferenceTables(db, {
+    isoCurrency: manifest.tables.some((t) => t.table === 'currency' && t.key !== null && t.rows > 0),
+  })
   const staged = await stageSources(db, deps, manifest, previousBatchId, duplicateReplay)
   const { rows, range } = await writeModels(db, previous, staged.tables)
   const tables = await runUploadModels(db, deps.processed, manifest, rows)

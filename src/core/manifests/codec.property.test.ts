@@ -11,7 +11,7 @@ import fc from 'fast-check'
 import { DataError } from '../errors.ts'
 import { SOURCE_TABLES, SOURCE_TYPES } from '../source-catalogue.ts'
 import { WAREHOUSE_TABLES } from '../warehouse-catalogue.ts'
-import type { Codec } from './codec.ts'
+import { type Codec, FAST_UNSURE, toDecoders } from './codec.ts'
 import { INGESTION_FORMAT, INGESTION_MANIFEST, type IngestionManifest } from './ingestion.ts'
 import { PROCESSED_FORMAT, PROCESSED_MANIFEST, type ProcessedManifest } from './processed.ts'
 import { QUARANTINE_ENTRY, type QuarantineEntry } from './quarantine.ts'
@@ -202,6 +202,66 @@ function breakOne(value: unknown, path: readonly number[], junk: unknown): unkno
   return out
 }
 
+describe('the fast decoder, by hand', () => {
+  const { fast } = toDecoders(INGESTION_MANIFEST.schema)
+  type Stored = { cursors: Record<string, unknown>; [field: string]: unknown }
+  const base = (): Stored =>
+    JSON.parse(
+      INGESTION_MANIFEST.serialise({
+        format: INGESTION_FORMAT,
+        batchId: '0000000001',
+        createdAt: '2024-01-01 00:00:00',
+        lagMs: 0,
+        tables: [],
+        failedTables: [],
+        cursors: Object.fromEntries(
+          SOURCE_TABLES.map((t) => [t, { hi: null, edge: [[1, '2024-01-01 00:00:00.5']] }]),
+        ) as unknown as IngestionManifest['cursors'],
+      }),
+    )
+  const withPayment = (m: Stored, payment: unknown) => {
+    m.cursors = { ...m.cursors, payment }
+  }
+  it('decodes a manifest, and refuses each broken edge, cursor and field as the schema does', () => {
+    assert.notEqual(fast?.(base()), FAST_UNSURE)
+    const broken: ((m: Stored) => void)[] = [
+      (m) => withPayment(m, { hi: null, edge: [[2 ** 60, '2024-01-01 00:00:00']] }),
+      (m) => withPayment(m, { hi: null, edge: [[1.5, '2024-01-01 00:00:00']] }),
+      (m) => withPayment(m, { hi: null, edge: [[1, '2024-01-01 00:00:00', 3]] }),
+      (m) => withPayment(m, { hi: null, edge: [[1, '2024-01-01']] }),
+      (m) => withPayment(m, { hi: null, edge: [['1', '2024-01-01 00:00:00']] }),
+      (m) => withPayment(m, { edge: [] }),
+      (m) => {
+        m.cursors = { ...m.cursors, nope: { hi: null, edge: [] } }
+      },
+      (m) => {
+        const { payment: _, ...rest } = m.cursors
+        m.cursors = rest
+      },
+      (m) => {
+        m.lag_ms = -1
+      },
+      (m) => {
+        m.format = 'other'
+      },
+    ]
+    for (const [i, breakIt] of broken.entries()) {
+      const m = base()
+      breakIt(m)
+      assert.equal(INGESTION_MANIFEST.schema.safeParse(m).success, false, `case ${i}: the schema refuses it`)
+      assert.equal(fast?.(m), FAST_UNSURE, `case ${i}`)
+    }
+  })
+
+  it('leaves a key the schema does not declare to zod, which drops it', () => {
+    const m = base()
+    withPayment(m, { hi: null, edge: [], extra: 1 })
+    assert.equal(fast?.(m), FAST_UNSURE)
+    const parsed = INGESTION_MANIFEST.parse(JSON.stringify(m), 'k')
+    assert.deepStrictEqual(parsed.cursors.payment, { hi: null, edge: [] })
+  })
+})
+
 describe('manifest codec properties', () => {
   for (const c of cases) {
     it(`${c.name}: parse(serialise(m)) equals m, and serialising again gives the same text`, () => {
@@ -238,6 +298,43 @@ describe('manifest codec properties', () => {
       )
       fc.assert(
         fc.property(anyText, (input) => parseOrNamedError(c.codec, input)),
+        params,
+      )
+    })
+
+    it(`${c.name}: the fast decoder vouches only for what the schema accepts, and decodes it the same`, () => {
+      const { fast, zod } = toDecoders(c.codec.schema)
+      assert.ok(fast, 'the codec has a fast decoder')
+      const mutated = fc
+        .tuple(
+          c.values,
+          fc.array(fc.nat(), { maxLength: 6 }),
+          fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
+        )
+        .map(([value, path, junk]) => breakOne(JSON.parse(c.codec.serialise(value)), path, junk))
+      const json = fc.oneof(
+        c.values.map((value) => JSON.parse(c.codec.serialise(value)) as unknown),
+        mutated,
+        fc.jsonValue({ maxDepth: 3 }),
+      )
+      fc.assert(
+        fc.property(json, (value) => {
+          const slow = zod(value)
+          const quick = fast(value)
+          if (!slow.ok) assert.equal(quick, FAST_UNSURE, 'vouched for a document the schema refuses')
+          else if (quick !== FAST_UNSURE) {
+            // The same value, keys in the same order (the stored text is made from it).
+            assert.equal(JSON.stringify(quick), JSON.stringify(slow.value))
+            assert.deepStrictEqual(quick, slow.value)
+          }
+        }),
+        params,
+      )
+      // A document the codec wrote itself is decoded the fast way.
+      fc.assert(
+        fc.property(c.values, (value) => {
+          assert.notEqual(fast(JSON.parse(c.codec.serialise(value))), FAST_UNSURE)
+        }),
         params,
       )
     })

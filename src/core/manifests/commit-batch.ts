@@ -13,6 +13,8 @@ export interface BatchCommit<S extends z.ZodObject, T> {
   readonly key: string
   readonly codec: Codec<S, T>
   readonly manifest: T
+  /** `codec.serialise(manifest)`, when the caller has made it already (it is what gets stored). */
+  readonly text?: string
   /** The data files this attempt wrote (null entries are skipped), deleted when another run won. */
   readonly written: readonly (string | null)[]
 }
@@ -22,7 +24,8 @@ export async function commitBatch<S extends z.ZodObject, T>(
   store: ManifestStore,
   commit: BatchCommit<S, T>,
 ): Promise<boolean> {
-  if (await store.createIfAbsent(commit.key, commit.codec.serialise(commit.manifest))) return true
+  const text = commit.text ?? commit.codec.serialise(commit.manifest)
+  if (await store.createIfAbsent(commit.key, text)) return true
   await Promise.all(commit.written.flatMap((key) => (key === null ? [] : [store.delete(key)])))
   return false
 }
