@@ -3,10 +3,8 @@
  * its uncompressed content, as the manifest recorded it; on a mismatch alerts and throws the DataError of
  * core/manifests/integrity.ts.
  */
-import { basename, dirname } from 'node:path'
 import { toIntegrityError } from '../core/manifests/integrity.ts'
-import { FolderStore } from '../io/folder-store.ts'
-import { runDigestObject } from '../io/object-digest.ts'
+import { runDigestLocalFile, runDigestObject } from '../io/object-digest.ts'
 import type { ObjectStore } from '../io/object-store.ts'
 import type { Log } from '../log.ts'
 
@@ -28,7 +26,7 @@ export async function runCheckLakeFile(
 ): Promise<void> {
   const digest =
     typeof from === 'string'
-      ? runDigestObject(new FolderStore(dirname(from)), basename(from), { gunzip: true })
+      ? runDigestLocalFile(from, { gunzip: true })
       : runDigestObject(from, file.key, { gunzip: true })
   const actual = await digest.then(
     (sha256) => ({ sha256 }),

@@ -3,18 +3,12 @@
  * after the warehouse snapshot is not half-counted): the manifests, every file checked against its
  * manifest's checksum, and local paths of the good files for DuckDB to read.
  */
-import { createHash } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
-import { promisify } from 'node:util'
-import { gunzip } from 'node:zlib'
 import { manifestKey } from '../core/batch-id.ts'
 import { PROCESSED_MANIFEST } from '../core/manifests/processed.ts'
 import type { SourceTable } from '../core/source-catalogue.ts'
 import type { WarehouseTable } from '../core/warehouse-catalogue.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from '../extract/ingestion-batches.ts'
-import { FolderStore } from '../io/folder-store.ts'
-import { runDigestObject } from '../io/object-digest.ts'
+import { runDigestLocalFile } from '../io/object-digest.ts'
 import { getText, type ObjectStore } from '../io/object-store.ts'
 import type { VerifyProgress } from './verify-progress.ts'
 
@@ -149,27 +143,6 @@ async function runPlanProcessedFiles(
   }
 }
 
-/** Files up to this size are hashed from one read (their gunzipped content up to MAX_INFLATED_BYTES). */
-const WHOLE_FILE_BYTES = 4 * 2 ** 20
-const MAX_INFLATED_BYTES = 64 * 2 ** 20
-const gunzipAll = promisify(gunzip)
-
-/**
- * SHA-256 of a local file, or of its gunzipped content: a small file read and gunzipped whole (a third
- * of the CPU of the stream, 15 against 46 ms for the loaded snapshot's 22 files), a larger one (or one
- * that inflates past MAX_INFLATED_BYTES) streamed as runDigestObject does, so memory stays bounded.
- */
-async function runDigestLocalFile(path: string, gunzipped: boolean): Promise<string> {
-  if ((await stat(path)).size <= WHOLE_FILE_BYTES) {
-    const bytes = await readFile(path)
-    const content = gunzipped
-      ? await gunzipAll(bytes, { maxOutputLength: MAX_INFLATED_BYTES }).catch(() => undefined)
-      : bytes
-    if (content) return createHash('sha256').update(content).digest('hex')
-  }
-  return runDigestObject(new FolderStore(dirname(path)), basename(path), { gunzip: gunzipped })
-}
-
 /** Each planned file copied local and checked against its manifest's checksum; the good ones, by table. */
 async function runCheckFiles(
   planned: readonly PlannedFile[],
@@ -185,7 +158,7 @@ async function runCheckFiles(
       // One local copy (the file itself on a folder store, one download from S3) serves both the
       // checksum and DuckDB's read.
       const local = await file.store.toLocalFile(file.key, `${input.localDir}/${file.side}`)
-      const actual = await runDigestLocalFile(local, file.side === 'ingestion')
+      const actual = await runDigestLocalFile(local, { gunzip: file.side === 'ingestion' })
       if (actual !== file.sha256) {
         fileProblems.push({ store: file.side, path, message: `checksum ${actual} ≠ manifest ${file.sha256}` })
       } else if (file.side === 'ingestion') {
