@@ -23,8 +23,9 @@ export function ensureServerRunning(): void {
   }
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL })
+/** One connection to `url` for `fn`, closed after. */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
     return await fn(client)
@@ -32,6 +33,8 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
     await client.end()
   }
 }
+
+const withAdmin = <T>(fn: (client: pg.Client) => Promise<T>) => withClient(ADMIN_URL, fn)
 
 /** Databases created by this process, so a failure still drops them all. */
 const created = new Set<string>()

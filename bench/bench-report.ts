@@ -1,6 +1,6 @@
 /** Renders a bench run as markdown (printed, and appended to docs/BENCHMARKS.md as a dated entry). */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs'
-import type { BenchResults, LoadFigures } from './bench-results.ts'
+import { type BenchResults, floorRatio, type LoadFigures, workBoundRatio } from './bench-results.ts'
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–')
 const k = (n: number) => Math.round(n).toLocaleString('en-US')
@@ -40,7 +40,9 @@ function scalingTable(scaling: readonly LoadFigures[]): string {
       'transform s / RSS',
       'load s / RSS',
       'init + run s',
+      'its CPU s',
       'raw limit s',
+      'warehouse floor s',
       'run / raw',
     ],
     scaling.map((l) => [
@@ -49,7 +51,9 @@ function scalingTable(scaling: readonly LoadFigures[]): string {
       f(l.totalS),
       ...l.stages.map((s) => `${f(s.s)} / ${f(s.peakRssMb, 0)} MB`),
       f(l.run.s),
+      `${f(l.run.cpuS, 1)} + ${f(l.run.serverCpuS, 1)}`,
       f(l.limit.rawS),
+      f(l.floor.floorS),
       `${f(l.run.s / l.limit.rawS)}×`,
     ]),
   )
@@ -96,11 +100,18 @@ ${stagesTable(r.fullLoad)}
 
 **Whole first load** as a user runs it, \`init\` + \`run\` in one process (stages overlapping), into a second
 empty warehouse: **${f(r.fullLoad.run.s)} s** (process ${f(r.fullLoad.run.processS)} s, peak RSS ${f(r.fullLoad.run.peakRssMb, 0)} MB).
+Its CPU: the process ${f(r.fullLoad.run.cpuS)} s + the PostgreSQL server ${f(r.fullLoad.run.serverCpuS)} s; spread perfectly over
+${m.nproc} cores that is at least ${f((r.fullLoad.run.cpuS + r.fullLoad.run.serverCpuS) / m.nproc)} s of wall, ${f(workBoundRatio(r.fullLoad, m.nproc))}× the raw limit (which used ${f(limit.rawCpuS)} CPU-s).
 
 **Raw limit** on the same rows: COPY out to CSV ${f(limit.copyOutS)} s + COPY into keyless, constraint-free tables
 ${f(limit.copyInRawS)} s = **${f(limit.rawS)} s** (${f(limit.mbCopied, 1)} MB of CSV). init + run / raw limit = **${f(summary.raw_ratio)}×**.
 For context: COPY into the constrained totesys schema ${f(limit.copyInS)} s (round one's limit ${f(limit.totalS)} s; stages
 added up / it = ${f(summary.ratio)}×), and into it without foreign keys ${f(limit.copyInWithoutForeignKeysS)} s.
+
+**Warehouse floor**: the ${k(r.fullLoad.floor.rows)} star-schema rows the stages loaded (${f(r.fullLoad.floor.mbCopied, 1)} MB of CSV), COPYed
+into a fresh warehouse made by \`init\`, in one transaction: ${f(r.fullLoad.floor.straightS)} s with every foreign key checked row by row,
+${f(r.fullLoad.floor.bulkS)} s with the foreign keys dropped first and re-validated before the commit: **${f(r.fullLoad.floor.floorS)} s**,
+${f(floorRatio(r.fullLoad))}× the raw limit. No first load into this warehouse can take less (it must also read the source).
 
 **Incremental cycles** (in process, runPipelineOnce):
 

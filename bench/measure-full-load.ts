@@ -1,7 +1,8 @@
 /**
  * (1) The full first load at a scale: seed a fresh source; extract, transform, load, each in a child (per
  * stage time and peak RSS); then the whole first load as a user runs it, `init` + `run` (the stages
- * overlapping) in one child into a second empty warehouse; then the COPY limits on the same source.
+ * overlapping) in one child into a second empty warehouse; then the COPY limits on the same source, and the
+ * warehouse floor on the rows the stages loaded.
  */
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,7 +10,9 @@ import { PgDatabase } from '../src/io/pg-database.ts'
 import { runInitWarehouse } from '../src/load/run-init.ts'
 import { createBenchDatabase, databaseSizeMb, dropBenchDatabase, seedBenchSource } from './bench-databases.ts'
 import { type LimitFigures, runLimit } from './measure-limit.ts'
+import { runWarehouseFloor, type WarehouseFloorFigures } from './measure-warehouse-floor.ts'
 import { runStageInChild } from './run-stage.ts'
+import { readServerCpuS } from './server-cpu.ts'
 import { STAGES, type Stage, type StageConfig } from './stage-child.ts'
 
 /** The extract lag the CLI uses by default (EXTRACT_LAG = 2 minutes). */
@@ -37,10 +40,22 @@ export interface FullLoad {
   readonly totalS: number
   readonly peakRssMb: number
   /** `init` + `run` in one process: the whole first load as a user runs it (the target's figure). */
-  readonly run: { readonly s: number; readonly processS: number; readonly peakRssMb: number }
+  readonly run: WholeRun
   readonly limit: LimitFigures
+  /** The least a first load into this warehouse can take: its rows COPYed into a fresh one. */
+  readonly floor: WarehouseFloorFigures
   /** Where it ran, for the measurements that continue on the same data. */
   readonly config: StageConfig
+}
+
+export interface WholeRun {
+  readonly s: number
+  readonly processS: number
+  readonly peakRssMb: number
+  /** CPU seconds of the `run` process (user + system, DuckDB's threads included). */
+  readonly cpuS: number
+  /** CPU seconds the PostgreSQL server spent meanwhile (source and warehouse; NaN when unreadable). */
+  readonly serverCpuS: number
 }
 
 /** Total size of the files under a folder, in MB. */
@@ -57,8 +72,8 @@ export function folderSizeMb(dir: string): number {
   return bytes / 1e6
 }
 
-/** A step of the full load done (for a progress bar): seed, extract, transform, load, run, limit. */
-export const FULL_LOAD_STEPS = 6
+/** A step of the full load done (for a progress bar): seed, extract, transform, load, run, limit, floor. */
+export const FULL_LOAD_STEPS = 7
 
 /** Fresh source + warehouse databases (left for the caller to drop) and store folders under `workDir`. */
 export async function runFullLoad(
@@ -113,11 +128,14 @@ export async function runFullLoad(
   const limit = await runLimit(config.sourceUrl, join(workDir, 'limit'))
   rmSync(join(workDir, 'limit'), { recursive: true, force: true })
   onStep('limit')
-  return { scale, rows, seedS, stages, totalS, peakRssMb, run, limit, config }
+  const floor = await runWarehouseFloor(config.warehouseUrl, join(workDir, 'floor'))
+  rmSync(join(workDir, 'floor'), { recursive: true, force: true })
+  onStep('warehouse floor')
+  return { scale, rows, seedS, stages, totalS, peakRssMb, run, limit, floor, config }
 }
 
 /** `init` + `run` in a child, into a fresh warehouse and stores (both dropped after). */
-async function runWhole(config: StageConfig, dir: string, profileDir?: string): Promise<FullLoad['run']> {
+async function runWhole(config: StageConfig, dir: string, profileDir?: string): Promise<WholeRun> {
   const whole: StageConfig = {
     ...config,
     warehouseUrl: await createBenchDatabase('warehouse'),
@@ -127,8 +145,16 @@ async function runWhole(config: StageConfig, dir: string, profileDir?: string): 
   }
   for (const d of [whole.ingestionDir, whole.processedDir, whole.tmpDir]) mkdirSync(d, { recursive: true })
   try {
-    const run = await runStageInChild('run', whole, { profileDir })
-    return { s: run.ms / 1000, processS: run.processMs / 1000, peakRssMb: run.maxRssMb }
+    const serverBefore = await readServerCpuS()
+    const run = await runStageInChild('run', whole, { profileDir, cpu: true })
+    const serverCpuS = (await readServerCpuS()) - serverBefore
+    return {
+      s: run.ms / 1000,
+      processS: run.processMs / 1000,
+      peakRssMb: run.maxRssMb,
+      cpuS: run.cpuS,
+      serverCpuS,
+    }
   } finally {
     await dropBenchDatabase(whole.warehouseUrl)
     rmSync(dir, { recursive: true, force: true })

@@ -8,13 +8,13 @@
 import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import { quoteIdent } from '../src/core/sql-ident.ts'
 import { PgDatabase } from '../src/io/pg-database.ts'
 import { LOAD_ORDER } from '../src/simulator/load-snapshot.ts'
 import { runCreateSourceSchema } from '../src/simulator/source-schema.ts'
-import { createBenchDatabase, dropBenchDatabase } from './bench-databases.ts'
+import { createBenchDatabase, dropBenchDatabase, withClient } from './bench-databases.ts'
+import { readServerCpuS } from './server-cpu.ts'
 
 export interface LimitFigures {
   readonly copyOutS: number
@@ -27,16 +27,8 @@ export interface LimitFigures {
   readonly mbCopied: number
   /** Context, not the limit: the same COPY in with the target's foreign keys dropped first (no per-row checks). */
   readonly copyInWithoutForeignKeysS: number
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
+  /** CPU seconds of the raw limit: this process's and the PostgreSQL server's (NaN when unreadable). */
+  readonly rawCpuS: number
 }
 
 /** What a target keeps of the totesys schema. */
@@ -109,6 +101,8 @@ async function measure(
 ): Promise<LimitFigures> {
   const file = (table: string) => join(dir, `${table}.csv`)
 
+  const serverBefore = await readServerCpuS()
+  const clientBefore = process.cpuUsage()
   const outStarted = performance.now()
   await withClient(sourceUrl, async (client) => {
     for (const table of LOAD_ORDER) {
@@ -119,6 +113,8 @@ async function measure(
   const copyOutS = (performance.now() - outStarted) / 1000
 
   const copyInRawS = await copyIn(targets.raw, file)
+  const client = process.cpuUsage(clientBefore)
+  const rawCpuS = (await readServerCpuS()) - serverBefore + (client.user + client.system) / 1e6
   // The constrained target keeps every constraint of the source schema, checked row by row as in any COPY.
   const copyInS = await copyIn(targets.limit, file)
   const copyInWithoutForeignKeysS = await copyIn(targets.floor, file)
@@ -131,5 +127,6 @@ async function measure(
     rawS: copyOutS + copyInRawS,
     mbCopied,
     copyInWithoutForeignKeysS,
+    rawCpuS,
   }
 }

@@ -134,7 +134,7 @@ async function runBench(workDir: string): Promise<BenchResults> {
     await dropLoad(load)
     rmSync(join(workDir, `scale-${scale}`), { recursive: true, force: true })
     note(
-      `    ${load.rows} rows: stages ${load.totalS.toFixed(2)} s, init + run ${load.run.s.toFixed(2)} s (${(load.run.s / load.limit.rawS).toFixed(2)}× the raw limit), peak RSS ${load.peakRssMb.toFixed(0)} MB`,
+      `    ${load.rows} rows: stages ${load.totalS.toFixed(2)} s, init + run ${load.run.s.toFixed(2)} s (${(load.run.s / load.limit.rawS).toFixed(2)}× the raw limit; its CPU ${(load.run.cpuS + load.run.serverCpuS).toFixed(1)} s; warehouse floor ${load.floor.floorS.toFixed(2)} s), peak RSS ${load.peakRssMb.toFixed(0)} MB`,
     )
     scaling.push(withoutConfig(load))
   }
@@ -143,7 +143,7 @@ async function runBench(workDir: string): Promise<BenchResults> {
   machine.loadEnd = currentLoad()
   const fullLoadFigures = withoutConfig(main)
   const summary = toSummary(fullLoadFigures, limit, cycles, freshness, freshness1s, idle)
-  const targets = checkTargets(summary, scaling, freshness, freshness1s, logicalFreshness)
+  const targets = checkTargets(summary, machine.nproc, scaling, freshness, freshness1s, logicalFreshness)
   const date = new Date().toISOString().slice(0, 19).replace('T', ' ')
   return {
     date,
