@@ -1,11 +1,12 @@
 /** The CLI as a user runs it: help, clear errors, and no password in any output. */
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, it } from 'node:test'
 import { CLI } from '../support/cli.ts'
+import { startTestS3 } from '../support/s3-server.ts'
 
 const main = CLI
 const cli = (args: string[], env: Record<string, string> = {}) =>
@@ -90,6 +91,40 @@ describe('totesys-etl CLI', () => {
       assert.ok(existsSync(orphan))
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('prints no AWS SDK notice about Node versions when a store is S3 (the SDK it pins supports this Node), unless the operator asks for it', async () => {
+    const s3 = await startTestS3()
+    try {
+      await s3.createBucket('ingestion')
+      // Asynchronous: the S3 server runs in this process and must answer while the command runs.
+      const run = (extra: Record<string, string>) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          const env = {
+            ...process.env,
+            S3_ENDPOINT: s3.endpoint,
+            INGESTION_STORE: 's3://ingestion/lake',
+            ...extra,
+          }
+          execFile(
+            process.execPath,
+            [main, 'quarantine', 'list'],
+            { encoding: 'utf8', env, timeout: 60_000 },
+            (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+          )
+        })
+      const quiet = await run({})
+      assert.equal(quiet.code, 0, quiet.stderr)
+      assert.match(quiet.stdout, /quarantine: empty/)
+      assert.doesNotMatch(quiet.stderr, /NodeVersionSupportWarning/)
+      if (Number(process.versions.node.split('.')[0]) < 22) {
+        const asked = await run({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' })
+        assert.equal(asked.code, 0, asked.stderr)
+        assert.match(asked.stderr, /NodeVersionSupportWarning/)
+      }
+    } finally {
+      await s3.close()
     }
   })
 })
