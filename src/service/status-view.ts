@@ -25,6 +25,15 @@ export interface AlertRow {
   readonly reason: string
 }
 
+/**
+ * Rows in the order they were recorded (the status store lists a millisecond's events by their sequence)
+ * → newest first. Two events of the same millisecond (quick commands, a fast machine) keep their recorded
+ * order reversed too: sorting by time alone would keep the older one first.
+ */
+export function toNewestFirst<T extends { readonly atMs: number }>(recorded: readonly T[]): T[] {
+  return [...recorded].reverse().sort((a, b) => b.atMs - a.atMs)
+}
+
 export interface StatusView {
   readonly generatedAtMs: number
   readonly status: StatusReport
@@ -105,7 +114,7 @@ export function createStatusViewReader(deps: StatusViewDeps): () => Promise<Stat
       generatedAtMs: now,
       status,
       recent: history.rows,
-      alerts: alerts.sort((a, b) => b.atMs - a.atMs).slice(0, 100),
+      alerts: toNewestFirst(alerts).slice(0, 100),
       alertsFrom: events ? 'status store' : 'this process only',
       loads: loads ?? [],
       freshness: deps.recorder.freshnessSamples(),
