@@ -8,8 +8,8 @@
  */
 import pg from 'pg'
 import { runPipelineOnce } from '../src/service/pipeline.ts'
+import type { StageConfig } from './pipeline-deps.ts'
 import { openPipeline } from './pipeline-deps.ts'
-import type { StageConfig } from './stage-child.ts'
 
 export interface CycleFigures {
   readonly changes: number

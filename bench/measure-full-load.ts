@@ -11,9 +11,10 @@ import { runInitWarehouse } from '../src/load/run-init.ts'
 import { createBenchDatabase, databaseSizeMb, dropBenchDatabase, seedBenchSource } from './bench-databases.ts'
 import { type LimitFigures, runLimit } from './measure-limit.ts'
 import { runWarehouseFloor, type WarehouseFloorFigures } from './measure-warehouse-floor.ts'
+import type { StageConfig } from './pipeline-deps.ts'
 import { runStageInChild } from './run-stage.ts'
 import { readServerCpuS } from './server-cpu.ts'
-import { STAGES, type Stage, type StageConfig } from './stage-child.ts'
+import { STAGES, type Stage } from './stage-child.ts'
 
 /** The extract lag the CLI uses by default (EXTRACT_LAG = 2 minutes). */
 export const DEFAULT_LAG_MS = 120_000

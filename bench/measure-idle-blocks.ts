@@ -10,7 +10,7 @@ import { runExtract } from '../src/extract/run-extract.ts'
 import { FolderStore } from '../src/io/folder-store.ts'
 import { PgDatabase } from '../src/io/pg-database.ts'
 import { silentLog } from '../src/log.ts'
-import type { StageConfig } from './stage-child.ts'
+import type { StageConfig } from './pipeline-deps.ts'
 
 export interface IdleBlocksFigures {
   /** Blocks the first poll of a process reads: every table, as every poll did before. */

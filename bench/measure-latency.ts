@@ -10,8 +10,8 @@ import pg from 'pg'
 import { silentLog } from '../src/log.ts'
 import { runPipelineOnce, toWatchStages } from '../src/service/pipeline.ts'
 import { runWatch } from '../src/service/run-watch.ts'
+import type { StageConfig } from './pipeline-deps.ts'
 import { openPipeline } from './pipeline-deps.ts'
-import type { StageConfig } from './stage-child.ts'
 
 export const WATCH_EVERY_MS = 5_000
 const POLL_MS = 100

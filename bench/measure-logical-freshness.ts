@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { type LatencyFigures, runChangeLatency } from './measure-latency.ts'
-import type { StageConfig } from './stage-child.ts'
+import type { StageConfig } from './pipeline-deps.ts'
 
 export async function runLogicalFreshness(
   config: StageConfig,

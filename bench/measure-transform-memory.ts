@@ -17,8 +17,8 @@ import {
   seedBenchSource,
 } from './bench-databases.ts'
 import { DEFAULT_LAG_MS } from './measure-full-load.ts'
+import type { StageConfig } from './pipeline-deps.ts'
 import { runStageInChild } from './run-stage.ts'
-import type { StageConfig } from './stage-child.ts'
 
 const [mode, dir = '/tmp/transform-memory', arg = '1', out = dir] = process.argv.slice(2)
 

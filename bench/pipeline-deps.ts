@@ -3,7 +3,18 @@ import { FolderStore } from '../src/io/folder-store.ts'
 import { PgDatabase } from '../src/io/pg-database.ts'
 import { silentLog } from '../src/log.ts'
 import type { PipelineDeps } from '../src/service/pipeline.ts'
-import type { StageConfig } from './stage-child.ts'
+
+/** Where a bench stage runs: the databases and folders of one measurement. */
+export interface StageConfig {
+  readonly sourceUrl: string
+  readonly warehouseUrl: string
+  readonly ingestionDir: string
+  readonly processedDir: string
+  readonly tmpDir: string
+  readonly lagMs: number
+  /** DuckDB memory_limit for the transform (default: the stage's own default); for experiments. */
+  readonly transformMemoryLimit?: string
+}
 
 export interface OpenPipeline {
   readonly deps: PipelineDeps

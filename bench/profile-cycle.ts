@@ -31,8 +31,8 @@ import { runLoadStage } from '../src/service/stages/run-load-stage.ts'
 import { runTransformStage } from '../src/service/stages/run-transform-stage.ts'
 import { createBenchDatabase, dropBenchDatabase, seedBenchSource } from './bench-databases.ts'
 import { DEFAULT_LAG_MS } from './measure-full-load.ts'
+import type { StageConfig } from './pipeline-deps.ts'
 import { openPipeline } from './pipeline-deps.ts'
-import type { StageConfig } from './stage-child.ts'
 
 const [mode, dir = '/tmp/profile-cycle', arg = '10', arg2] = process.argv.slice(2)
 const configPath = join(dir, 'config.json')

@@ -17,8 +17,8 @@ import { PgDatabase } from '../src/io/pg-database.ts'
 import { runInitWarehouse } from '../src/load/run-init.ts'
 import { createBenchDatabase, dropBenchDatabase, seedBenchSource } from './bench-databases.ts'
 import { DEFAULT_LAG_MS } from './measure-full-load.ts'
+import type { StageConfig } from './pipeline-deps.ts'
 import { runStageInChild } from './run-stage.ts'
-import type { StageConfig } from './stage-child.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const [mode, dir = '/tmp/profile-first-load', arg] = process.argv.slice(2)

@@ -1,7 +1,8 @@
 /** Runs one stage in a child process (bench/stage-child.ts) and returns its report, plus the process's wall time. */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { Stage, StageConfig, StageReport } from './stage-child.ts'
+import type { StageConfig } from './pipeline-deps.ts'
+import type { Stage, StageReport } from './stage-child.ts'
 
 const CHILD = fileURLToPath(new URL('./stage-child.ts', import.meta.url))
 

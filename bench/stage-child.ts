@@ -13,18 +13,7 @@ import { runLoad } from '../src/load/run-load.ts'
 import { silentLog } from '../src/log.ts'
 import { runPipelineOnce } from '../src/service/pipeline.ts'
 import { runTransform } from '../src/transform/run-transform.ts'
-import { openPipeline } from './pipeline-deps.ts'
-
-export interface StageConfig {
-  readonly sourceUrl: string
-  readonly warehouseUrl: string
-  readonly ingestionDir: string
-  readonly processedDir: string
-  readonly tmpDir: string
-  readonly lagMs: number
-  /** DuckDB memory_limit for the transform (default: the stage's own default); for experiments. */
-  readonly transformMemoryLimit?: string
-}
+import { openPipeline, type StageConfig } from './pipeline-deps.ts'
 
 export const STAGES = ['extract', 'transform', 'load'] as const
 /** A stage, or the whole pipeline (`run`). */

@@ -12,11 +12,11 @@ import { SOURCE_READ_ORDER } from '../core/source-references.ts'
 import type { SqlSession } from '../io/database.ts'
 import { errorFields, type Log, type LogFields } from '../log.ts'
 import { assertTableCommittable } from './check-committable.ts'
+import type { ExtractDeps, ExtractInput } from './extract-input.ts'
 import { setSnapshotSql } from './logical/logical-sql.ts'
 import type { ColumnRow } from './observe-columns.ts'
 import { INITIAL_CURSOR, toNextCursor } from './plan-cursor.ts'
 import { runReadTableWindow, type TableWindowInput, toTableRef } from './read-table-window.ts'
-import type { ExtractDeps, ExtractInput } from './run-extract.ts'
 import { COLUMNS_OF_TABLES_SQL, NOW_SQL, SESSION_SQL } from './source-sql.ts'
 
 /** What one snapshot read: every table's entry and next cursor, the tables that failed, and the clock. */

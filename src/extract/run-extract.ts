@@ -11,43 +11,12 @@ import { INGESTION_FORMAT, INGESTION_MANIFEST, type IngestionManifest } from '..
 import type { SourceTable } from '../core/source-catalogue.ts'
 import type { Database } from '../io/database.ts'
 import type { ObjectStore } from '../io/object-store.ts'
-import type { Log } from '../log.ts'
 import { assertManifestCommittable } from './check-committable.ts'
+import type { ExtractDeps, ExtractInput } from './extract-input.ts'
 import { rememberCommitted, runListIngestionBatches, runPlanNextBatch } from './ingestion-batches.ts'
 import { type ChangeSignal, type IdleMark, planIdleSkip } from './plan-idle-skip.ts'
 import { runReadSnapshot, type SnapshotRead } from './read-snapshot.ts'
 import { CHANGE_SIGNAL_SQL } from './source-sql.ts'
-
-export interface ExtractDeps {
-  readonly source: Database
-  readonly ingestion: ObjectStore
-  readonly log: Log
-  /** Test hook: called at named points between writes, to inject crashes. */
-  readonly faults?: (point: 'after-table' | 'before-manifest') => void | Promise<void>
-}
-
-export interface ExtractInput {
-  /** How far back each read reaches for rows committed late with an older `last_updated`. */
-  readonly lagMs: number
-  /**
-   * The most rows one batch holds (default DEFAULT_BATCH_ROWS). A larger backlog (a first load) is cut
-   * into several batches, oldest changes first, so every stage works on a bounded batch; `more` says so.
-   */
-  readonly maxBatchRows?: number
-  /** Start no new batch after this time (Date.now() milliseconds): a Lambda's time budget. */
-  readonly untilMs?: number
-  /**
-   * Read every table even when the source proves nothing was committed since the last complete read
-   * (plan-idle-skip.ts). Default false: an idle poll then costs the source no table scan.
-   */
-  readonly alwaysRead?: boolean
-  /**
-   * Logical mode's consistent start (src/extract/logical/): read in the snapshot a new replication slot
-   * exported, and record the slot's consistent point in each manifest, committed even when empty so the
-   * lake says where the log takes over. Implies alwaysRead.
-   */
-  readonly logicalSnapshot?: { readonly name: string; readonly slot: string; readonly lsn: string }
-}
 
 /**
  * Rows per batch unless EXTRACT_BATCH_ROWS says otherwise. At scale 100 (3M rows, docs/BENCHMARKS.md):

@@ -10,14 +10,9 @@ import { ConfigError, ConflictError } from '../../core/errors.ts'
 import type { IngestionManifest } from '../../core/manifests/ingestion.ts'
 import type { SourceTable } from '../../core/source-catalogue.ts'
 import type { SlotSnapshot } from '../../io/pg-replication.ts'
+import type { ExtractDeps, ExtractInput } from '../extract-input.ts'
 import { runListIngestionBatches, runReadIngestionManifest } from '../ingestion-batches.ts'
-import {
-  DEFAULT_BATCH_ROWS,
-  type ExtractDeps,
-  type ExtractInput,
-  type ExtractResult,
-  runExtract,
-} from '../run-extract.ts'
+import { DEFAULT_BATCH_ROWS, type ExtractResult, runExtract } from '../run-extract.ts'
 import { SLOT_NAME } from './logical-sql.ts'
 import { type LogicalStart, planLogicalStart } from './plan-logical-start.ts'
 import { type LogicalBatchDeps, runLogicalBatch } from './run-logical-batch.ts'
