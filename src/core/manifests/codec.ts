@@ -175,176 +175,209 @@ type FastDecoder = (value: unknown) => unknown
  */
 function toFastDecoder(schema: z.ZodType): FastDecoder | undefined {
   const def = defOf(schema)
-  const checks = (def.checks ?? []).map((c) => c._zod.def)
-  const onlyChecks = (...allowed: string[]) => checks.every((c) => allowed.includes(c.check))
-  switch (def.type) {
-    case 'string': {
-      if (
-        !checks.every(
-          (c) => c.check === 'string_format' && c.format === 'regex' && c.pattern instanceof RegExp,
-        )
-      )
-        return undefined
-      const patterns = checks.map((c) => c.pattern as RegExp)
-      return (v) => {
-        if (typeof v !== 'string') return UNSURE
-        for (const p of patterns) {
-          p.lastIndex = 0
-          if (!p.test(v)) return UNSURE
-        }
-        return v
-      }
+  const build = FAST_BUILDERS.get(def.type)
+  return build?.(
+    def,
+    (def.checks ?? []).map((c) => c._zod.def),
+  )
+}
+
+/** A fast decoder for one kind of schema, from its definition and checks; undefined when it cannot vouch. */
+type FastBuilder = (def: Def, checks: readonly CheckDef[]) => FastDecoder | undefined
+
+const FAST_BUILDERS: ReadonlyMap<string, FastBuilder> = new Map<string, FastBuilder>([
+  ['string', fastString],
+  ['number', fastNumber],
+  [
+    'boolean',
+    (_, checks) => (checks.length === 0 ? (v) => (typeof v === 'boolean' ? v : UNSURE) : undefined),
+  ],
+  ['literal', fastLiteral],
+  ['enum', fastEnum],
+  ['unknown', (_, checks) => (checks.length === 0 ? (v) => v : undefined)],
+  ['nullable', fastNullable],
+  ['optional', fastOptional],
+  ['array', fastArray],
+  ['tuple', fastTuple],
+  ['union', fastUnion],
+  ['object', fastObject],
+  ['record', fastRecord],
+])
+
+function fastString(_: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  if (
+    !checks.every((c) => c.check === 'string_format' && c.format === 'regex' && c.pattern instanceof RegExp)
+  )
+    return undefined
+  const patterns = checks.map((c) => c.pattern as RegExp)
+  return (v) => {
+    if (typeof v !== 'string') return UNSURE
+    for (const p of patterns) {
+      p.lastIndex = 0
+      if (!p.test(v)) return UNSURE
     }
-    case 'number': {
-      if (!onlyChecks('number_format', 'greater_than')) return undefined
-      if (checks.some((c) => c.check === 'number_format' && c.format !== 'safeint')) return undefined
-      const safeInt = checks.some((c) => c.check === 'number_format')
-      const above = checks.filter((c) => c.check === 'greater_than')
-      if (above.some((c) => typeof c.value !== 'number')) return undefined
-      return (v) => {
-        if (typeof v !== 'number' || !Number.isFinite(v)) return UNSURE
-        if (safeInt && !Number.isSafeInteger(v)) return UNSURE
-        for (const c of above)
-          if (c.inclusive ? !(v >= (c.value as number)) : !(v > (c.value as number))) return UNSURE
-        return v
-      }
+    return v
+  }
+}
+
+function fastNumber(_: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  if (!checks.every((c) => c.check === 'number_format' || c.check === 'greater_than')) return undefined
+  if (checks.some((c) => c.check === 'number_format' && c.format !== 'safeint')) return undefined
+  const safeInt = checks.some((c) => c.check === 'number_format')
+  const above = checks.filter((c) => c.check === 'greater_than')
+  if (above.some((c) => typeof c.value !== 'number')) return undefined
+  return (v) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return UNSURE
+    if (safeInt && !Number.isSafeInteger(v)) return UNSURE
+    for (const c of above)
+      if (c.inclusive ? !(v >= (c.value as number)) : !(v > (c.value as number))) return UNSURE
+    return v
+  }
+}
+
+function fastLiteral(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  const values: readonly unknown[] = def.values ?? []
+  if (checks.length > 0 || !values.every((x) => typeof x === 'string' || typeof x === 'number'))
+    return undefined
+  return (v) => (values.some((x) => x === v) ? v : UNSURE)
+}
+
+function fastEnum(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  const values = new Set(Object.values(def.entries ?? {}))
+  if (checks.length > 0 || ![...values].every((x) => typeof x === 'string')) return undefined
+  return (v) => (typeof v === 'string' && values.has(v) ? v : UNSURE)
+}
+
+function fastNullable(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  const inner = toFastDecoder(def.innerType as z.ZodType)
+  return inner && checks.length === 0 ? (v) => (v === null ? null : inner(v)) : undefined
+}
+
+function fastOptional(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  const inner = toFastDecoder(def.innerType as z.ZodType)
+  return inner && checks.length === 0 ? (v) => (v === undefined ? undefined : inner(v)) : undefined
+}
+
+function fastArray(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  const element = toFastDecoder(def.element as z.ZodType)
+  if (!element || checks.length > 0) return undefined
+  const plain = isPlain(def.element as z.ZodType)
+  return (v) => {
+    if (!Array.isArray(v)) return UNSURE
+    if (plain) {
+      for (const x of v) if (element(x) === UNSURE) return UNSURE
+      return v
     }
-    case 'boolean':
-      return checks.length === 0 ? (v) => (typeof v === 'boolean' ? v : UNSURE) : undefined
-    case 'literal': {
-      const values: readonly unknown[] = def.values ?? []
-      if (checks.length > 0 || !values.every((x) => typeof x === 'string' || typeof x === 'number'))
-        return undefined
-      return (v) => (values.some((x) => x === v) ? v : UNSURE)
+    const out: unknown[] = new Array(v.length)
+    for (let i = 0; i < v.length; i++) {
+      const x = element(v[i])
+      if (x === UNSURE) return UNSURE
+      out[i] = x
     }
-    case 'enum': {
-      const values = new Set(Object.values(def.entries ?? {}))
-      if (checks.length > 0 || ![...values].every((x) => typeof x === 'string')) return undefined
-      return (v) => (typeof v === 'string' && values.has(v) ? v : UNSURE)
-    }
-    case 'unknown':
-      return checks.length === 0 ? (v) => v : undefined
-    case 'nullable': {
-      const inner = toFastDecoder(def.innerType as z.ZodType)
-      return inner && checks.length === 0 ? (v) => (v === null ? null : inner(v)) : undefined
-    }
-    case 'optional': {
-      const inner = toFastDecoder(def.innerType as z.ZodType)
-      return inner && checks.length === 0 ? (v) => (v === undefined ? undefined : inner(v)) : undefined
-    }
-    case 'array': {
-      const element = toFastDecoder(def.element as z.ZodType)
-      if (!element || checks.length > 0) return undefined
-      const plain = isPlain(def.element as z.ZodType)
-      return (v) => {
-        if (!Array.isArray(v)) return UNSURE
-        if (plain) {
-          for (const x of v) if (element(x) === UNSURE) return UNSURE
-          return v
-        }
-        const out: unknown[] = new Array(v.length)
-        for (let i = 0; i < v.length; i++) {
-          const x = element(v[i])
-          if (x === UNSURE) return UNSURE
-          out[i] = x
-        }
-        return out
-      }
-    }
-    case 'tuple': {
-      const items = (def.items ?? []).map((item) =>
-        defOf(item).type === 'optional' ? undefined : toFastDecoder(item),
-      )
-      if (def.rest || checks.length > 0 || items.some((d) => d === undefined)) return undefined
-      const decoders = items as FastDecoder[]
-      // convert leaves a tuple as it is: so does this (every item's value is its own when it fits).
-      if (!(def.items ?? []).every(isPlain)) return undefined
-      return (v) => {
-        if (!Array.isArray(v) || v.length !== decoders.length) return UNSURE
-        for (let i = 0; i < decoders.length; i++)
-          if ((decoders[i] as FastDecoder)(v[i]) === UNSURE) return UNSURE
-        return v
-      }
-    }
-    case 'union': {
-      const options = (def.options ?? []).map(toFastDecoder)
-      if (checks.length > 0 || options.some((d) => d === undefined) || !(def.options ?? []).every(isPlain))
-        return undefined
-      return (v) => {
-        for (const option of options as FastDecoder[]) if (option(v) !== UNSURE) return v
+    return out
+  }
+}
+
+function fastTuple(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  const items = (def.items ?? []).map((item) =>
+    defOf(item).type === 'optional' ? undefined : toFastDecoder(item),
+  )
+  if (def.rest || checks.length > 0 || items.some((d) => d === undefined)) return undefined
+  const decoders = items as FastDecoder[]
+  // convert leaves a tuple as it is: so does this (every item's value is its own when it fits).
+  if (!(def.items ?? []).every(isPlain)) return undefined
+  return (v) => {
+    if (!Array.isArray(v) || v.length !== decoders.length) return UNSURE
+    for (let i = 0; i < decoders.length; i++) if ((decoders[i] as FastDecoder)(v[i]) === UNSURE) return UNSURE
+    return v
+  }
+}
+
+function fastUnion(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  const options = (def.options ?? []).map(toFastDecoder)
+  if (checks.length > 0 || options.some((d) => d === undefined) || !(def.options ?? []).every(isPlain))
+    return undefined
+  return (v) => {
+    for (const option of options as FastDecoder[]) if (option(v) !== UNSURE) return v
+    return UNSURE
+  }
+}
+
+function fastObject(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  if (checks.length > 0 || def.catchall !== undefined) return undefined
+  const fields: { key: string; camel: string; optional: boolean; decode: FastDecoder }[] = []
+  for (const [key, field] of Object.entries(def.shape ?? {})) {
+    const decode = toFastDecoder(field)
+    if (!decode) return undefined
+    fields.push({ key, camel: toCamelKey(key), optional: defOf(field).type === 'optional', decode })
+  }
+  const declared = new Set(fields.map((f) => f.key))
+  return (v) => {
+    if (!isJsonObject(v)) return UNSURE
+    for (const key in v) if (!declared.has(key)) return UNSURE
+    const out: Record<string, unknown> = {}
+    for (const f of fields) {
+      if (!Object.hasOwn(v, f.key)) {
+        if (f.optional) continue
         return UNSURE
       }
+      const x = f.decode(v[f.key])
+      if (x === UNSURE) return UNSURE
+      if (x !== undefined) out[f.camel] = x
     }
-    case 'object': {
-      if (checks.length > 0 || def.catchall !== undefined) return undefined
-      const fields: { key: string; camel: string; optional: boolean; decode: FastDecoder }[] = []
-      for (const [key, field] of Object.entries(def.shape ?? {})) {
-        const decode = toFastDecoder(field)
-        if (!decode) return undefined
-        fields.push({ key, camel: toCamelKey(key), optional: defOf(field).type === 'optional', decode })
-      }
-      const declared = new Set(fields.map((f) => f.key))
-      return (v) => {
-        if (!isJsonObject(v)) return UNSURE
-        for (const key in v) if (!declared.has(key)) return UNSURE
-        const out: Record<string, unknown> = {}
-        for (const f of fields) {
-          if (!Object.hasOwn(v, f.key)) {
-            if (f.optional) continue
-            return UNSURE
-          }
-          const x = f.decode(v[f.key])
-          if (x === UNSURE) return UNSURE
-          if (x !== undefined) out[f.camel] = x
-        }
-        return out
-      }
+    return out
+  }
+}
+
+function fastRecord(def: Def, checks: readonly CheckDef[]): FastDecoder | undefined {
+  const keyDef = defOf(def.keyType as z.ZodType)
+  const value = toFastDecoder(def.valueType as z.ZodType)
+  if (!value || checks.length > 0 || def.mode === 'loose' || (keyDef.checks ?? []).length > 0)
+    return undefined
+  const keyValues = (def.keyType as unknown as { _zod: { values?: Set<unknown> } })._zod.values
+  if (keyDef.type === 'enum' && keyValues && !def.partial) {
+    const keys = [...keyValues]
+    if (!keys.every((k) => typeof k === 'string' && k !== '__proto__')) return undefined
+    return fastExhaustiveRecord(keys as string[], value)
+  }
+  if (keyDef.type !== 'string' && keyDef.type !== 'enum') return undefined
+  const allowed = keyDef.type === 'enum' ? new Set(Object.values(keyDef.entries ?? {})) : undefined
+  return fastOpenRecord(allowed, value)
+}
+
+/** Exhaustive: every key of the enum, no other; zod's output holds them in the enum's order. */
+function fastExhaustiveRecord(keys: readonly string[], value: FastDecoder): FastDecoder {
+  const known = new Set(keys)
+  return (v) => {
+    if (!isJsonObject(v)) return UNSURE
+    let n = 0
+    for (const key in v) {
+      if (!known.has(key)) return UNSURE
+      n++
     }
-    case 'record': {
-      const keyDef = defOf(def.keyType as z.ZodType)
-      const value = toFastDecoder(def.valueType as z.ZodType)
-      if (!value || checks.length > 0 || def.mode === 'loose' || (keyDef.checks ?? []).length > 0)
-        return undefined
-      const keyValues = (def.keyType as unknown as { _zod: { values?: Set<unknown> } })._zod.values
-      if (keyDef.type === 'enum' && keyValues && !def.partial) {
-        // Exhaustive: every key of the enum, no other; zod's output holds them in the enum's order.
-        const keys = [...keyValues]
-        if (!keys.every((k) => typeof k === 'string' && k !== '__proto__')) return undefined
-        const known = new Set(keys as string[])
-        return (v) => {
-          if (!isJsonObject(v)) return UNSURE
-          let n = 0
-          for (const key in v) {
-            if (!known.has(key)) return UNSURE
-            n++
-          }
-          if (n !== keys.length) return UNSURE
-          const out: Record<string, unknown> = {}
-          for (const key of keys as string[]) {
-            const x = value(v[key])
-            if (x === UNSURE) return UNSURE
-            out[key] = x
-          }
-          return out
-        }
-      }
-      if (keyDef.type !== 'string' && keyDef.type !== 'enum') return undefined
-      // Any string key (or, partial, one of the enum's), in the document's order.
-      const allowed = keyDef.type === 'enum' ? new Set(Object.values(keyDef.entries ?? {})) : undefined
-      return (v) => {
-        if (!isJsonObject(v)) return UNSURE
-        const out: Record<string, unknown> = {}
-        for (const key in v) {
-          if (key === '__proto__' || (allowed && !allowed.has(key))) return UNSURE
-          const x = value(v[key])
-          if (x === UNSURE) return UNSURE
-          out[key] = x
-        }
-        return out
-      }
+    if (n !== keys.length) return UNSURE
+    const out: Record<string, unknown> = {}
+    for (const key of keys) {
+      const x = value(v[key])
+      if (x === UNSURE) return UNSURE
+      out[key] = x
     }
-    default:
-      return undefined
+    return out
+  }
+}
+
+/** Any string key (or, partial, one of the enum's: `allowed`), in the document's order. */
+function fastOpenRecord(allowed: ReadonlySet<unknown> | undefined, value: FastDecoder): FastDecoder {
+  return (v) => {
+    if (!isJsonObject(v)) return UNSURE
+    const out: Record<string, unknown> = {}
+    for (const key in v) {
+      if (key === '__proto__' || (allowed && !allowed.has(key))) return UNSURE
+      const x = value(v[key])
+      if (x === UNSURE) return UNSURE
+      out[key] = x
+    }
+    return out
   }
 }
 
