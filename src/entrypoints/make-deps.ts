@@ -19,6 +19,12 @@ export interface Deps extends StageDeps {
    * failure against a table and carry on; the caller reports it as what it is.
    */
   storeFailure?(): StoreError | undefined
+  /**
+   * Forgets the store failure noticed so far when every failing write came before `ms`: a long-running
+   * command (start, watch) calls it with the start of a cycle that worked, so a full disk it recovered
+   * from is not its failure when it stops; a write that failed during that cycle still is.
+   */
+  forgetStoreFailuresBefore?(ms: number): void
   /** Closes whatever was opened. */
   close(): Promise<void>
 }
@@ -52,6 +58,22 @@ function noticingFailures(store: ObjectStore, notice: (error: StoreError) => voi
   }
 }
 
+/** The store write failures a command noticed: the first of them, and when the latest was. */
+export function storeFailureMemory(now: () => number = Date.now) {
+  let first: StoreError | undefined
+  let latestAt = Number.NEGATIVE_INFINITY
+  return {
+    notice(error: StoreError): void {
+      first ??= error
+      latestAt = now()
+    },
+    current: (): StoreError | undefined => first,
+    forgetBefore(ms: number): void {
+      if (latestAt < ms) first = undefined
+    },
+  }
+}
+
 /** The ingestion or processed store a config names, as errors name it (S3 opened on first use). */
 export function openConfiguredStore(config: Config, which: 'ingestion' | 'processed'): ObjectStore {
   const location = which === 'ingestion' ? config.ingestionStore : config.processedStore
@@ -75,10 +97,8 @@ export function makeDeps(config: Config, log: Log = powertoolsLog()): Deps {
   const sameDb = describeLocation(config.totesysDb) === describeLocation(config.warehouseDb)
   const source = lazy(config.totesysDb, sameDb ? 'source and warehouse' : SYSTEM_NAMES.source)
   const warehouse = sameDb ? source : lazy(config.warehouseDb, SYSTEM_NAMES.warehouse)
-  let failure: StoreError | undefined
-  const notice = (error: StoreError) => {
-    failure ??= error
-  }
+  const failures = storeFailureMemory()
+  const notice = (error: StoreError) => failures.notice(error)
   return {
     config,
     log,
@@ -86,7 +106,8 @@ export function makeDeps(config: Config, log: Log = powertoolsLog()): Deps {
     warehouse,
     ingestion: noticingFailures(openConfiguredStore(config, 'ingestion'), notice),
     processed: noticingFailures(openConfiguredStore(config, 'processed'), notice),
-    storeFailure: () => failure,
+    storeFailure: failures.current,
+    forgetStoreFailuresBefore: (ms) => failures.forgetBefore(ms),
     async close() {
       const results = await Promise.allSettled(opened)
       for (const result of results) if (result.status === 'fulfilled') await result.value.close()

@@ -18,6 +18,7 @@ import {
 import { type FolderLock, runLockFolder } from './folder-lock.ts'
 import { makeFolder } from './make-folder.ts'
 import { freshClusterTar } from './pglite-fresh-cluster.ts'
+import { isStoreFailure, messageOf, toStoreError } from './store-failure.ts'
 
 const parsers = Object.fromEntries(TEXT_TYPE_OIDS.map((oid) => [oid, (value: string) => value]))
 
@@ -97,11 +98,9 @@ export class PgliteDatabase implements Database {
       await db.waitReady
     } catch (error) {
       lock?.release()
-      throw new EtlError(
-        `${what}: ${error instanceof Error ? error.message : String(error)}`,
-        {},
-        { cause: error },
-      )
+      // A full disk, a read-only folder …: the folder's failure, named as a store's (exit 74).
+      if (isStoreFailure(error)) throw toStoreError(`the embedded ${system}`, 'open', description, error)
+      throw new EtlError(`${what}: ${messageOf(error)}`, {}, { cause: error })
     }
     return new PgliteDatabase(db, description, lock)
   }

@@ -60,6 +60,9 @@ export function servePipeline(deps: Deps, port: number): Serving {
     signal: controller.signal,
     statusUrl: server ? `http://127.0.0.1:${port}/` : undefined,
     onCycle(cycle) {
+      // A cycle that worked recovered from the store failures before it (a disk that was full): at the
+      // stop they are no longer the command's failure (make-deps.ts).
+      if (cycle.error === undefined) deps.forgetStoreFailuresBefore?.(cycle.at)
       // One sample at a time, in cycle order; the stage logs already said what each cycle did.
       pending = pending
         .then(() => monitor.observe(cycle))
